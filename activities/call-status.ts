@@ -1,0 +1,90 @@
+/**
+ * Carrier call status → attempt row and cadence outcome. One place for both paths that learn a
+ * call's fate: signed status callbacks (api/routes/twilio.ts) and reconciliation by fetch.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client';
+import { attempts } from '../db/schema';
+import type { Outcome } from '../workflows/policy/cadence-state';
+
+export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+const ORDER = ['reserved', 'dialing', 'queued', 'initiated', 'ringing', 'in-progress'];
+
+export interface CallReport {
+  sid: string;
+  status: string;
+  sequence: number;
+  answeredBy?: string | null;
+  durationSec?: number | null;
+  sipResponseCode?: number | null;
+  price?: string | null;
+}
+
+/** The cadence outcome of a terminal call, given what the script already recorded (opt-out, interest). */
+export function outcomeOf(status: string, answeredBy: string | null | undefined, sip: number | null | undefined, recorded: string | null): Outcome {
+  if (recorded === 'opted-out' || recorded === 'converted' || recorded === 'not-interested') return recorded;
+  switch (status) {
+    case 'completed':
+      return answeredBy?.startsWith('machine') || answeredBy === 'fax' ? 'machine' : 'answered';
+    case 'busy':
+      return 'busy';
+    case 'no-answer':
+      return 'no-answer';
+    case 'failed':
+      return sip === 404 || sip === 604 ? 'invalid' : 'carrier-failure';
+    default:
+      return 'carrier-failure';
+  }
+}
+
+/**
+ * Applies a status report idempotently: out-of-order and replayed reports end in the same row.
+ * A terminal status always wins; a non-terminal one only moves the status forward.
+ * Returns the terminal outcome when this report made the attempt terminal, else null.
+ */
+export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string): Promise<{ attemptId: string; workflowId: string; outcome: Outcome } | null> {
+  return db.transaction(async (tx) => {
+    // by attempt id when the callback URL carries it: a callback may beat the create response to us
+    const [a] = await tx
+      .select()
+      .from(attempts)
+      .where(attemptId ? eq(attempts.id, attemptId) : eq(attempts.providerSid, r.sid))
+      .for('update');
+    if (!a || (a.providerSid && a.providerSid !== r.sid)) return null;
+    const wasTerminal = TERMINAL.has(a.status) || a.status === 'carrier-failed';
+    const details = {
+      answeredBy: r.answeredBy ?? a.answeredBy,
+      durationSec: r.durationSec ?? a.durationSec,
+      sipResponseCode: r.sipResponseCode ?? a.sipResponseCode,
+      price: r.price ?? a.price,
+      lastSequence: Math.max(a.lastSequence, r.sequence),
+      providerSid: r.sid,
+    };
+    if (TERMINAL.has(r.status)) {
+      if (wasTerminal) {
+        await tx.update(attempts).set(details).where(eq(attempts.id, a.id));
+        return null;
+      }
+      const outcome = outcomeOf(r.status, details.answeredBy, details.sipResponseCode, a.outcome);
+      await tx
+        .update(attempts)
+        .set({ ...details, status: r.status, outcome, endedAt: sql`now()` })
+        .where(eq(attempts.id, a.id));
+      return { attemptId: a.id, workflowId: a.workflowId, outcome };
+    }
+    const forward = !wasTerminal && ORDER.indexOf(r.status) > ORDER.indexOf(a.status);
+    await tx
+      .update(attempts)
+      .set(forward ? { ...details, status: r.status } : details)
+      .where(eq(attempts.id, a.id));
+    return null;
+  });
+}
+
+/** Records what the caller said in the script (0 opts out, 1 is interest). An opt-out is never overwritten. */
+export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: 'opted-out' | 'converted' | 'not-interested') {
+  await db
+    .update(attempts)
+    .set({ outcome })
+    .where(and(eq(attempts.id, attemptId), sql`${attempts.outcome} is distinct from 'opted-out'`));
+}

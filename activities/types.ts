@@ -1,0 +1,43 @@
+/** The activity contract the cadence workflow sees: plain serialisable requests and results. */
+import type { Channel, Outcome } from '../workflows/policy/cadence-state';
+import type { Strategy } from '../workflows/policy/strategy';
+
+export interface ReserveRequest {
+  workflowId: string;
+  seq: number;
+  tenant: string;
+  contactId: string;
+  phone: string;
+  timeZone: string;
+  followUpId: string;
+  campaignId: string;
+  channel: Channel;
+  /** Attempts this follow-up already had (for the max-attempts rule). */
+  attemptsSoFar: number;
+}
+
+export type ReserveResult =
+  | { granted: true; attemptId: string; at: number; strategy: Strategy; strategyVersion: number }
+  | {
+      granted: false;
+      at: number;
+      reason: string;
+      retryAt: number | null;
+      callsToday: number;
+      strategy: Strategy;
+      strategyVersion: number;
+    };
+
+export interface PlaceResult {
+  providerSid: string;
+  lineId: string;
+}
+
+
+export interface RedialActivities {
+  reserveAttempt(req: ReserveRequest): Promise<ReserveResult>;
+  placeCall(req: { attemptId: string }): Promise<PlaceResult>;
+  sendSms(req: { attemptId: string }): Promise<PlaceResult>;
+  /** For a call whose outcome never arrived: ask the carrier, store what it says. */
+  reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+}

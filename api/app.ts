@@ -1,0 +1,57 @@
+/**
+ * The one Hono app, used by production and tests alike: typed routes with OpenAPI 3.1, one
+ * validation hook and one error handler, both answering problem+json.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { authenticate } from './auth';
+import type { AppDeps, AppEnv } from './context';
+import { ErrorCode, problem, renderError, zodErrors } from './errors';
+import { contactsRoutes } from './routes/contacts';
+import { eventsRoutes } from './routes/events';
+import { healthRoutes } from './routes/health';
+import { twilioRoutes } from './routes/twilio';
+
+/** JSON bodies above this are refused with 413 (imports have their own, larger limit). */
+const JSON_LIMIT = 256 * 1024;
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return problem(c, 400, ErrorCode.validation, 'The request does not match the schema; see errors.', zodErrors(result.error));
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.onError((err, c) => renderError(err, c, deps.log));
+  app.notFound((c) => problem(c, 404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: rdl_…' });
+  app.use('/v1/*', bodyLimit({ maxSize: JSON_LIMIT, onError: (c) => problem(c, 413, ErrorCode.bodyTooLarge, `Bodies are limited to ${JSON_LIMIT} bytes.`) }));
+  app.use('/v1/*', async (c, next) => {
+    const type = c.req.header('content-type');
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.header('content-length') !== '0' && type !== undefined && !/^application\/json\b/i.test(type)) {
+      return problem(c, 415, ErrorCode.unsupportedMediaType, `Send application/json (got ${type}).`);
+    }
+    await next();
+  });
+  app.use('/v1/*', authenticate());
+
+  app.route('/', healthRoutes);
+  app.route('/', eventsRoutes);
+  app.route('/', contactsRoutes);
+  app.route('/twilio', twilioRoutes);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Redial API', version: '1.0.0', description: 'Durable, compliant follow-up calling. Errors are application/problem+json with a stable `code`.' },
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

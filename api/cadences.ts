@@ -1,0 +1,63 @@
+/**
+ * The API's side of the cadence workflow: every Temporal client call the API makes, in one place.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { contacts } from '../db/schema';
+import { cadence } from '../workflows/cadence';
+import { cadenceWorkflowId, TASK_QUEUE } from '../workflows/constants';
+import { eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
+import { initialState, type CadenceEvent } from '../workflows/policy/cadence-state';
+
+type Contact = typeof contacts.$inferSelect;
+
+export function workflowIdOf(c: Pick<Contact, 'tenant' | 'phone'>) {
+  return cadenceWorkflowId(c.tenant, c.phone);
+}
+
+/** Starts the contact's cadence if it is not running, and delivers the event, atomically. */
+export async function deliverEvent(temporal: Client, contact: Contact, event: CadenceEvent): Promise<string> {
+  const workflowId = workflowIdOf(contact);
+  await temporal.workflow.signalWithStart(cadence, {
+    workflowId,
+    taskQueue: TASK_QUEUE,
+    args: [
+      {
+        state: initialState({
+          tenant: contact.tenant,
+          phone: contact.phone,
+          contactId: contact.id,
+          timeZone: contact.timeZone,
+          tags: contact.tags,
+          industry: contact.industry,
+        }),
+      },
+    ],
+    signal: eventSignal,
+    signalArgs: [event],
+  });
+  return workflowId;
+}
+
+/** Signals a running cadence; a cadence that is not running has nothing to tell. */
+async function signalIfRunning(temporal: Client, workflowId: string, send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>) {
+  try {
+    await send(temporal.workflow.getHandle(workflowId));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
+export const signalOutcome = (temporal: Client, workflowId: string, o: AttemptOutcome) => signalIfRunning(temporal, workflowId, (h) => h.signal(outcomeSignal, o));
+export const signalOptOut = (temporal: Client, workflowId: string, source: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(optOutSignal, { source }));
+export const signalPause = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(pauseSignal));
+export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
+
+/** The cadence's state, or null when the contact never had one. Works on finished cadences too. */
+export async function cadenceState(temporal: Client, workflowId: string): Promise<CadenceView | null> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).query(stateQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}

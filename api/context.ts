@@ -1,0 +1,28 @@
+import type { Client } from '@temporalio/client';
+import type { CountryCode } from 'libphonenumber-js';
+import type { Db } from '../db/client';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface Principal {
+  keyId: string;
+  role: Role;
+}
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  /** The base URL the carrier uses to reach us; webhook signatures are computed over it. */
+  publicUrl: string;
+  defaultRegion: CountryCode;
+  tenant: string;
+  log: (msg: string, err?: unknown) => void;
+}
+
+/** Hono environment: dependencies and the caller arrive as typed context variables. */
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    principal: Principal;
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The one error shape of the API: RFC 9457 problem+json with a stable `code` a client can switch
+ * on. Codes are defined here and nowhere else.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from '@hono/zod-openapi';
+
+export const ErrorCode = {
+  validation: 'validation_failed',
+  malformedBody: 'malformed_body',
+  unsupportedMediaType: 'unsupported_media_type',
+  bodyTooLarge: 'body_too_large',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  notFound: 'not_found',
+  invalidPhone: 'invalid_phone',
+  unknownCampaign: 'unknown_campaign',
+  conflict: 'conflict',
+  badSignature: 'bad_signature',
+  unavailable: 'service_unavailable',
+  internal: 'internal_error',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export type Problem = z.infer<typeof problemSchema>;
+
+const titles: Record<ErrorCode, string> = {
+  validation_failed: 'Request validation failed',
+  malformed_body: 'Malformed request body',
+  unsupported_media_type: 'Unsupported media type',
+  body_too_large: 'Request body too large',
+  unauthenticated: 'Missing or invalid API key',
+  forbidden: 'Not allowed for this role',
+  not_found: 'Not found',
+  invalid_phone: 'Invalid phone number',
+  unknown_campaign: 'Unknown campaign',
+  conflict: 'Conflict',
+  bad_signature: 'Invalid webhook signature',
+  service_unavailable: 'Service unavailable',
+  internal_error: 'Internal error',
+};
+
+/** Thrown anywhere in a handler; rendered by the app's one onError. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    detail: string,
+    readonly errors?: Problem['errors'],
+  ) {
+    super(detail);
+  }
+}
+
+export function problem(c: Context, status: ContentfulStatusCode, code: ErrorCode, detail: string, errors?: Problem['errors']) {
+  const body: Problem = { type: `https://redial.dev/problems/${code}`, title: titles[code], status, code, detail, ...(errors ? { errors } : {}) };
+  return c.body(JSON.stringify(body), status, { 'content-type': 'application/problem+json' });
+}
+
+export function zodErrors(error: z.ZodError): NonNullable<Problem['errors']> {
+  return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+}
+
+export function renderError(err: unknown, c: Context, log: (m: string, e: unknown) => void) {
+  if (err instanceof ApiError) return problem(c, err.status, err.code, err.message, err.errors);
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return problem(c, 413, ErrorCode.bodyTooLarge, 'The request body exceeds the limit for this route.');
+    if (err.status === 415) return problem(c, 415, ErrorCode.unsupportedMediaType, err.message);
+    if (err.status < 500) return problem(c, err.status, ErrorCode.malformedBody, err.message || 'Malformed request.');
+  }
+  log('unhandled error', err);
+  return problem(c, 500, ErrorCode.internal, 'Something went wrong on our side; it has been logged.');
+}
+
+/** Shared OpenAPI response entries for errors. */
+export const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });

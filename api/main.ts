@@ -1,0 +1,45 @@
+/** The API process: REST API, carrier webhooks and TwiML. */
+import { Client, Connection } from '@temporalio/client';
+import type { CountryCode } from 'libphonenumber-js';
+import { connect, migrateDb } from '../db/client';
+import { simulatorLines } from '../sim/defaults';
+import { createApp } from './app';
+import { bootstrap } from './bootstrap';
+import { apiConfigSchema, parseConfig } from './config';
+import { listen } from './listen';
+
+async function main() {
+  const cfg = parseConfig(apiConfigSchema, process.env);
+  await migrateDb(cfg.DATABASE_URL);
+  const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
+  // with no lines configured and the simulator as carrier, the simulator's lines are the default
+  const lines = cfg.REDIAL_LINES ?? (process.env.TWILIO_API_BASE_URL ? simulatorLines : []);
+  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, lines });
+  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+  const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
+  const app = createApp({
+    db,
+    temporal,
+    publicUrl,
+    defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
+    tenant: cfg.REDIAL_TENANT,
+    log: (m, e) => console.error(`[api] ${m}`, e ?? ''),
+  });
+  const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
+  console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
+  if (generated) console.log(`[api] admin key (generated; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
+  const stop = async () => {
+    await server.close();
+    await connection.close();
+    await close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('[api] failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+/**
+ * Carrier webhooks: TwiML for calls, Gather results, status callbacks and inbound SMS. Every route
+ * requires a valid X-Twilio-Signature computed with the line's auth token over our public URL.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import twilio from 'twilio';
+import { applyCallReport, recordScriptOutcome } from '../../activities/call-status';
+import { activeStrategy } from '../../db/queries/campaigns';
+import { attemptWithContact, storeCallEvent } from '../../db/queries/attempts';
+import { addOptOut, contactByPhone } from '../../db/queries/contacts';
+import { lineByAccount } from '../../db/queries/lines';
+import { signalOptOut, signalOutcome, workflowIdOf } from '../cadences';
+import type { AppEnv } from '../context';
+import { ErrorCode, problem } from '../errors';
+import { isOptOutReply } from '../opt-out-words';
+
+type TwilioEnv = AppEnv & { Variables: { params: Record<string, string> } };
+
+const verifySignature = createMiddleware<TwilioEnv>(async (c, next) => {
+  const raw = await c.req.parseBody();
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') params[k] = v;
+  const signature = c.req.header('x-twilio-signature');
+  const line = params.AccountSid ? await lineByAccount(c.var.deps.db, params.AccountSid) : null;
+  const url = new URL(c.req.url);
+  const publicUrl = `${c.var.deps.publicUrl.replace(/\/$/, '')}${url.pathname}${url.search}`;
+  if (!signature || !line || !twilio.validateRequest(line.authToken, signature, publicUrl, params)) {
+    return problem(c, 403, ErrorCode.badSignature, 'X-Twilio-Signature is missing or does not match this request.');
+  }
+  c.set('params', params);
+  await next();
+});
+
+const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
+const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
+
+export const twilioRoutes = new Hono<TwilioEnv>()
+  .use('*', bodyLimit({ maxSize: 64 * 1024 }))
+  .use('*', verifySignature)
+
+  .post('/voice/:attemptId', async (c) => {
+    const { db, publicUrl } = c.var.deps;
+    const row = await attemptWithContact(db, c.req.param('attemptId'));
+    const strategy = row ? (await activeStrategy(db, row.attempt.campaignId))?.strategy : undefined;
+    if (!row || !strategy) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
+    const { text, language } = strategy.announcement;
+    const lang = xml(language);
+    const action = xml(`${publicUrl.replace(/\/$/, '')}/twilio/gather/${row.attempt.id}`);
+    // the announcement is inside the Gather: pressing 0 while it plays opts out at once
+    const body = c.var.params.AnsweredBy?.startsWith('machine')
+      ? `<Say language="${lang}">${xml(text)}</Say><Hangup/>`
+      : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
+        `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
+        `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
+    return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
+  })
+
+  .post('/gather/:attemptId', async (c) => {
+    const { db, temporal } = c.var.deps;
+    const row = await attemptWithContact(db, c.req.param('attemptId'));
+    if (!row) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
+    const { Digits: digits, SpeechResult: speech } = c.var.params;
+    if (digits === '0') {
+      await addOptOut(db, row.contact.tenant, row.contact.phone, 'dtmf');
+      await recordScriptOutcome(db, row.attempt.id, 'opted-out');
+      await signalOptOut(temporal, row.attempt.workflowId, 'dtmf');
+      return c.body(twiml('<Say>You will not be called again. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
+    }
+    if (digits === '1') {
+      await recordScriptOutcome(db, row.attempt.id, 'converted');
+      return c.body(twiml('<Say>Thank you. An advisor will contact you shortly. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
+    }
+    const reply = speech ? 'Thank you for your question. An advisor will answer it shortly.' : 'Thank you.';
+    return c.body(twiml(`<Say>${reply} Goodbye.</Say><Hangup/>`), 200, { 'content-type': 'text/xml' });
+  })
+
+  .post('/status/:attemptId', async (c) => {
+    const { db, temporal } = c.var.deps;
+    const p = c.var.params;
+    if (!p.CallSid || !p.CallStatus) return problem(c, 400, ErrorCode.validation, 'CallSid and CallStatus are required.');
+    const sequence = Number(p.SequenceNumber ?? 0);
+    await storeCallEvent(db, { sid: p.CallSid, status: p.CallStatus, sequence, payload: p });
+    const done = await applyCallReport(
+      db,
+      {
+        sid: p.CallSid,
+        status: p.CallStatus,
+        sequence,
+        answeredBy: p.AnsweredBy ?? null,
+        durationSec: p.CallDuration ? Number(p.CallDuration) : null,
+        sipResponseCode: p.SipResponseCode ? Number(p.SipResponseCode) : null,
+      },
+      c.req.param('attemptId'),
+    );
+    if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
+    return c.body(null, 204);
+  })
+
+  .post('/sms/inbound', async (c) => {
+    const { db, temporal, tenant } = c.var.deps;
+    const { From: from, Body: text } = c.var.params;
+    if (from && text !== undefined && isOptOutReply(text)) {
+      await addOptOut(db, tenant, from, 'sms');
+      const contact = await contactByPhone(db, tenant, from);
+      if (contact) await signalOptOut(temporal, workflowIdOf(contact), 'sms');
+      return c.body(twiml('<Message>You have been unsubscribed and will not be contacted again.</Message>'), 200, { 'content-type': 'text/xml' });
+    }
+    return c.body(twiml(''), 200, { 'content-type': 'text/xml' });
+  });

@@ -1,0 +1,45 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Tx } from '../client';
+import { attempts, callEvents, contacts } from '../schema';
+
+/** Attempts of one channel a contact has on a local day, carrier failures excluded (they are not the contact's). */
+export async function countOnDay(db: Tx, contactId: string, localDay: string, channel: 'call' | 'sms'): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(attempts)
+    .where(and(eq(attempts.contactId, contactId), eq(attempts.localDay, localDay), eq(attempts.channel, channel), ne(attempts.status, 'carrier-failed')));
+  return row?.n ?? 0;
+}
+
+export async function attemptByKey(db: Tx, key: string) {
+  const [row] = await db.select().from(attempts).where(eq(attempts.idempotencyKey, key));
+  return row ?? null;
+}
+
+export async function attemptWithContact(db: Tx, attemptId: string) {
+  const [row] = await db
+    .select({ attempt: attempts, contact: contacts })
+    .from(attempts)
+    .innerJoin(contacts, eq(contacts.id, attempts.contactId))
+    .where(eq(attempts.id, attemptId));
+  return row ?? null;
+}
+
+export async function attemptBySid(db: Tx, sid: string) {
+  const [row] = await db.select().from(attempts).where(eq(attempts.providerSid, sid));
+  return row ?? null;
+}
+
+export async function attemptsOfContact(db: Tx, contactId: string) {
+  return db.select().from(attempts).where(eq(attempts.contactId, contactId)).orderBy(attempts.reservedAt);
+}
+
+/** Stores a raw carrier callback once; false when it was a replay. */
+export async function storeCallEvent(db: Tx, e: { sid: string; status: string; sequence: number; payload: Record<string, string> }): Promise<boolean> {
+  const rows = await db
+    .insert(callEvents)
+    .values({ providerSid: e.sid, status: e.status, sequenceNumber: e.sequence, payload: e.payload })
+    .onConflictDoNothing()
+    .returning({ id: callEvents.id });
+  return rows.length > 0;
+}

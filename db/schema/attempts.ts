@@ -1,0 +1,59 @@
+import { bigserial, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { contacts } from './contacts';
+
+/**
+ * One row per granted reservation (a call or an SMS) and its outcome. The idempotency key
+ * (workflow id + attempt number) makes the reservation gate safe to retry; the CallSid links
+ * carrier callbacks back to it.
+ */
+export const attempts = pgTable(
+  'attempts',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    idempotencyKey: text().notNull(),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id),
+    campaignId: text().notNull(),
+    workflowId: text().notNull(),
+    /** call | sms */
+    channel: text().notNull(),
+    strategyVersion: integer().notNull(),
+    /** The contact's local calendar day at reservation time: the daily cap counts these. */
+    localDay: text().notNull(),
+    lineId: text(),
+    providerSid: text(),
+    /** reserved → queued/initiated/ringing/in-progress → a terminal Twilio status, or carrier-failed */
+    status: text().notNull().default('reserved'),
+    answeredBy: text(),
+    durationSec: integer(),
+    sipResponseCode: integer(),
+    price: numeric(),
+    /** What the follow-up learned: answered, converted, opted-out, no-answer, busy, machine, invalid, carrier-failure */
+    outcome: text(),
+    lastSequence: integer().notNull().default(-1),
+    reservedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    placedAt: timestamp({ withTimezone: true }),
+    endedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('attempts_idempotency_key_uq').on(t.idempotencyKey),
+    uniqueIndex('attempts_provider_sid_uq').on(t.providerSid),
+    index('attempts_contact_day_idx').on(t.contactId, t.localDay),
+    index('attempts_campaign_reserved_idx').on(t.campaignId, t.reservedAt),
+  ],
+);
+
+/** Raw carrier callbacks, stored once: a replay of the same (sid, status, sequence) is a no-op. */
+export const callEvents = pgTable(
+  'call_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    providerSid: text().notNull(),
+    status: text().notNull(),
+    sequenceNumber: integer().notNull(),
+    payload: jsonb().$type<Record<string, string>>().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('call_events_sid_status_seq_uq').on(t.providerSid, t.status, t.sequenceNumber)],
+);

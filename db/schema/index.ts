@@ -1,0 +1,6 @@
+export * from './contacts';
+export * from './campaigns';
+export * from './attempts';
+export * from './compliance';
+export * from './lines';
+export * from './access';

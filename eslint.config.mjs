@@ -1,0 +1,53 @@
+// One lint config. Two jobs: no floating promises anywhere, and workflows/ stays deterministic
+// (Temporal replays workflow code, so it may not touch Node built-ins, I/O clients or activity code).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.tools/**', '.redial/**', 'db/migrations/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins.' })),
+            { name: 'twilio', message: 'Carrier calls belong in activities/.' },
+            { name: 'postgres', message: 'Database access belongs in activities/.' },
+            { name: 'drizzle-orm', message: 'Database access belongs in activities/.' },
+            { name: '@temporalio/activity', message: 'Activity context does not exist in workflows.' },
+            { name: '@temporalio/client', message: 'Use @temporalio/workflow inside workflows.' },
+            { name: '@temporalio/worker', message: 'Use @temporalio/workflow inside workflows.' },
+          ],
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '**/db', '**/db/**', 'drizzle-orm/*'],
+              allowTypeImports: true,
+              message: 'Workflows may only import types from activities/ and db/ (use `import type`).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

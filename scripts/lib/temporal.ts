@@ -1,0 +1,44 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { cadenceSearchAttributes } from '../../workflows/search-attributes';
+import { temporalCliPath } from './tools';
+
+export interface EmbeddedTemporal {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Temporal dev server (Temporal CLI, Web UI on, SQLite file or in memory), with Redial's
+ * search attributes registered. Installed from PyPI where possible, else downloaded by the SDK.
+ */
+export async function startTemporalDevServer(opts: {
+  port: number;
+  uiPort: number;
+  dbFilename?: string;
+  log?: (m: string) => void;
+}): Promise<EmbeddedTemporal> {
+  const cli = await temporalCliPath(opts.log);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
+      ip: '127.0.0.1',
+      port: opts.port,
+      ui: true,
+      uiPort: opts.uiPort,
+      dbFilename: opts.dbFilename,
+      searchAttributes: cadenceSearchAttributes,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  let stopped = false;
+  return {
+    address: `127.0.0.1:${opts.port}`,
+    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await env.teardown();
+    },
+  };
+}

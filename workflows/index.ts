@@ -1,0 +1,1 @@
+export { cadence } from './cadence';

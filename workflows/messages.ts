@@ -1,0 +1,48 @@
+/**
+ * Every signal, query and update of the cadence workflow, defined once: the workflow registers
+ * handlers for them and the API sends them.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CadenceEvent, CadenceStatus, Channel, Outcome, ProfileChange, Refused } from './policy/cadence-state';
+
+export interface AttemptOutcome {
+  attemptId: string;
+  outcome: Outcome;
+  at: number;
+}
+
+
+export interface CadenceView {
+  workflowId: string;
+  status: CadenceStatus;
+  nextAttemptAt: string | null;
+  nextAttemptReason: string | null;
+  nextChannel: Channel | null;
+  attemptsToday: number;
+  attemptsTotal: number;
+  optedOut: boolean;
+  followUps: Array<{
+    id: string;
+    campaignId: string;
+    trigger: string;
+    status: string;
+    endReason: string | null;
+    attempts: number;
+    strategyVersion: number;
+    deadlineAt: string | null;
+    firstAttemptAt: string | null;
+  }>;
+  lastRefusals: Array<Omit<Refused, 'at'> & { at: string }>;
+}
+
+export const eventSignal = defineSignal<[CadenceEvent]>('event');
+export const outcomeSignal = defineSignal<[AttemptOutcome]>('attemptOutcome');
+export const optOutSignal = defineSignal<[{ source: string }]>('optOut');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const cancelSignal = defineSignal<[{ campaignId?: string }]>('cancel');
+export const profileSignal = defineSignal<[ProfileChange]>('profile');
+
+export const stateQuery = defineQuery<CadenceView>('state');
+/** Like the query, but answered after every pending signal is applied (read-your-writes for the API). */
+export const stateUpdate = defineUpdate<CadenceView>('getState');

@@ -1,0 +1,358 @@
+/**
+ * The cadence as a pure state machine: what the contact's follow-ups are, what happened, and when
+ * the next attempt may be. The workflow (workflows/cadence.ts) is a thin durable shell around it;
+ * property tests drive it directly over thousands of random event sequences.
+ */
+import { localDate } from './local-time';
+import { nextAllowedInstant, refusalAt, withJitter, type WindowRule } from './next-attempt';
+import type { Strategy } from './strategy';
+
+export type CadenceStatus = 'active' | 'paused' | 'idle' | 'opted-out' | 'invalid' | 'cancelled';
+export type Channel = 'call' | 'sms';
+
+/** What one attempt ended as, as far as the cadence is concerned. */
+export type Outcome =
+  | 'answered'
+  | 'converted'
+  | 'not-interested'
+  | 'opted-out'
+  | 'no-answer'
+  | 'busy'
+  | 'machine'
+  | 'invalid'
+  | 'carrier-failure'
+  | 'sms-sent'
+  | 'sms-failed';
+
+export interface FollowUp {
+  id: string;
+  campaignId: string;
+  trigger: string;
+  strategy: Strategy;
+  strategyVersion: number;
+  startedAt: number;
+  /** The trigger's first-contact deadline, if the strategy sets one. */
+  deadlineAt: number | null;
+  notBefore: number;
+  attempts: number;
+  unanswered: number;
+  smsSent: number;
+  smsDue: boolean;
+  status: 'active' | 'done' | 'stopped';
+  endReason?: string;
+  firstAttemptAt?: number;
+}
+
+export interface Refused {
+  at: number;
+  followUpId: string;
+  channel: Channel;
+  reason: string;
+}
+
+export interface CadenceState {
+  tenant: string;
+  phone: string;
+  contactId: string;
+  timeZone: string;
+  tags: string[];
+  industry: string | null;
+  status: CadenceStatus;
+  followUps: FollowUp[];
+  /** Calls reserved per local day, across all campaigns (the daily cap). Old days are pruned. */
+  callsByDay: Record<string, number>;
+  smsByDay: Record<string, number>;
+  /** Attempt sequence number: the idempotency key of the next reservation. */
+  seq: number;
+  lastRefusals: Refused[];
+  /** Ids of events already applied, so a retried API call does not enrol twice. */
+  seenEvents: string[];
+}
+
+export interface ProfileChange {
+  timeZone?: string;
+  tags?: string[];
+  industry?: string | null;
+}
+
+export interface CadenceEvent {
+  id: string;
+  /** Profile fields the event carried (CRM sync), applied before the event itself. */
+  profile?: ProfileChange;
+  type: string;
+  campaignId: string;
+  occurredAt: number;
+  strategy: Strategy;
+  strategyVersion: number;
+}
+
+export interface Plan {
+  followUpId: string;
+  channel: Channel;
+  at: number;
+  /** Rules that pushed `at` later than the follow-up's own earliest time. */
+  waitedFor: WindowRule[];
+}
+
+export function initialState(p: { tenant: string; phone: string; contactId: string; timeZone: string; tags?: string[]; industry?: string | null }): CadenceState {
+  return {
+    tenant: p.tenant,
+    phone: p.phone,
+    contactId: p.contactId,
+    timeZone: p.timeZone,
+    tags: p.tags ?? [],
+    industry: p.industry ?? null,
+    status: 'idle',
+    followUps: [],
+    callsByDay: {},
+    smsByDay: {},
+    seq: 0,
+    lastRefusals: [],
+    seenEvents: [],
+  };
+}
+
+const isClosed = (s: CadenceState) => s.status === 'opted-out' || s.status === 'invalid' || s.status === 'cancelled';
+export const activeFollowUps = (s: CadenceState) => s.followUps.filter((f) => f.status === 'active');
+
+function endAll(s: CadenceState, reason: string) {
+  for (const f of activeFollowUps(s)) {
+    f.status = 'stopped';
+    f.endReason = reason;
+  }
+}
+
+function settle(s: CadenceState) {
+  if (isClosed(s) || s.status === 'paused') return;
+  s.status = activeFollowUps(s).length > 0 ? 'active' : 'idle';
+}
+
+/** Applies a business event (trigger, stop event or a custom type mapped by the strategy). */
+export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'started' | 'stopped' | 'merged' | 'ignored' | 'duplicate' {
+  if (e.profile) applyProfile(s, e.profile);
+  if (s.seenEvents.includes(e.id)) return 'duplicate';
+  s.seenEvents.push(e.id);
+  if (s.seenEvents.length > 200) s.seenEvents.splice(0, s.seenEvents.length - 200);
+  const type = e.strategy.eventMap[e.type] ?? e.type;
+  let result: 'started' | 'stopped' | 'merged' | 'ignored' = 'ignored';
+  for (const f of activeFollowUps(s)) {
+    if (f.campaignId === e.campaignId && f.strategy.stopOn.includes(type)) {
+      f.status = 'done';
+      f.endReason = `stopped-by:${type}`;
+      result = 'stopped';
+    }
+  }
+  if (result === 'stopped' || isClosed(s) || !e.strategy.triggers.includes(type)) {
+    settle(s);
+    return result;
+  }
+  const existing = activeFollowUps(s).find((f) => f.campaignId === e.campaignId);
+  if (existing) {
+    // one follow-up per campaign at a time: a repeated trigger refreshes its strategy, not its count
+    existing.strategy = e.strategy;
+    existing.strategyVersion = e.strategyVersion;
+    return 'merged';
+  }
+  const within = e.strategy.firstContactWithinMinutes[type];
+  s.followUps.push({
+    id: `${e.campaignId}:${type}:${e.id}`,
+    campaignId: e.campaignId,
+    trigger: type,
+    strategy: e.strategy,
+    strategyVersion: e.strategyVersion,
+    startedAt: now,
+    deadlineAt: within === undefined ? null : e.occurredAt + within * 60_000,
+    notBefore: now,
+    attempts: 0,
+    unanswered: 0,
+    smsSent: 0,
+    smsDue: false,
+    status: 'active',
+  });
+  // finished follow-ups are history in the attempts table, not state to carry forever
+  s.followUps = s.followUps.filter((f) => f.status === 'active').concat(s.followUps.filter((f) => f.status !== 'active').slice(-5));
+  settle(s);
+  return 'started';
+}
+
+/** The next attempt: the earliest allowed instant over all active follow-ups. Null when there is nothing to do. */
+export function planNext(s: CadenceState, now: number, jitterFraction: number): Plan | null {
+  if (s.status !== 'active') return null;
+  let best: Plan | null = null;
+  for (const f of activeFollowUps(s)) {
+    const channel: Channel = f.smsDue ? 'sms' : 'call';
+    // an SMS goes at the next allowed instant; the call redial keeps its own delay
+    const from = channel === 'sms' ? now : Math.max(now, f.notBefore);
+    const counts = channel === 'call' ? s.callsByDay : smsAsCap(s, f);
+    const next = nextAllowedInstant(from, s.timeZone, f.strategy, counts);
+    const at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, f.strategy, counts) === null);
+    if (at === null) continue;
+    if (!best || at < best.at) best = { followUpId: f.id, channel, at, waitedFor: next.waitedFor };
+  }
+  return best;
+}
+
+/** The SMS cap reuses the daily-cap rule with the SMS counts and limit. */
+function smsAsCap(s: CadenceState, f: FollowUp): Record<string, number> {
+  const limit = f.strategy.sms?.maxPerDay ?? 1;
+  const out: Record<string, number> = {};
+  for (const [day, n] of Object.entries(s.smsByDay)) if (n >= limit) out[day] = Number.MAX_SAFE_INTEGER;
+  return out;
+}
+
+/** A reservation was granted at `at` (by the gate's clock). */
+export function applyGranted(s: CadenceState, followUpId: string, channel: Channel, at: number, strategy: Strategy, strategyVersion: number) {
+  const f = s.followUps.find((x) => x.id === followUpId);
+  if (!f) return;
+  f.strategy = strategy;
+  f.strategyVersion = strategyVersion;
+  const day = localDate(at, s.timeZone);
+  s.seq += 1;
+  if (channel === 'call') {
+    s.callsByDay[day] = (s.callsByDay[day] ?? 0) + 1;
+    f.attempts += 1;
+    f.firstAttemptAt ??= at;
+  } else {
+    s.smsByDay[day] = (s.smsByDay[day] ?? 0) + 1;
+    f.smsDue = false;
+    f.smsSent += 1;
+  }
+  pruneDays(s, at);
+}
+
+function pruneDays(s: CadenceState, now: number) {
+  const keepFrom = localDate(now - 3 * 86_400_000, s.timeZone);
+  for (const m of [s.callsByDay, s.smsByDay]) for (const d of Object.keys(m)) if (d < keepFrom) delete m[d];
+}
+
+/** The gate refused: record why and when to look again. */
+export function applyRefusal(
+  s: CadenceState,
+  r: { followUpId: string; channel: Channel; at: number; reason: string; retryAt: number | null; callsToday?: number; strategy?: Strategy; strategyVersion?: number },
+) {
+  s.seq += 1; // the refused sequence number is spent: its compliance row carries it
+  s.lastRefusals.push({ at: r.at, followUpId: r.followUpId, channel: r.channel, reason: r.reason });
+  if (s.lastRefusals.length > 10) s.lastRefusals.shift();
+  const f = s.followUps.find((x) => x.id === r.followUpId);
+  if (r.reason === 'opted-out') {
+    s.status = 'opted-out';
+    endAll(s, 'opted-out');
+    return;
+  }
+  if (!f) return;
+  if (r.strategy && r.strategyVersion !== undefined) {
+    f.strategy = r.strategy;
+    f.strategyVersion = r.strategyVersion;
+  }
+  if (r.reason === 'max-attempts') {
+    f.status = 'stopped';
+    f.endReason = 'max-attempts';
+    settle(s);
+    return;
+  }
+  if (r.callsToday !== undefined) {
+    const day = localDate(r.at, s.timeZone);
+    s.callsByDay[day] = Math.max(s.callsByDay[day] ?? 0, r.callsToday);
+  }
+  f.notBefore = Math.max(f.notBefore, r.retryAt ?? r.at + 15 * 60_000);
+}
+
+/** The result of an attempt. */
+export function applyOutcome(s: CadenceState, followUpId: string, channel: Channel, outcome: Outcome, at: number) {
+  const f = s.followUps.find((x) => x.id === followUpId);
+  switch (outcome) {
+    case 'opted-out':
+      s.status = 'opted-out';
+      endAll(s, 'opted-out');
+      return;
+    case 'invalid':
+      s.status = 'invalid';
+      endAll(s, 'invalid-number');
+      return;
+  }
+  if (!f || f.status !== 'active') return settle(s);
+  switch (outcome) {
+    case 'answered':
+    case 'converted':
+    case 'not-interested':
+      f.status = 'done';
+      f.endReason = outcome;
+      break;
+    case 'carrier-failure': {
+      // the carrier's fault: it costs the contact neither an attempt nor a call of the day
+      if (channel === 'call') {
+        const day = localDate(at, s.timeZone);
+        s.callsByDay[day] = Math.max(0, (s.callsByDay[day] ?? 1) - 1);
+        f.attempts = Math.max(0, f.attempts - 1);
+      } else {
+        f.smsDue = true;
+        f.smsSent = Math.max(0, f.smsSent - 1);
+      }
+      f.notBefore = at + 60_000;
+      break;
+    }
+    case 'sms-sent':
+    case 'sms-failed':
+      break;
+    case 'machine':
+    case 'no-answer':
+    case 'busy': {
+      if (outcome === 'machine' && f.strategy.answeringMachine === 'stop') {
+        f.status = 'done';
+        f.endReason = 'machine';
+        break;
+      }
+      // by default a machine counts like no answer
+      f.unanswered += 1;
+      if (f.attempts >= f.strategy.maxAttempts) {
+        f.status = 'stopped';
+        f.endReason = 'max-attempts';
+        break;
+      }
+      const delays = f.strategy.redialDelaysMinutes;
+      const delay = delays[Math.min(f.unanswered - 1, delays.length - 1)] ?? 3;
+      f.notBefore = at + delay * 60_000;
+      if (f.strategy.sms && f.smsSent === 0 && f.unanswered >= f.strategy.sms.afterUnansweredCalls) {
+        f.smsDue = true;
+      }
+      break;
+    }
+  }
+  settle(s);
+}
+
+export function applyProfile(s: CadenceState, p: ProfileChange) {
+  if (p.timeZone) s.timeZone = p.timeZone;
+  if (p.tags) s.tags = p.tags;
+  if (p.industry !== undefined) s.industry = p.industry;
+}
+
+export function pause(s: CadenceState) {
+  if (!isClosed(s)) s.status = 'paused';
+}
+
+export function resume(s: CadenceState) {
+  if (s.status === 'paused') {
+    s.status = 'idle';
+    settle(s);
+  }
+}
+
+export function optOut(s: CadenceState) {
+  s.status = 'opted-out';
+  endAll(s, 'opted-out');
+}
+
+export function cancel(s: CadenceState, campaignId?: string) {
+  if (campaignId) {
+    for (const f of activeFollowUps(s)) if (f.campaignId === campaignId) Object.assign(f, { status: 'stopped', endReason: 'cancelled' });
+    settle(s);
+    return;
+  }
+  endAll(s, 'cancelled');
+  if (!isClosed(s)) s.status = 'cancelled';
+}
+
+export function isFinished(s: CadenceState): boolean {
+  return isClosed(s);
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * A campaign's strategy: data, never code. Parsed (and defaulted) at the edges (API, activities);
+ * workflows receive the parsed value and only import the type.
+ */
+const hm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour "HH:MM", e.g. "21:00"');
+const window = z.strictObject({
+  start: hm,
+  end: hm,
+  days: z.array(z.number().int().min(1).max(7)).optional().describe('ISO weekdays (1 = Monday); every day when absent'),
+});
+
+export const strategySchema = z.strictObject({
+  quietHours: z.strictObject({ start: hm, end: hm }).default({ start: '21:00', end: '08:00' }),
+  blockedWindows: z.array(window).max(20).default([]),
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use "YYYY-MM-DD"')).max(366).default([]),
+  maxCallsPerDay: z.number().int().min(1).max(10).default(2),
+  maxAttempts: z.number().int().min(1).max(50).default(6),
+  /** Delay before each redial after no-answer/busy, in minutes; the last value repeats. */
+  redialDelaysMinutes: z.array(z.number().int().min(1).max(10080)).min(1).max(20).default([3, 60, 240]),
+  /** Deadline for the first attempt per trigger event type, in minutes. */
+  firstContactWithinMinutes: z.record(z.string(), z.number().int().min(0).max(10080)).default({
+    'lead.created': 10,
+    'cart.abandoned': 120,
+    'payment.due': 1440,
+    'coupon.issued': 1440,
+  }),
+  /** Events that start a follow-up; custom CRM event types map onto one of these. */
+  triggers: z.array(z.string().min(1)).default(['lead.created', 'cart.abandoned', 'payment.due', 'coupon.issued']),
+  eventMap: z.record(z.string(), z.string()).default({}),
+  /** Events that end the follow-up they answer, e.g. an order paid ends the abandoned-cart follow-up. */
+  stopOn: z.array(z.string().min(1)).default(['order.paid']),
+  answeringMachine: z.enum(['like-no-answer', 'stop']).default('like-no-answer'),
+  announcement: z
+    .strictObject({ text: z.string().min(1).max(1000), language: z.string().min(2).max(10) })
+    .default({ text: 'This is an automated follow-up call. Press 0 at any time to never be called again.', language: 'en-US' }),
+  sms: z
+    .strictObject({
+      afterUnansweredCalls: z.number().int().min(1).max(20),
+      text: z.string().min(1).max(640),
+      maxPerDay: z.number().int().min(1).max(5).default(1),
+    })
+    .nullable()
+    .default(null),
+  /** Contact tag → line tier; contacts without a matching tag use `defaultLineTier`. */
+  lineTier: z.record(z.string(), z.enum(['premium', 'standard', 'backup'])).default({ 'high-value': 'premium' }),
+  defaultLineTier: z.enum(['premium', 'standard', 'backup']).default('standard'),
+  /** Spread of wake-ups when a window opens, so 08:00 is not a herd. */
+  jitterSeconds: z.number().int().min(0).max(3600).default(120),
+  record: z.boolean().default(false),
+  ringTimeoutSeconds: z.number().int().min(5).max(120).default(30),
+});
+
+export type Strategy = z.output<typeof strategySchema>;
+export type StrategyInput = z.input<typeof strategySchema>;
+
+export const defaultStrategy: Strategy = strategySchema.parse({});
