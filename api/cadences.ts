@@ -4,7 +4,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
-import { cadenceWorkflowId, TASK_QUEUE } from '../workflows/constants';
+import { cadenceWorkflowId } from '../workflows/constants';
 import { eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../workflows/policy/cadence-state';
 
@@ -15,11 +15,11 @@ export function workflowIdOf(c: Pick<Contact, 'tenant' | 'phone'>) {
 }
 
 /** Starts the contact's cadence if it is not running, and delivers the event, atomically. */
-export async function deliverEvent(temporal: Client, contact: Contact, event: CadenceEvent): Promise<string> {
+export async function deliverEvent(temporal: Client, taskQueue: string, contact: Contact, event: CadenceEvent): Promise<string> {
   const workflowId = workflowIdOf(contact);
   await temporal.workflow.signalWithStart(cadence, {
     workflowId,
-    taskQueue: TASK_QUEUE,
+    taskQueue,
     args: [
       {
         state: initialState({

@@ -12,6 +12,8 @@ export interface Principal {
 export interface AppDeps {
   db: Db;
   temporal: Client;
+  /** The worker's task queue (one per test in the suite; TASK_QUEUE in production). */
+  taskQueue: string;
   /** The base URL the carrier uses to reach us; webhook signatures are computed over it. */
   publicUrl: string;
   defaultRegion: CountryCode;

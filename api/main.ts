@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { CountryCode } from 'libphonenumber-js';
 import { connect, migrateDb } from '../db/client';
 import { simulatorLines } from '../sim/defaults';
+import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { apiConfigSchema, parseConfig } from './config';
@@ -21,6 +22,7 @@ async function main() {
   const app = createApp({
     db,
     temporal,
+    taskQueue: TASK_QUEUE,
     publicUrl,
     defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
     tenant: cfg.REDIAL_TENANT,

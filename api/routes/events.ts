@@ -63,7 +63,7 @@ const route = createRoute({
 
 export const eventsRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const body = c.req.valid('json');
-  const { db, temporal, defaultRegion, tenant } = c.var.deps;
+  const { db, temporal, taskQueue, defaultRegion, tenant } = c.var.deps;
   const campaignId = body.campaignId ?? DEFAULT_CAMPAIGN;
   const active = await activeStrategy(db, campaignId);
   if (!active) throw new ApiError(404, ErrorCode.unknownCampaign, `No campaign "${campaignId}". Create it with POST /v1/campaigns, or omit campaignId for the default one.`);
@@ -97,7 +97,7 @@ export const eventsRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
   );
   const occurredAt = body.occurredAt ? Date.parse(body.occurredAt) : Date.now();
   const eventId = body.id ?? createHash('sha256').update(JSON.stringify([body.type, phone, campaignId, body.occurredAt ?? occurredAt])).digest('hex').slice(0, 32);
-  const workflowId = await deliverEvent(temporal, contact, {
+  const workflowId = await deliverEvent(temporal, taskQueue, contact, {
     id: eventId,
     type: body.type,
     campaignId,

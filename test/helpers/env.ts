@@ -1,0 +1,36 @@
+/** What scripts/test.ts provides to every test file. */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { connect, type DbHandle } from '../../db/client';
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts PostgreSQL and Temporal`);
+  return v;
+}
+
+export const temporalAddress = () => required('TEMPORAL_ADDRESS');
+export const workflowBundle = () => (process.env.REDIAL_TEST_WORKFLOW_BUNDLE ? { codePath: process.env.REDIAL_TEST_WORKFLOW_BUNDLE } : undefined);
+export const uid = () => randomBytes(4).toString('hex');
+
+/** A fresh database cloned from the migrated template, dropped by `close()`. */
+export async function freshDatabase(): Promise<DbHandle & { url: string }> {
+  const adminUrl = required('REDIAL_TEST_PG_URL');
+  const name = `t_${uid()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${required('REDIAL_TEST_TEMPLATE_DB')}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const h = connect(url.toString(), { max: 10 });
+  return {
+    ...h,
+    url: url.toString(),
+    async close() {
+      await h.close();
+      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The whole system in one test process, on real parts: a fresh PostgreSQL database, the Temporal
+ * dev server, a worker on its own task queue, the API on a free port, and the simulator reached
+ * by the real `twilio` client. Each test gets its own tenant, so cadence ids never collide.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createCarrier } from '../../activities/carrier';
+import { createApp } from '../../api/app';
+import { newKey } from '../../api/auth';
+import { bootstrap } from '../../api/bootstrap';
+import { listen } from '../../api/listen';
+import { simulatorLines } from '../../sim/defaults';
+import { createSim } from '../../sim/server';
+import { createWorker } from '../../worker/create';
+import { freshDatabase, temporalAddress, uid, workflowBundle } from './env';
+
+let runtimeInstalled = false;
+/** Workers log at WARN in tests: state changes at INFO drown the test output. */
+export function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export async function startSystem(opts: { timeScale?: number } = {}) {
+  quietRuntime();
+  const id = uid();
+  const tenant = `t${id}`;
+  const taskQueue = `redial-test-${id}`;
+  const database = await freshDatabase();
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const temporal = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+
+  let app: ReturnType<typeof createApp> | undefined;
+  const api = await listen((req) => app!.fetch(req), 0);
+  const sim = createSim({ accounts: simulatorLines.map((l) => ({ sid: l.accountSid, token: l.authToken })), timeScale: opts.timeScale ?? 0.002, inboundSmsUrl: `${api.url}/twilio/sms/inbound` });
+  const simServer = await listen(sim.app.fetch, 0);
+  const adminKey = newKey();
+  await bootstrap(database.db, { adminKey, lines: simulatorLines });
+  const errors: unknown[] = [];
+  app = createApp({
+    db: database.db,
+    temporal,
+    taskQueue,
+    publicUrl: api.url,
+    defaultRegion: 'CN',
+    tenant,
+    log: (m, e) => errors.push([m, e]),
+  });
+  const worker: Worker = await createWorker({
+    connection: nativeConnection,
+    taskQueue,
+    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url },
+    workflowBundle: workflowBundle(),
+  });
+  const running = worker.run();
+
+  /** Calls the API as the admin (or with the given key). */
+  const call = (method: string, path: string, body?: unknown, key: string | null = adminKey) =>
+    fetch(`${api.url}${path}`, {
+      method,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  return {
+    tenant,
+    taskQueue,
+    db: database.db,
+    sql: database.sql,
+    temporal,
+    sim,
+    simUrl: simServer.url,
+    apiUrl: api.url,
+    adminKey,
+    app: app!,
+    /** Errors the API logged (a test can assert there were none). */
+    errors,
+    call,
+    async stop() {
+      worker.shutdown();
+      await running;
+      sim.close();
+      await Promise.all([api.close(), simServer.close()]);
+      await nativeConnection.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+export type System = Awaited<ReturnType<typeof startSystem>>;
+
+/** Polls `fn` until it returns a truthy value or the time runs out. */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
