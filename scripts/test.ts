@@ -14,7 +14,7 @@ import { migrateDb } from '../db/client';
 import { workflowsPath } from '../worker/create';
 import { freePort } from './lib/ports';
 import { startStack } from './lib/stack';
-import { root, temporalTestServerPath } from './lib/tools';
+import { composeSchemaPath, root, temporalTestServerPath } from './lib/tools';
 
 const log = (m: string) => console.log(`[test] ${m}`);
 
@@ -23,6 +23,7 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-test-'));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL may run as another user (root → postgres)
   const testServer = await temporalTestServerPath(log);
+  const composeSchema = await composeSchemaPath(log);
   const stack = await startStack({
     dataDir,
     pgPort: await freePort(),
@@ -67,6 +68,7 @@ async function main() {
           TEMPORAL_ADDRESS: stack.temporalAddress,
           REDIAL_TEST_WORKFLOW_BUNDLE: bundlePath,
           ...(testServer ? { TEMPORAL_TEST_SERVER_PATH: testServer } : {}),
+          ...(composeSchema ? { REDIAL_TEST_COMPOSE_SCHEMA: composeSchema } : {}),
         },
       });
       child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));

@@ -62,3 +62,28 @@ if (require.main === module) {
     console.log('temporal test server:', await temporalTestServerPath());
   })();
 }
+
+/**
+ * The compose-spec JSON schema, from the compose-spec project's Go module (the one Docker Compose
+ * itself validates with), fetched through the Go module proxy once. Undefined without Go.
+ */
+export const COMPOSE_GO = { module: 'github.com/compose-spec/compose-go/v2', version: 'v2.16.2' } as const;
+
+export async function composeSchemaPath(log: (m: string) => void = console.log): Promise<string | undefined> {
+  const target = path.join(toolsDir, `compose-spec-${COMPOSE_GO.version}.json`);
+  if (fs.existsSync(target)) return target;
+  try {
+    const { stdout } = await run('go', ['mod', 'download', '-json', `${COMPOSE_GO.module}@${COMPOSE_GO.version}`], { env: { ...process.env, GOFLAGS: '-mod=mod' }, cwd: toolsDirReady() });
+    const dir = (JSON.parse(stdout) as { Dir: string }).Dir;
+    fs.copyFileSync(path.join(dir, 'schema', 'compose-spec.json'), target);
+    return target;
+  } catch (err) {
+    log(`could not fetch the compose-spec schema (${(err as Error).message.split('\n')[0]}); the compose file test will be skipped`);
+    return undefined;
+  }
+}
+
+function toolsDirReady(): string {
+  fs.mkdirSync(toolsDir, { recursive: true });
+  return toolsDir;
+}

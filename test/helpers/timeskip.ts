@@ -1,0 +1,115 @@
+/**
+ * The cadence workflow on the time-skipping test server, with the real reservation gate on a real
+ * PostgreSQL database (its clock is the test server's) and a scripted carrier: the test decides
+ * each call's outcome, and the fake carrier signals it back before returning, as the callback
+ * path would.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { createActivities } from '../../activities';
+import { createCarrier } from '../../activities/carrier';
+import type { RedialActivities } from '../../activities/types';
+import { bootstrap } from '../../api/bootstrap';
+import { newKey } from '../../api/auth';
+import { ensureCampaign } from '../../db/queries/campaigns';
+import { upsertContact } from '../../db/queries/contacts';
+import { attempts } from '../../db/schema';
+import { simulatorLines } from '../../sim/defaults';
+import { cadence } from '../../workflows/cadence';
+import { cadenceWorkflowId } from '../../workflows/constants';
+import { eventSignal, outcomeSignal, stateQuery } from '../../workflows/messages';
+import { initialState, type Outcome } from '../../workflows/policy/cadence-state';
+import type { StrategyInput } from '../../workflows/policy/strategy';
+import { strategySchema } from '../../workflows/policy/strategy';
+import { freshDatabase, uid, workflowBundle } from './env';
+import { quietRuntime } from './system';
+
+export interface Dial {
+  attemptId: string;
+  phone: string;
+  channel: 'call' | 'sms';
+  at: number;
+}
+
+export async function startTimeSkipping() {
+  quietRuntime();
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH;
+  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  const database = await freshDatabase();
+  await bootstrap(database.db, { adminKey: newKey(), lines: simulatorLines });
+  const taskQueue = `ts-${uid()}`;
+  const dials: Dial[] = [];
+  /** The outcome the scripted carrier reports for a number; 'no-answer' unless set. */
+  const script = new Map<string, Outcome>();
+  const real = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => env.currentTimeMs(), publicUrl: 'http://127.0.0.1:1' });
+
+  const finish = async (attemptId: string, channel: 'call' | 'sms') => {
+    const [a] = await database.db.select().from(attempts).where(eq(attempts.id, attemptId));
+    const phone = (await database.sql`select phone from contacts where id = ${a!.contactId}`)[0]!.phone as string;
+    dials.push({ attemptId, phone, channel, at: await env.currentTimeMs() });
+    const outcome = channel === 'sms' ? 'sms-sent' : (script.get(phone) ?? 'no-answer');
+    await database.db.update(attempts).set({ status: channel === 'sms' ? 'sent' : 'completed', outcome, providerSid: `FAKE${attemptId}` }).where(eq(attempts.id, attemptId));
+    if (channel === 'call') await env.client.workflow.getHandle(a!.workflowId).signal(outcomeSignal, { attemptId, outcome, at: await env.currentTimeMs() });
+    return { providerSid: `FAKE${attemptId}`, lineId: 'fake' };
+  };
+  const activities: RedialActivities = {
+    reserveAttempt: real.reserveAttempt,
+    reconcileAttempt: async () => ({ outcome: null }),
+    placeCall: ({ attemptId }) => finish(attemptId, 'call'),
+    sendSms: ({ attemptId }) => finish(attemptId, 'sms'),
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities,
+    ...(workflowBundle() ? { workflowBundle: workflowBundle()! } : { workflowsPath: require.resolve('../../workflows') }),
+  });
+  const running = worker.run();
+
+  return {
+    env,
+    db: database.db,
+    dials,
+    script,
+    now: () => env.currentTimeMs(),
+    async campaign(id: string, strategy: StrategyInput) {
+      await ensureCampaign(database.db, { id, name: id, strategy, createdBy: 'test' });
+    },
+    /** Delivers an event as the API would (signal-with-start), with the campaign's strategy. */
+    async event(p: { phone: string; timeZone: string; type: string; campaignId?: string; strategy?: StrategyInput; id?: string; tags?: string[] }) {
+      const tenant = 'default';
+      const contact = await upsertContact(database.db, { tenant, phone: p.phone, timeZone: p.timeZone, tags: p.tags }, true);
+      const workflowId = cadenceWorkflowId(tenant, p.phone);
+      const now = await env.currentTimeMs();
+      await env.client.workflow.signalWithStart(cadence, {
+        workflowId,
+        taskQueue,
+        args: [{ state: initialState({ tenant, phone: p.phone, contactId: contact.id, timeZone: p.timeZone, tags: p.tags }), searchAttributes: false }],
+        signal: eventSignal,
+        signalArgs: [
+          {
+            id: p.id ?? `${p.type}-${now}-${uid()}`,
+            type: p.type,
+            campaignId: p.campaignId ?? 'default',
+            occurredAt: now,
+            strategy: strategySchema.parse(p.strategy ?? {}),
+            strategyVersion: 1,
+          },
+        ],
+      });
+      return { workflowId, contactId: contact.id, handle: env.client.workflow.getHandle(workflowId) };
+    },
+    state: (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery),
+    /** Moves the test server's clock forward; timers fire and activities run on the way. */
+    sleep: (ms: number) => env.sleep(ms),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await database.close();
+      await env.teardown();
+    },
+  };
+}
+
+export type TimeSkipping = Awaited<ReturnType<typeof startTimeSkipping>>;
