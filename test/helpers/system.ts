@@ -33,14 +33,15 @@ export async function startSystem(opts: { timeScale?: number } = {}) {
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
 
-  let app: ReturnType<typeof createApp> | undefined;
-  const api = await listen((req) => app!.fetch(req), 0);
+  // the API must listen before it exists: its own URL is part of its configuration
+  const late: { app?: ReturnType<typeof createApp> } = {};
+  const api = await listen((req) => late.app!.fetch(req), 0);
   const sim = createSim({ accounts: simulatorLines.map((l) => ({ sid: l.accountSid, token: l.authToken })), timeScale: opts.timeScale ?? 0.002, inboundSmsUrl: `${api.url}/twilio/sms/inbound` });
   const simServer = await listen(sim.app.fetch, 0);
   const adminKey = newKey();
   await bootstrap(database.db, { adminKey, lines: simulatorLines });
   const errors: unknown[] = [];
-  app = createApp({
+  const app = (late.app = createApp({
     db: database.db,
     temporal,
     taskQueue,
@@ -48,7 +49,7 @@ export async function startSystem(opts: { timeScale?: number } = {}) {
     defaultRegion: 'CN',
     tenant,
     log: (m, e) => errors.push([m, e]),
-  });
+  }));
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
@@ -75,7 +76,7 @@ export async function startSystem(opts: { timeScale?: number } = {}) {
     simUrl: simServer.url,
     apiUrl: api.url,
     adminKey,
-    app: app!,
+    app,
     /** Errors the API logged (a test can assert there were none). */
     errors,
     call,
