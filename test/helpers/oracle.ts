@@ -1,0 +1,45 @@
+/**
+ * An independent oracle for the compliance rules: local time from `toLocaleString` (not the
+ * policy's own Intl.formatToParts arithmetic), and the next allowed instant found by scanning
+ * minute by minute (not by the policy's window-jumping). Slow and obviously right.
+ */
+import type { Strategy } from '../../workflows/policy/strategy';
+
+export function oracleLocal(t: number, tz: string): { date: string; minute: number; weekday: number } {
+  const s = new Date(t).toLocaleString('en-CA', { timeZone: tz, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  // e.g. "Tue, 2026-11-24, 20:55"
+  const m = /(\w+), (\d{4}-\d{2}-\d{2}),? (\d{2}):(\d{2})/.exec(s);
+  if (!m) throw new Error(`unexpected locale output: ${s}`);
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(m[1]!) + 1;
+  return { date: m[2]!, minute: Number(m[3]) * 60 + Number(m[4]), weekday };
+}
+
+const hm = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+
+function inWindow(w: { start: string; end: string; days?: number[] }, minute: number, weekday: number): boolean {
+  const s = hm(w.start);
+  const e = hm(w.end);
+  const on = (d: number) => !w.days || w.days.length === 0 || w.days.includes(d);
+  if (s === e) return false;
+  if (s < e) return on(weekday) && minute >= s && minute < e;
+  return (minute >= s && on(weekday)) || (minute < e && on(weekday === 1 ? 7 : weekday - 1));
+}
+
+export type Rule = 'quiet-hours' | 'blocked-window' | 'holiday' | 'daily-cap';
+
+/** Which time rule forbids a call at t (the cap is checked against `callsOn`). */
+export function oracleForbids(t: number, tz: string, s: Strategy, callsOn: (date: string) => number): Rule | null {
+  const l = oracleLocal(t, tz);
+  if (s.holidays.includes(l.date)) return 'holiday';
+  if (callsOn(l.date) >= s.maxCallsPerDay) return 'daily-cap';
+  if (inWindow(s.quietHours, l.minute, l.weekday)) return 'quiet-hours';
+  if (s.blockedWindows.some((w) => inWindow(w, l.minute, l.weekday))) return 'blocked-window';
+  return null;
+}
+
+/** The first allowed instant at or after `from`, scanning minute boundaries up to `horizonMs`. */
+export function oracleNextAllowed(from: number, tz: string, s: Strategy, callsOn: (date: string) => number, horizonMs = 3 * 86_400_000): number | null {
+  if (!oracleForbids(from, tz, s, callsOn)) return from;
+  for (let t = from - (from % 60_000) + 60_000; t <= from + horizonMs; t += 60_000) if (!oracleForbids(t, tz, s, callsOn)) return t;
+  return null;
+}
