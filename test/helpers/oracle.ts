@@ -5,7 +5,37 @@
  */
 import type { Strategy } from '../../workflows/policy/strategy';
 
+/**
+ * The zone's offset is read with toLocaleString once per 15-minute bucket (every real offset
+ * change happens on a quarter hour), which keeps minute-by-minute scans affordable.
+ */
+const offsets = new Map<string, number>();
+const QUARTER = 15 * 60_000;
+
+function offsetAt(t: number, tz: string): number {
+  const bucket = t - (((t % QUARTER) + QUARTER) % QUARTER);
+  const key = `${tz}@${bucket}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    const l = readLocale(bucket, tz);
+    const [y, mo, d] = l.date.split('-').map(Number) as [number, number, number];
+    off = Date.UTC(y, mo - 1, d, Math.floor(l.minute / 60), l.minute % 60) - bucket;
+    if (offsets.size > 200_000) offsets.clear();
+    offsets.set(key, off);
+  }
+  return off;
+}
+
 export function oracleLocal(t: number, tz: string): { date: string; minute: number; weekday: number } {
+  const wall = new Date(t + offsetAt(t, tz));
+  return {
+    date: wall.toISOString().slice(0, 10),
+    minute: wall.getUTCHours() * 60 + wall.getUTCMinutes(),
+    weekday: ((wall.getUTCDay() + 6) % 7) + 1,
+  };
+}
+
+function readLocale(t: number, tz: string): { date: string; minute: number; weekday: number } {
   const s = new Date(t).toLocaleString('en-CA', { timeZone: tz, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
   // e.g. "Tue, 2026-11-24, 20:55"
   const m = /(\w+), (\d{4}-\d{2}-\d{2}),? (\d{2}):(\d{2})/.exec(s);
@@ -37,8 +67,8 @@ export function oracleForbids(t: number, tz: string, s: Strategy, callsOn: (date
   return null;
 }
 
-/** The first allowed instant at or after `from`, scanning minute boundaries up to `horizonMs`. */
-export function oracleNextAllowed(from: number, tz: string, s: Strategy, callsOn: (date: string) => number, horizonMs = 3 * 86_400_000): number | null {
+/** The first allowed instant at or after `from`, scanning every minute boundary up to `horizonMs` (8 days). */
+export function oracleNextAllowed(from: number, tz: string, s: Strategy, callsOn: (date: string) => number, horizonMs = 8 * 86_400_000): number | null {
   if (!oracleForbids(from, tz, s, callsOn)) return from;
   for (let t = from - (from % 60_000) + 60_000; t <= from + horizonMs; t += 60_000) if (!oracleForbids(t, tz, s, callsOn)) return t;
   return null;

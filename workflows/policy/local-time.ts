@@ -68,18 +68,32 @@ function offsetAt(instant: number, tz: string): number {
   return asUtc - (instant - (instant % 1000));
 }
 
+/** The local wall-clock reading of a minute-aligned instant, as a UTC-based number (for comparisons). */
+function wallOf(instant: number, tz: string): number {
+  const p = localParts(instant, tz);
+  return Date.UTC(p.year, p.month - 1, p.day, Math.floor(p.minute / 60), p.minute % 60);
+}
+
 /**
- * The first instant at or after local `date` + `minute` in `tz`. When that wall time does not exist
- * (spring-forward gap), this is the first instant after the gap.
+ * The first instant whose local wall time in `tz` is `date` + `minute` or later. When that wall
+ * time occurs twice (fall back), the earlier one; when it does not exist (spring forward), the
+ * instant the clocks jump, which is the first moment at or past it.
  */
 export function zonedInstant(date: { year: number; month: number; day: number }, minute: number, tz: string): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, Math.floor(minute / 60), minute % 60);
-  let guess = wall - offsetAt(wall, tz);
-  guess = wall - offsetAt(guess, tz);
-  const got = localParts(guess, tz);
-  const gotWall = Date.UTC(got.year, got.month - 1, got.day, Math.floor(got.minute / 60), got.minute % 60);
-  // in a DST gap the guess lands before the wanted wall time: move forward by the difference
-  return gotWall < wall ? guess + (wall - gotWall) : guess;
+  const a = wall - offsetAt(wall, tz);
+  const b = wall - offsetAt(a, tz);
+  const exact = [a, b].filter((t) => wallOf(t, tz) === wall);
+  if (exact.length) return Math.min(...exact);
+  // in a gap: the two offsets bracket the jump; find its minute by bisection
+  let lo = Math.min(a, b);
+  let hi = Math.max(a, b);
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+    if (wallOf(mid, tz) >= wall) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** Local midnight of the day after `instant`'s local day. */

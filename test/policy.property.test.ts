@@ -1,0 +1,102 @@
+/**
+ * Compliance rules as invariants, over thousands of random timelines: random time zones (DST,
+ * odd offsets), strategies, triggers across campaigns, outcomes, opt-outs, pauses and time-zone
+ * changes, driven through the same state machine the workflow uses.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { Outcome } from '../workflows/policy/cadence-state';
+import { instant, strategyArb, zones } from './helpers/arbitraries';
+import { oracleForbids, oracleLocal, oracleNextAllowed } from './helpers/oracle';
+import { simulate, type Input } from './helpers/simulate';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+const RUNS = Number(process.env.REDIAL_PROPERTY_RUNS ?? 5000);
+
+const outcome = fc.constantFrom<Outcome>('no-answer', 'no-answer', 'busy', 'machine', 'answered', 'converted', 'opted-out', 'carrier-failure', 'invalid');
+const triggerType = fc.constantFrom('lead.created', 'cart.abandoned', 'payment.due', 'order.paid', 'coupon.issued', 'unknown.event');
+
+function inputArb(start: number): fc.Arbitrary<Input> {
+  const at = fc.integer({ min: 0, max: 6 * DAY }).map((d) => start + d);
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.record({ at, kind: fc.constant('event' as const), type: triggerType, campaign: fc.integer({ min: 0, max: 2 }) }) },
+    { weight: 1, arbitrary: fc.record({ at, kind: fc.constant('opt-out' as const) }) },
+    { weight: 1, arbitrary: fc.record({ at, kind: fc.constant('pause' as const) }) },
+    { weight: 1, arbitrary: fc.record({ at, kind: fc.constant('resume' as const) }) },
+    { weight: 1, arbitrary: fc.record({ at, kind: fc.constant('time-zone' as const), tz: fc.constantFrom(...zones) }) },
+  );
+}
+
+const scenario = instant.chain((start) =>
+  fc.record({
+    start: fc.constant(start),
+    tz: fc.constantFrom(...zones),
+    strategies: fc.array(strategyArb(start), { minLength: 1, maxLength: 3 }),
+    inputs: fc.array(inputArb(start), { minLength: 1, maxLength: 12 }),
+    outcomes: fc.array(outcome, { minLength: 1, maxLength: 10 }),
+    jitter: fc.array(fc.double({ min: 0, max: 0.999, noNaN: true }), { minLength: 1, maxLength: 5 }),
+  }),
+);
+
+describe('compliance invariants over random timelines', () => {
+  test(`no attempt in quiet hours, blocked windows or holidays, over the cap, after opt-out, or past max attempts (${RUNS} runs)`, () => {
+    let attempts = 0;
+    fc.assert(
+      fc.property(scenario, (sc) => {
+        const run = simulate({ ...sc, horizonMs: 7 * DAY });
+        // the plan already obeys every rule: the gate (a second line of defence) never has to refuse
+        assert.deepEqual(run.refused, [], 'the cadence asked the gate for a forbidden attempt');
+        for (const g of run.granted) {
+          attempts++;
+          const at = new Date(g.at).toISOString();
+          const rule = oracleForbids(g.at, g.tz, g.strategy, () => 0);
+          assert.equal(rule, null, `${g.channel} at ${at} (${g.tz}) breaks ${rule}`);
+          if (g.channel === 'call') {
+            assert.ok(g.callsThatDay <= g.strategy.maxCallsPerDay, `call #${g.callsThatDay} on ${g.localDay}, cap ${g.strategy.maxCallsPerDay}`);
+            assert.ok(g.attemptNo <= g.strategy.maxAttempts, `attempt ${g.attemptNo} > max ${g.strategy.maxAttempts}`);
+          }
+          if (run.optedOutAt !== null) assert.ok(g.at < run.optedOutAt, `${g.channel} at ${at} after opt-out at ${new Date(run.optedOutAt).toISOString()}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    assert.ok(attempts > RUNS, `the generator must produce attempts to check (got ${attempts})`);
+  });
+
+  test('a trigger is first attempted at once when allowed, else exactly at the next allowed instant plus jitter', () => {
+    let checked = 0;
+    let immediate = 0;
+    fc.assert(
+      fc.property(instant, fc.constantFrom(...zones), strategyArb(), fc.constantFrom('lead.created', 'cart.abandoned'), fc.double({ min: 0, max: 0.999, noNaN: true }), (start, tz, strategy, type, j) => {
+        const run = simulate({ start, tz, strategies: [strategy], inputs: [{ at: start, kind: 'event', type, campaign: 0 }], outcomes: ['no-answer'], jitter: [j], horizonMs: 9 * DAY });
+        const expected = oracleNextAllowed(start, tz, strategy, () => 0);
+        const first = run.granted[0];
+        if (expected === null) {
+          assert.ok(!first || first.at > start + 8 * DAY, 'no allowed instant within 8 days, yet an attempt was made');
+          return;
+        }
+        assert.ok(first, `an attempt was expected at ${new Date(expected).toISOString()}`);
+        checked++;
+        if (expected === start) {
+          immediate++;
+          assert.equal(first.at, start, 'allowed at once, so called at once');
+          const deadline = strategy.firstContactWithinMinutes[type]!;
+          assert.ok(first.at - start <= deadline * MIN, 'within the trigger deadline');
+        } else {
+          assert.ok(first.at >= expected && first.at <= expected + strategy.jitterSeconds * 1000, `first at ${new Date(first.at).toISOString()}, next allowed ${new Date(expected).toISOString()} + ${strategy.jitterSeconds}s`);
+        }
+      }),
+      { numRuns: Math.ceil(RUNS / 4) },
+    );
+    assert.ok(checked > 0 && immediate > 0 && immediate < checked, `both branches must be exercised (${immediate}/${checked})`);
+  });
+
+  test('the oracle itself agrees with known wall times (DST-aware)', () => {
+    // 2027-03-14 07:30Z is 03:30 EDT (clocks went 02:00 → 03:00); 2027-11-07 06:30Z is 01:30 EST
+    assert.equal(oracleLocal(Date.UTC(2027, 2, 14, 7, 30), 'America/New_York').minute, 3 * 60 + 30);
+    assert.equal(oracleLocal(Date.UTC(2027, 10, 7, 6, 30), 'America/New_York').minute, 60 + 30);
+    assert.equal(oracleLocal(Date.UTC(2027, 0, 1, 0, 0), 'Asia/Kolkata').minute, 5 * 60 + 30);
+  });
+});
