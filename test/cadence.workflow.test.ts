@@ -1,6 +1,7 @@
 /** Multi-day cadence scenarios: the real workflow on the time-skipping server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { optOutSignal } from '../workflows/messages';
 import { localParts, zonedInstant } from '../workflows/policy/local-time';
 import { startTimeSkipping, type TimeSkipping } from './helpers/timeskip';
 
@@ -17,6 +18,19 @@ function nextLocal(now: number, tz: string, hm: string): number {
     if (t > now) return t;
   }
   throw new Error('unreachable');
+}
+
+/** Local midnight starting the day on which `tz` next moves its clocks `dir`, after `from`. */
+function nextDstDay(from: number, tz: string, dir: 'forward' | 'back'): number {
+  const offset = (t: number) => {
+    const p = localParts(t, tz);
+    return Date.UTC(p.year, p.month - 1, p.day, Math.floor(p.minute / 60), p.minute % 60) - (t - (t % 60_000));
+  };
+  for (let t = from; t < from + 400 * 24 * HOUR; t += HOUR) {
+    const d = offset(t + HOUR) - offset(t);
+    if ((dir === 'forward' && d > 0) || (dir === 'back' && d < 0)) return nextLocal(t - 12 * HOUR, tz, '00:00');
+  }
+  throw new Error(`no DST change in ${tz}`);
 }
 
 const local = (t: number, tz: string) => {
@@ -50,5 +64,90 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     const state = await ts.state(workflowId);
     assert.equal(state.status, 'active');
     assert.equal(state.followUps[0]!.attempts, mine.length);
+  });
+
+  test('the daily cap of 2 holds across two campaigns for one person', async () => {
+    const tz = 'Europe/Berlin';
+    const phone = '+4930555012';
+    await ts.campaign('edu-cap', { maxCallsPerDay: 2, redialDelaysMinutes: [3] });
+    await ts.campaign('shop-cap', { maxCallsPerDay: 2, redialDelaysMinutes: [3] });
+    await ts.sleep(nextLocal(await ts.now(), tz, '10:00') - (await ts.now()));
+    await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'edu-cap', strategy: { maxCallsPerDay: 2, redialDelaysMinutes: [3] } });
+    await ts.event({ phone, timeZone: tz, type: 'payment.due', campaignId: 'shop-cap', strategy: { maxCallsPerDay: 2, redialDelaysMinutes: [3] } });
+    await ts.sleep(2 * 24 * HOUR);
+    const perDay = new Map<string, number>();
+    for (const d of ts.dials.filter((x) => x.phone === phone && x.channel === 'call')) {
+      const day = localParts(d.at, tz).date;
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    }
+    assert.ok(perDay.size >= 2, `calls on several days: ${[...perDay]}`);
+    for (const [day, n] of perDay) assert.ok(n <= 2, `${n} calls on ${day}`);
+    assert.equal([...perDay.values()][0], 2, 'both calls of the first day were used');
+  });
+
+  test('Asia/Shanghai: a lead at 07:50 local waits for 08:00 (+ jitter), never earlier', async () => {
+    const tz = 'Asia/Shanghai';
+    const phone = '+8613800138002';
+    await ts.sleep(nextLocal(await ts.now(), tz, '07:50') - (await ts.now()));
+    const { workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created' });
+    const state = await ts.state(workflowId);
+    assert.equal(state.nextAttemptReason, 'waiting for quiet-hours to end');
+    await ts.sleep(20 * MIN);
+    const [first] = ts.dials.filter((d) => d.phone === phone);
+    assert.ok(first, 'called after the window opened');
+    const opens = nextLocal(first.at - 30 * MIN, tz, '08:00');
+    assert.ok(first.at >= opens && first.at <= opens + 2 * MIN, `called at ${local(first.at, tz)}`);
+  });
+
+  test('a cart abandoned and paid within 2 h is never called', async () => {
+    const tz = 'Asia/Shanghai';
+    const phone = '+8613800138003';
+    await ts.sleep(nextLocal(await ts.now(), tz, '14:00') - (await ts.now()));
+    const { workflowId } = await ts.event({ phone, timeZone: tz, type: 'cart.abandoned' });
+    await ts.sleep(20 * MIN); // inside the 30-minute grace period
+    await ts.event({ phone, timeZone: tz, type: 'order.paid' });
+    await ts.sleep(3 * HOUR);
+    assert.equal(ts.dials.filter((d) => d.phone === phone).length, 0);
+    const state = await ts.state(workflowId);
+    assert.equal(state.followUps[0]!.endReason, 'stopped-by:order.paid');
+  });
+
+  test('an opt-out while the cadence sleeps means no attempt, ever', async () => {
+    const tz = 'America/Sao_Paulo';
+    const phone = '+5511955501234';
+    await ts.sleep(nextLocal(await ts.now(), tz, '22:00') - (await ts.now()));
+    const { handle, workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created' });
+    assert.equal((await ts.state(workflowId)).nextAttemptReason, 'waiting for quiet-hours to end');
+    await ts.sleep(HOUR);
+    await handle.signal(optOutSignal, { source: 'operator' });
+    await ts.event({ phone, timeZone: tz, type: 'payment.due' }); // new triggers change nothing
+    await ts.sleep(3 * 24 * HOUR);
+    assert.equal(ts.dials.filter((d) => d.phone === phone).length, 0);
+    const state = await ts.state(workflowId);
+    assert.equal(state.optedOut, true);
+    assert.equal(state.nextAttemptAt, null);
+  });
+
+  test('America/New_York across both DST changes: 08:00 is local wall time, EST and EDT alike', async () => {
+    const tz = 'America/New_York';
+    for (const [dir, phone] of [
+      ['forward', '+12125550172'],
+      ['back', '+12125550182'],
+    ] as const) {
+      // the evening before the change: 20:55, 20:58, then 08:00 on the day the clocks move
+      const changeDay = nextDstDay(await ts.now(), tz, dir);
+      const evening = nextLocal(changeDay - 24 * HOUR, tz, '20:55');
+      await ts.sleep(evening - (await ts.now()));
+      await ts.event({ phone, timeZone: tz, type: 'lead.created' });
+      await ts.sleep(13 * HOUR);
+      const mine = ts.dials.filter((d) => d.phone === phone);
+      assert.ok(mine.length >= 3, `${dir}: ${mine.map((d) => local(d.at, tz))}`);
+      const third = mine[2]!;
+      const opens = nextLocal(changeDay, tz, '08:00');
+      assert.equal(localParts(third.at, tz).date, localParts(changeDay, tz).date, `${dir}: third call on the change day`);
+      assert.ok(third.at >= opens && third.at <= opens + 2 * MIN + 30_000, `${dir}: third call at ${local(third.at, tz)} (${new Date(third.at).toISOString()})`);
+      // the UTC hour of 08:00 differs by one across the change: EDT is UTC-4, EST UTC-5
+      assert.equal(new Date(opens).getUTCHours(), dir === 'forward' ? 12 : 13);
+    }
   });
 });

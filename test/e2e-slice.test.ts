@@ -58,6 +58,18 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
     assert.deepEqual(events.map((e) => e.status).sort(), ['completed', 'in-progress', 'initiated', 'ringing']);
   });
 
+  test('operators can filter cadences in Temporal by Redial search attributes', async () => {
+    const phone = '+14155550126';
+    const id = `cadence:${sys.tenant}:${phone}`;
+    const found = await eventually(async () => {
+      for await (const wf of sys.temporal.workflow.list({ query: `WorkflowId = "${id}" AND RedialCadenceStatus = "idle"` })) return wf;
+      return null;
+    }, 20_000, 'the cadence in visibility with status idle');
+    assert.equal(found.workflowId, id);
+    const none = sys.temporal.workflow.list({ query: `WorkflowId = "${id}" AND RedialCadenceStatus = "opted-out"` });
+    for await (const wf of none) assert.fail(`unexpected match ${wf.workflowId}`);
+  });
+
   test('pressing 0 opts out at once: DNC row, contact opted out, no call ever after', async () => {
     const phone = '+14155550124';
     const tz = afternoonZone();

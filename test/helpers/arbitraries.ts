@@ -26,6 +26,7 @@ export function strategyArb(start?: number): fc.Arbitrary<Strategy> {
       jitterSeconds: fc.integer({ min: 0, max: 300 }),
       sms: fc.option(fc.record({ afterUnansweredCalls: fc.integer({ min: 1, max: 3 }), text: fc.constant('We tried to call you: https://example.test/r'), maxPerDay: fc.integer({ min: 1, max: 2 }) }), { nil: null }),
       firstContactWithinMinutes: fc.record({ 'lead.created': fc.integer({ min: 0, max: 240 }), 'cart.abandoned': fc.integer({ min: 0, max: 240 }) }),
+      firstContactAfterMinutes: fc.record({ 'cart.abandoned': fc.integer({ min: 0, max: 90 }) }),
       answeringMachine: fc.constantFrom('like-no-answer' as const, 'stop' as const),
     })
     .map((s) => strategySchema.parse(s));

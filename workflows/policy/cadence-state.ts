@@ -154,6 +154,7 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
     return 'merged';
   }
   const within = e.strategy.firstContactWithinMinutes[type];
+  const grace = (e.strategy.firstContactAfterMinutes[type] ?? 0) * 60_000;
   s.followUps.push({
     id: `${e.campaignId}:${type}:${e.id}`,
     campaignId: e.campaignId,
@@ -162,7 +163,7 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
     strategyVersion: e.strategyVersion,
     startedAt: now,
     deadlineAt: within === undefined ? null : e.occurredAt + within * 60_000,
-    notBefore: now,
+    notBefore: Math.max(now, e.occurredAt + grace),
     attempts: 0,
     unanswered: 0,
     smsSent: 0,

@@ -26,6 +26,11 @@ export const strategySchema = z.strictObject({
     'payment.due': 1440,
     'coupon.issued': 1440,
   }),
+  /**
+   * Grace period before the first attempt per trigger, in minutes: a cart is often paid minutes
+   * after it is "abandoned", and calling then only annoys.
+   */
+  firstContactAfterMinutes: z.record(z.string(), z.number().int().min(0).max(10080)).default({ 'cart.abandoned': 30 }),
   /** Events that start a follow-up; custom CRM event types map onto one of these. */
   triggers: z.array(z.string().min(1)).default(['lead.created', 'cart.abandoned', 'payment.due', 'coupon.issued']),
   eventMap: z.record(z.string(), z.string()).default({}),
