@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { attemptByKey, attemptWithContact, countOnDay } from '../db/queries/attempts';
-import { lineById, pickLine } from '../db/queries/lines';
+import { lineById, takeSlot } from '../db/queries/lines';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { CarrierFailure } from '../workflows/constants';
 import { localDate } from '../workflows/policy/local-time';
@@ -16,6 +16,7 @@ import { refusalAt } from '../workflows/policy/next-attempt';
 import type { Strategy } from '../workflows/policy/strategy';
 import { applyCallReport, TERMINAL } from './call-status';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
+import { defaultFailover, selectLine, type FailoverPolicy } from './line-selection';
 import type { PlaceResult, RedialActivities, ReserveRequest, ReserveResult } from './types';
 
 export interface ActivityDeps {
@@ -25,6 +26,7 @@ export interface ActivityDeps {
   clock: () => Promise<number> | number;
   /** Where the carrier reaches our webhooks (the API's public base URL). */
   publicUrl: string;
+  failover?: FailoverPolicy;
 }
 
 /** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
@@ -105,13 +107,14 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
   }
 
   async function chooseLine(a: { lineId: string | null }, tags: string[], strategy: Strategy) {
+    // a retried attempt stays on the line it started on: reconciliation looks for its call there
     if (a.lineId) {
       const l = await lineById(db, a.lineId);
       if (l) return l;
     }
     const tier = tags.map((t) => strategy.lineTier[t]).find(Boolean) ?? strategy.defaultLineTier;
-    const line = await pickLine(db, tier);
-    if (!line) throw ApplicationFailure.retryable('no active carrier line', 'NoLine');
+    const line = await selectLine(db, tier, deps.failover ?? defaultFailover, (m) => log.warn(m));
+    if (!line) throw ApplicationFailure.retryable('no carrier line configured', 'NoLine');
     return line;
   }
 
@@ -138,6 +141,9 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
       }
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
+    // the line's CPS holds across every worker: wait for this call's send slot, then send at once
+    const wait = await takeSlot(db, line.id);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     try {
       const call = await client.calls.create({
         to: contact.phone,

@@ -29,6 +29,7 @@ export async function deliverEvent(temporal: Client, taskQueue: string, contact:
           timeZone: contact.timeZone,
           tags: contact.tags,
           industry: contact.industry,
+          contactStatus: contact.status,
         }),
       },
     ],

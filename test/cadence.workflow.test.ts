@@ -1,7 +1,6 @@
 /** Multi-day cadence scenarios: the real workflow on the time-skipping server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { optOutSignal } from '../workflows/messages';
 import { localParts, zonedInstant } from '../workflows/policy/local-time';
 import { startTimeSkipping, type TimeSkipping } from './helpers/timeskip';
 
@@ -116,11 +115,13 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     const tz = 'America/Sao_Paulo';
     const phone = '+5511955501234';
     await ts.sleep(nextLocal(await ts.now(), tz, '22:00') - (await ts.now()));
-    const { handle, workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created' });
+    const { workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created' });
     assert.equal((await ts.state(workflowId)).nextAttemptReason, 'waiting for quiet-hours to end');
     await ts.sleep(HOUR);
-    await handle.signal(optOutSignal, { source: 'operator' });
-    await ts.event({ phone, timeZone: tz, type: 'payment.due' }); // new triggers change nothing
+    await ts.optOut(phone);
+    await ts.sleep(HOUR);
+    // a new trigger, even one that starts a fresh cadence run, changes nothing
+    await ts.event({ phone, timeZone: tz, type: 'payment.due' });
     await ts.sleep(3 * 24 * HOUR);
     assert.equal(ts.dials.filter((d) => d.phone === phone).length, 0);
     const state = await ts.state(workflowId);

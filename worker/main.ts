@@ -13,6 +13,7 @@ async function main() {
   const worker = await createWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
+    maxCachedWorkflows: cfg.REDIAL_WORKER_MAX_CACHED_WORKFLOWS,
     deps: { db, carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }), clock: () => Date.now(), publicUrl: cfg.REDIAL_PUBLIC_URL },
   });
   console.log(`[worker] polling task queue "${worker.options.taskQueue}" on ${cfg.TEMPORAL_ADDRESS}`);

@@ -2,12 +2,23 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { attempts, callEvents, contacts } from '../schema';
 
-/** Attempts of one channel a contact has on a local day, carrier failures excluded (they are not the contact's). */
+/**
+ * Attempts of one channel a contact has on a local day. Carrier failures are excluded — a create
+ * the carrier refused, or a call the network failed (SIP 5xx): they never reached the person.
+ */
 export async function countOnDay(db: Tx, contactId: string, localDay: string, channel: 'call' | 'sms'): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(attempts)
-    .where(and(eq(attempts.contactId, contactId), eq(attempts.localDay, localDay), eq(attempts.channel, channel), ne(attempts.status, 'carrier-failed')));
+    .where(
+      and(
+        eq(attempts.contactId, contactId),
+        eq(attempts.localDay, localDay),
+        eq(attempts.channel, channel),
+        ne(attempts.status, 'carrier-failed'),
+        sql`${attempts.outcome} is distinct from 'carrier-failure'`,
+      ),
+    );
   return row?.n ?? 0;
 }
 

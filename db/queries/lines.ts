@@ -1,18 +1,20 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
-import { lines } from '../schema';
+import { attempts, lines } from '../schema';
 
-const tierOrder = ['premium', 'standard', 'backup'] as const;
+export type Line = typeof lines.$inferSelect;
 
-/** The line for a call: the wanted tier when one is active, else the next tier down, else any active line. */
-export async function pickLine(db: Tx, tier: string) {
-  const active = await db.select().from(lines).where(eq(lines.state, 'active')).orderBy(asc(lines.id));
-  const start = Math.max(0, tierOrder.indexOf(tier as (typeof tierOrder)[number]));
-  for (const t of tierOrder.slice(start)) {
-    const l = active.find((x) => x.tier === t);
-    if (l) return l;
-  }
-  return active[0] ?? null;
+export const tierOrder = ['premium', 'standard', 'backup'] as const;
+
+/** Lines in the order a call for `tier` should try them: that tier, the tiers below, then the ones above. */
+export async function linesFor(db: Tx, tier: string): Promise<Line[]> {
+  const all = await db.select().from(lines).orderBy(asc(lines.id));
+  const rank = (t: string) => {
+    const i = tierOrder.indexOf(t as (typeof tierOrder)[number]);
+    const want = Math.max(0, tierOrder.indexOf(tier as (typeof tierOrder)[number]));
+    return i >= want ? i - want : 10 + i;
+  };
+  return all.filter((l) => l.state !== 'closed').sort((a, b) => rank(a.tier) - rank(b.tier));
 }
 
 export async function lineById(db: Tx, id: string) {
@@ -28,3 +30,83 @@ export async function lineByAccount(db: Tx, accountSid: string) {
 export async function ensureLines(db: Tx, ls: Array<typeof lines.$inferInsert>) {
   if (ls.length) await db.insert(lines).values(ls).onConflictDoNothing();
 }
+
+export interface LineHealth {
+  /** Finished calls the figures are over. */
+  calls: number;
+  failures: number;
+  delivered: number;
+  invalid: number;
+  failureRate: number;
+  connectRate: number;
+}
+
+/**
+ * A line's health over its last `lastN` finished calls since `since` (a rolling window by time
+ * and count, so a burst after a quiet spell is judged on its own). DESIGN.md's metrics: failure
+ * rate = carrier failures ÷ calls; connect rate = delivered (answered, busy, no-answer) ÷ calls,
+ * invalid numbers excluded.
+ */
+export async function lineHealth(db: Tx, lineId: string, window: { since: Date; lastN: number }): Promise<LineHealth> {
+  const rows = await db
+    .select({ status: attempts.status, outcome: attempts.outcome })
+    .from(attempts)
+    .where(
+      and(
+        eq(attempts.lineId, lineId),
+        eq(attempts.channel, 'call'),
+        sql`${attempts.reservedAt} >= ${window.since.toISOString()}`,
+        sql`(${attempts.endedAt} is not null or ${attempts.status} = 'carrier-failed')`,
+      ),
+    )
+    .orderBy(sql`${attempts.reservedAt} desc`)
+    .limit(window.lastN);
+  const calls = rows.length;
+  const failures = rows.filter((r) => r.outcome === 'carrier-failure').length;
+  const delivered = rows.filter((r) => ['completed', 'busy', 'no-answer'].includes(r.status)).length;
+  const invalid = rows.filter((r) => r.outcome === 'invalid').length;
+  return {
+    calls,
+    failures,
+    delivered,
+    invalid,
+    failureRate: calls ? failures / calls : 0,
+    connectRate: calls - invalid > 0 ? delivered / (calls - invalid) : 1,
+  };
+}
+
+/** Moves a line between states; true when this call made the change (so it is logged once). */
+export async function setLineState(db: Tx, lineId: string, from: string, to: string): Promise<boolean> {
+  const rows = await db
+    .update(lines)
+    .set({ state: to, stateChangedAt: sql`now()` })
+    .where(and(eq(lines.id, lineId), eq(lines.state, from)))
+    .returning({ id: lines.id });
+  return rows.length > 0;
+}
+
+/** Claims the right to send one recovery probe on a failed line, at most once per `everyMs`. */
+export async function claimProbe(db: Tx, lineId: string, everyMs: number): Promise<boolean> {
+  const rows = await db
+    .update(lines)
+    .set({ lastProbeAt: sql`now()` })
+    .where(and(eq(lines.id, lineId), eq(lines.state, 'failed'), sql`(${lines.lastProbeAt} is null or ${lines.lastProbeAt} < now() - make_interval(secs => ${everyMs / 1000}))`))
+    .returning({ id: lines.id });
+  return rows.length > 0;
+}
+
+/**
+ * Pacing shared by every worker: each call takes the line's next send slot, spaced 1.2/cps
+ * apart. The 20% margin is what lets the carrier's sliding one-second count hold even when the
+ * sends jitter by up to ~200 ms (a loaded worker, GC): cps+1 calls would need to fit in the span
+ * of cps gaps. Returns how long to wait before sending. The CPS is read in the same statement, so
+ * a change applies to the very next call.
+ */
+export async function takeSlot(db: Tx, lineId: string): Promise<number> {
+  const [r] = await db.execute<{ wait_ms: number }>(sql`
+    update lines set next_slot_at = greatest(next_slot_at, clock_timestamp()) + make_interval(secs => 1.2 / cps)
+    where id = ${lineId}
+    returning greatest(0, extract(epoch from (next_slot_at - make_interval(secs => 1.2 / cps) - clock_timestamp())) * 1000)::float8 as wait_ms`);
+  return Number(r?.wait_ms ?? 0);
+}
+

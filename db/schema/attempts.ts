@@ -41,6 +41,7 @@ export const attempts = pgTable(
     uniqueIndex('attempts_provider_sid_uq').on(t.providerSid),
     index('attempts_contact_day_idx').on(t.contactId, t.localDay),
     index('attempts_campaign_reserved_idx').on(t.campaignId, t.reservedAt),
+    index('attempts_line_reserved_idx').on(t.lineId, t.reservedAt),
   ],
 );
 

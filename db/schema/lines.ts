@@ -10,7 +10,11 @@ export const lines = pgTable('lines', {
   /** premium | standard | backup */
   tier: text().notNull(),
   cps: integer().notNull(),
-  /** active | closed | failed */
+  /** active | failed (automatic failover, probed for recovery) | closed (by an operator or the daily routine) */
   state: text().notNull().default('active'),
+  stateChangedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  lastProbeAt: timestamp({ withTimezone: true }),
+  /** Pacing: the earliest moment the next call may be sent on this line (shared by all workers). */
+  nextSlotAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });

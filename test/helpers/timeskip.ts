@@ -13,12 +13,12 @@ import type { RedialActivities } from '../../activities/types';
 import { bootstrap } from '../../api/bootstrap';
 import { newKey } from '../../api/auth';
 import { ensureCampaign } from '../../db/queries/campaigns';
-import { upsertContact } from '../../db/queries/contacts';
+import { addOptOut, upsertContact } from '../../db/queries/contacts';
 import { attempts } from '../../db/schema';
 import { simulatorLines } from '../../sim/defaults';
 import { cadence } from '../../workflows/cadence';
 import { cadenceWorkflowId } from '../../workflows/constants';
-import { eventSignal, outcomeSignal, stateQuery } from '../../workflows/messages';
+import { eventSignal, optOutSignal, outcomeSignal, stateQuery } from '../../workflows/messages';
 import { initialState, type Outcome } from '../../workflows/policy/cadence-state';
 import type { StrategyInput } from '../../workflows/policy/strategy';
 import { strategySchema } from '../../workflows/policy/strategy';
@@ -85,7 +85,7 @@ export async function startTimeSkipping() {
       await env.client.workflow.signalWithStart(cadence, {
         workflowId,
         taskQueue,
-        args: [{ state: initialState({ tenant, phone: p.phone, contactId: contact.id, timeZone: p.timeZone, tags: p.tags }), searchAttributes: false }],
+        args: [{ state: initialState({ tenant, phone: p.phone, contactId: contact.id, timeZone: p.timeZone, tags: p.tags, contactStatus: contact.status }), searchAttributes: false }],
         signal: eventSignal,
         signalArgs: [
           {
@@ -99,6 +99,11 @@ export async function startTimeSkipping() {
         ],
       });
       return { workflowId, contactId: contact.id, handle: env.client.workflow.getHandle(workflowId) };
+    },
+    /** An operator opt-out as the API does it: the DNC row first, then the signal. */
+    async optOut(phone: string) {
+      await addOptOut(database.db, 'default', phone, 'operator');
+      await env.client.workflow.getHandle(cadenceWorkflowId('default', phone)).signal(optOutSignal, { source: 'operator' });
     },
     state: (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery),
     /** Moves the test server's clock forward; timers fire and activities run on the way. */

@@ -7,6 +7,9 @@ import { localDate } from './local-time';
 import { nextAllowedInstant, refusalAt, withJitter, type WindowRule } from './next-attempt';
 import type { Strategy } from './strategy';
 
+/** After a carrier failure the same follow-up is retried this soon (on a healthy line by then). */
+export const CARRIER_RETRY_MS = 15_000;
+
 export type CadenceStatus = 'active' | 'paused' | 'idle' | 'opted-out' | 'invalid' | 'cancelled';
 export type Channel = 'call' | 'sms';
 
@@ -94,7 +97,19 @@ export interface Plan {
   waitedFor: WindowRule[];
 }
 
-export function initialState(p: { tenant: string; phone: string; contactId: string; timeZone: string; tags?: string[]; industry?: string | null }): CadenceState {
+/**
+ * A new cadence's state. A contact already on the DNC list or known invalid starts closed, so a
+ * late event for them never plans an attempt (the gate would refuse it anyway).
+ */
+export function initialState(p: {
+  tenant: string;
+  phone: string;
+  contactId: string;
+  timeZone: string;
+  tags?: string[];
+  industry?: string | null;
+  contactStatus?: string;
+}): CadenceState {
   return {
     tenant: p.tenant,
     phone: p.phone,
@@ -102,7 +117,7 @@ export function initialState(p: { tenant: string; phone: string; contactId: stri
     timeZone: p.timeZone,
     tags: p.tags ?? [],
     industry: p.industry ?? null,
-    status: 'idle',
+    status: p.contactStatus === 'opted_out' ? 'opted-out' : p.contactStatus === 'invalid' ? 'invalid' : 'idle',
     followUps: [],
     callsByDay: {},
     smsByDay: {},
@@ -289,7 +304,7 @@ export function applyOutcome(s: CadenceState, followUpId: string, channel: Chann
         f.smsDue = true;
         f.smsSent = Math.max(0, f.smsSent - 1);
       }
-      f.notBefore = at + 60_000;
+      f.notBefore = at + CARRIER_RETRY_MS;
       break;
     }
     case 'sms-sent':

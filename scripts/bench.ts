@@ -1,0 +1,171 @@
+/**
+ * `npm run bench`: Redial's speed and memory on this machine, through the real path. Starts the
+ * embedded stack on free ports, the api and worker as child processes (so their memory can be
+ * read), and the simulator in-process, then measures:
+ *   1. cadences started per second through POST /v1/events, and the delay from an event to its
+ *      first dial (the simulator's record) inside an allowed window — target p99 ≤ 1 s;
+ *   2. worker and Temporal RSS as 10,000 cadences fall asleep (quiet hours) — target: flat worker.
+ * Sizes: BENCH_EVENTS (default 1000), BENCH_SLEEPING (default 10000), BENCH_CONCURRENCY (32),
+ * BENCH_RATE (events/s of the paced phase, default 20).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { newKey } from '../api/auth';
+import { listen } from '../api/listen';
+import { simulatorAccounts } from '../sim/defaults';
+import { createSim } from '../sim/server';
+import { localParts } from '../workflows/policy/local-time';
+import { run, startChild, stopChild } from './lib/exec';
+import { freePort } from './lib/ports';
+import { startStack } from './lib/stack';
+import { root } from './lib/tools';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
+const SLEEPING = Number(process.env.BENCH_SLEEPING ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const RATE = Number(process.env.BENCH_RATE ?? 20);
+
+const log = (m: string) => console.log(`[bench] ${m}`);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+function rssKb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** RSS of a process and all its descendants (tsx runs node as a child). */
+function treeRssKb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  let total = rssKb(pid);
+  for (const child of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += treeRssKb(Number(child));
+  return total;
+}
+
+/** A fixed-offset zone where the local hour is `hour` now. */
+function zoneAtHour(hour: number): string {
+  for (let off = -12; off <= 14; off++) {
+    const tz = off === 0 ? 'Etc/UTC' : `Etc/GMT${off > 0 ? '-' : '+'}${Math.abs(off)}`;
+    if (Math.floor(localParts(Date.now(), tz).minute / 60) === hour) return tz;
+  }
+  throw new Error(`no zone at hour ${hour}`);
+}
+
+/** The i-th valid North American number in an area code, ending in 7 (the simulator's "listens"). */
+const nanp = (area: string, i: number) => `+1${area}${200 + Math.floor(i / 1000)}${String((i % 1000) * 10 + 7).padStart(4, '0')}`;
+
+async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  }));
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-bench-'));
+  fs.chmodSync(dataDir, 0o755);
+  const stack = await startStack({ dataDir, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort(), persistTemporal: false, fast: true, log });
+  const children: ChildProcess[] = [];
+  const sim = createSim({ accounts: simulatorAccounts, timeScale: 0.002 });
+  const simServer = await listen(sim.app.fetch, 0);
+  try {
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const adminKey = newKey();
+    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url };
+    const api = startChild('api', process.execPath, ['--import', 'tsx', path.join(root, 'api/main.ts')], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(api);
+    for (let i = 0; i < 240; i++) {
+      if ((await fetch(`${apiUrl}/healthz`).then((r) => r.status, () => 0)) === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const worker = startChild('worker', process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(worker);
+    await new Promise((r) => setTimeout(r, 8000)); // the worker bundles its workflows
+    const temporalPid = Number((await run('pgrep', ['-f', `start-dev --port ${new URL(`http://${stack.temporalAddress}`).port}`]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n')[0]) || undefined;
+
+    const post = (phone: string, tz: string) =>
+      fetch(`${apiUrl}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'lead.created', phone, contact: { timeZone: tz } }),
+      }).then(async (r) => {
+        if (r.status !== 202) throw new Error(`POST /v1/events → ${r.status} ${await r.text()}`);
+      });
+
+    // —— 1. event → first dial inside an allowed window: paced, then at saturation ——
+    const day = zoneAtHour(14);
+    const firstDial = () => {
+      const m = new Map<string, number>();
+      for (const c of sim.calls.values()) if (!m.has(c.to) || c.createdAt < m.get(c.to)!) m.set(c.to, c.createdAt);
+      return m;
+    };
+    const phase = async (label: string, phones: string[], opts: { rate?: number; concurrency: number }) => {
+      const sentAt = new Map<string, number>();
+      const postLatency: number[] = [];
+      const t0 = performance.now();
+      await pool(
+        phones.map((p, i) => ({ p, i })),
+        opts.concurrency,
+        async ({ p, i }) => {
+          if (opts.rate) {
+            const due = t0 + (i / opts.rate) * 1000;
+            if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+          }
+          const s = performance.now();
+          sentAt.set(p, Date.now());
+          await post(p, day);
+          postLatency.push(performance.now() - s);
+        },
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const until = Date.now() + 120_000;
+      while (phones.some((p) => !firstDial().has(p)) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      const dials = firstDial();
+      const delays = phones.filter((p) => dials.has(p)).map((p) => dials.get(p)! - sentAt.get(p)!);
+      log(`${label}: ${phones.length} events in ${seconds.toFixed(1)} s = ${(phones.length / seconds).toFixed(0)} cadences started/s`);
+      log(`${label}: POST /v1/events p50 ${pct(postLatency, 50).toFixed(0)} ms, p99 ${pct(postLatency, 99).toFixed(0)} ms`);
+      log(`${label}: event → first dial ${delays.length}/${phones.length} dialled, p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms, max ${Math.max(...delays)} ms (target p99 ≤ 1000 ms)`);
+    };
+    const all = Array.from({ length: 2 * EVENTS + 100 }, (_, i) => nanp('415', i));
+    await phase('warm-up', all.slice(0, 100), { concurrency: 4 });
+    await phase(`paced ${RATE}/s`, all.slice(100, 100 + EVENTS), { rate: RATE, concurrency: 64 });
+    await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
+
+    // —— 2. memory with sleeping cadences ——
+    await new Promise((r) => setTimeout(r, 5000)); // let the calls above settle
+    const night = zoneAtHour(23);
+    const report = (n: number) => log(`sleeping cadences ${String(n).padStart(6)}: worker RSS ${mb(treeRssKb(worker.pid))}, api RSS ${mb(treeRssKb(api.pid))}, Temporal RSS ${mb(rssKb(temporalPid))}`);
+    report(0);
+    const marks = new Set([1000, 2500, 5000, 7500, 10_000, SLEEPING]);
+    const sleepers = Array.from({ length: SLEEPING }, (_, i) => nanp('646', i));
+    let done = 0;
+    const t1 = performance.now();
+    await pool(sleepers, CONCURRENCY, async (phone) => {
+      await post(phone, night);
+      done++;
+      if (marks.has(done)) {
+        await new Promise((r) => setTimeout(r, 2000)); // let the worker run the new workflow tasks
+        report(done);
+      }
+    });
+    log(`${SLEEPING} sleeping cadences started in ${((performance.now() - t1) / 1000).toFixed(1)} s; no dials expected: ${[...sim.calls.values()].filter((c) => c.to.startsWith('+1646')).length} dialled`);
+  } finally {
+    for (const c of children.reverse()) await stopChild(c);
+    sim.close();
+    await simServer.close();
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error('[bench] failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+/**
+ * The reservation gate on real PostgreSQL: one transaction decides, a refusal is logged with its
+ * reason and strategy version, a grant is a row, and a retried request is the same reservation.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { createActivities } from '../activities';
+import { createCarrier } from '../activities/carrier';
+import type { RedialActivities, ReserveRequest } from '../activities/types';
+import { bootstrap } from '../api/bootstrap';
+import { newKey } from '../api/auth';
+import { upsertContact } from '../db/queries/contacts';
+import { attempts, campaigns, complianceLog, optOuts } from '../db/schema';
+import { simulatorLines } from '../sim/defaults';
+import { zonedInstant } from '../workflows/policy/local-time';
+import { freshDatabase } from './helpers/env';
+
+const tz = 'Asia/Shanghai';
+const at = (hh: number, mm = 0, day = 10) => zonedInstant({ year: 2027, month: 6, day }, hh * 60 + mm, tz);
+
+describe('reservation gate (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let acts: RedialActivities;
+  let now = 0;
+  let req: (seq: number, extra?: Partial<ReserveRequest>) => ReserveRequest;
+
+  before(async () => {
+    database = await freshDatabase();
+    await bootstrap(database.db, { adminKey: newKey(), lines: simulatorLines });
+    acts = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => now, publicUrl: 'http://127.0.0.1:1' });
+  });
+  after(async () => {
+    await database?.close();
+  });
+
+  let phone = 8613800138100;
+  beforeEach(async () => {
+    const c = await upsertContact(database.db, { tenant: 'default', phone: `+${++phone}`, timeZone: tz }, true);
+    req = (seq, extra = {}) => ({
+      workflowId: `wf-${c.phone}`,
+      seq,
+      tenant: 'default',
+      contactId: c.id,
+      phone: c.phone,
+      timeZone: tz,
+      followUpId: 'f',
+      campaignId: 'default',
+      channel: 'call',
+      attemptsSoFar: 0,
+      ...extra,
+    });
+  });
+
+  const refusals = async (workflowId: string) => database.db.select().from(complianceLog).where(eq(complianceLog.workflowId, workflowId));
+
+  test('grants inside the window, and a retried request is the same reservation', async () => {
+    now = at(14);
+    const a = await acts.reserveAttempt(req(0));
+    const b = await acts.reserveAttempt(req(0));
+    assert.ok(a.granted && b.granted);
+    assert.equal(a.attemptId, b.attemptId);
+    const rows = await database.db.select().from(attempts).where(eq(attempts.workflowId, req(0).workflowId));
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.localDay, '2027-06-10');
+    assert.equal(rows[0]!.strategyVersion, 1);
+  });
+
+  test('refuses in quiet hours by the real clock, logs why, and says when to come back', async () => {
+    now = at(23, 10);
+    const r = await acts.reserveAttempt(req(0));
+    assert.equal(r.granted, false);
+    assert.ok(!r.granted);
+    assert.equal(r.reason, 'quiet-hours');
+    assert.equal(r.retryAt, at(8, 0, 11));
+    const [log] = await refusals(req(0).workflowId);
+    assert.equal(log?.reason, 'quiet-hours');
+    assert.equal(log?.strategyVersion, 1);
+    // a retried refusal is logged once
+    await acts.reserveAttempt(req(0));
+    assert.equal((await refusals(req(0).workflowId)).length, 1);
+  });
+
+  test('holds the daily cap per person, and carrier failures do not count against it', async () => {
+    now = at(10);
+    const first = await acts.reserveAttempt(req(0));
+    now = at(10, 5);
+    const second = await acts.reserveAttempt(req(1));
+    assert.ok(first.granted && second.granted);
+    now = at(10, 10);
+    const third = await acts.reserveAttempt(req(2));
+    assert.ok(!third.granted);
+    assert.equal(third.reason, 'daily-cap');
+    assert.equal(third.callsToday, 2);
+    // the network failed the second call (SIP 503): the person was never reached
+    await database.db.update(attempts).set({ status: 'failed', outcome: 'carrier-failure', sipResponseCode: 503 }).where(eq(attempts.id, second.attemptId));
+    const retry = await acts.reserveAttempt(req(3));
+    assert.ok(retry.granted, 'a carrier failure frees its slot');
+  });
+
+  test('refuses a number on the DNC list, a paused campaign, and past max attempts', async () => {
+    now = at(15);
+    await database.db.update(campaigns).set({ status: 'paused' }).where(eq(campaigns.id, 'default'));
+    const paused = await acts.reserveAttempt(req(0));
+    await database.db.update(campaigns).set({ status: 'active' }).where(eq(campaigns.id, 'default'));
+    assert.ok(!paused.granted);
+    assert.equal(paused.reason, 'campaign-paused');
+
+    const maxed = await acts.reserveAttempt(req(1, { attemptsSoFar: 6 }));
+    assert.ok(!maxed.granted);
+    assert.equal(maxed.reason, 'max-attempts');
+
+    await database.db.insert(optOuts).values({ tenant: 'default', phone: req(0).phone, source: 'sms' });
+    const dnc = await acts.reserveAttempt(req(2));
+    assert.ok(!dnc.granted);
+    assert.equal(dnc.reason, 'opted-out');
+    assert.deepEqual((await refusals(req(0).workflowId)).map((r) => r.reason).sort(), ['campaign-paused', 'max-attempts', 'opted-out']);
+    assert.equal((await database.db.select().from(attempts).where(eq(attempts.workflowId, req(0).workflowId))).length, 0);
+  });
+});
