@@ -4,7 +4,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
-import { attempts } from '../db/schema';
+import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../workflows/policy/cadence-state';
 
 export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
@@ -70,6 +70,8 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
         .update(attempts)
         .set({ ...details, status: r.status, outcome, endedAt: sql`now()` })
         .where(eq(attempts.id, a.id));
+      // the number does not exist: no cadence may dial it again
+      if (outcome === 'invalid') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
       return { attemptId: a.id, workflowId: a.workflowId, outcome };
     }
     const forward = !wasTerminal && ORDER.indexOf(r.status) > ORDER.indexOf(a.status);

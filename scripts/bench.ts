@@ -48,6 +48,15 @@ function treeRssKb(pid: number | undefined): number {
   return total;
 }
 
+/** CPU seconds (user + system) used so far by a process and its descendants. */
+function treeCpuSec(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  let total = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  for (const child of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += treeCpuSec(Number(child));
+  return total;
+}
+
 /** A fixed-offset zone where the local hour is `hour` now. */
 function zoneAtHour(hour: number): string {
   for (let off = -12; off <= 14; off++) {
@@ -107,6 +116,7 @@ async function main() {
       return m;
     };
     const phase = async (label: string, phones: string[], opts: { rate?: number; concurrency: number }) => {
+      const cpu0 = { api: treeCpuSec(api.pid), worker: treeCpuSec(worker.pid), temporal: treeCpuSec(temporalPid) };
       const sentAt = new Map<string, number>();
       const postLatency: number[] = [];
       const t0 = performance.now();
@@ -129,6 +139,11 @@ async function main() {
       while (phones.some((p) => !firstDial().has(p)) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
       const dials = firstDial();
       const delays = phones.filter((p) => dials.has(p)).map((p) => dials.get(p)! - sentAt.get(p)!);
+      const dialTimes = phones.filter((p) => dials.has(p)).map((p) => dials.get(p)!);
+      const span = (Math.max(...dialTimes) - Math.min(...dialTimes)) / 1000;
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = (k: 'api' | 'worker' | 'temporal', pid: number | undefined) => `${k} ${(((treeCpuSec(pid) - cpu0[k]) / wall) * 100).toFixed(0)}%`;
+      log(`${label}: dials ${(dialTimes.length / Math.max(span, 0.001)).toFixed(1)}/s sustained over ${span.toFixed(1)} s; CPU ${cpu('api', api.pid)}, ${cpu('worker', worker.pid)}, ${cpu('temporal', temporalPid)} of one core; RSS api ${mb(treeRssKb(api.pid))}, worker ${mb(treeRssKb(worker.pid))}`);
       log(`${label}: ${phones.length} events in ${seconds.toFixed(1)} s = ${(phones.length / seconds).toFixed(0)} cadences started/s`);
       log(`${label}: POST /v1/events p50 ${pct(postLatency, 50).toFixed(0)} ms, p99 ${pct(postLatency, 99).toFixed(0)} ms`);
       log(`${label}: event → first dial ${delays.length}/${phones.length} dialled, p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms, max ${Math.max(...delays)} ms (target p99 ≤ 1000 ms)`);

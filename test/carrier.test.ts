@@ -71,6 +71,8 @@ describe('carrier: twilio client ⇄ simulator', () => {
     const outcome = (d: string) => rows.find((r) => mine.find((c) => c.sid === r.providerSid)?.to.endsWith(d))?.outcome;
     assert.deepEqual(['0', '1', '2', '3', '4', '6', '7'].map(outcome), ['invalid', 'busy', 'no-answer', 'machine', 'opted-out', 'converted', 'answered']);
     assert.equal(new Set(rows.map((r) => r.providerSid)).size, rows.length, 'no call doubled');
+    const invalid = await sys.sql`select status from contacts where phone = any(${phones.filter((p) => p.endsWith('0'))})`;
+    assert.ok(invalid.length === 50 && invalid.every((c) => c.status === 'invalid'), 'numbers that do not exist are marked invalid');
   });
 
   test('duplicate and out-of-order callbacks end in the same state', async () => {
