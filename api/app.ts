@@ -10,6 +10,7 @@ import { ErrorCode, problem, renderError, zodErrors } from './errors';
 import { contactsRoutes } from './routes/contacts';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
+import { linesRoutes } from './routes/lines';
 import { twilioRoutes } from './routes/twilio';
 
 /** JSON bodies above this are refused with 413 (imports have their own, larger limit). */
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes);
   app.route('/', eventsRoutes);
   app.route('/', contactsRoutes);
+  app.route('/', linesRoutes);
   app.route('/twilio', twilioRoutes);
 
   app.doc31('/openapi.json', {
