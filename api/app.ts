@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { authenticate } from './auth';
 import type { AppDeps, AppEnv } from './context';
 import { ErrorCode, problem, renderError, zodErrors } from './errors';
+import { campaignsRoutes } from './routes/campaigns';
 import { contactsRoutes } from './routes/contacts';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', eventsRoutes);
   app.route('/', contactsRoutes);
   app.route('/', linesRoutes);
+  app.route('/', campaignsRoutes);
   app.route('/twilio', twilioRoutes);
 
   app.doc31('/openapi.json', {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { strategySchema, type Strategy, type StrategyInput } from '../../workflows/policy/strategy';
 import type { Tx } from '../client';
 import { campaigns, strategies } from '../schema';
@@ -35,4 +35,47 @@ export async function ensureCampaign(
       .returning({ id: campaigns.id });
     if (inserted.length) await tx.insert(strategies).values({ campaignId: c.id, version: 1, body, createdBy: c.createdBy });
   });
+}
+
+export async function campaignWithVersions(db: Tx, id: string) {
+  const [c] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+  if (!c) return null;
+  const versions = await db
+    .select({ version: strategies.version, createdBy: strategies.createdBy, createdAt: strategies.createdAt })
+    .from(strategies)
+    .where(eq(strategies.campaignId, id))
+    .orderBy(strategies.version);
+  return { ...c, versions };
+}
+
+/** Adds an immutable strategy version; activates it unless told not to. Returns the new version. */
+export async function addStrategyVersion(db: Tx, campaignId: string, body: Strategy, createdBy: string, activate: boolean): Promise<number> {
+  return db.transaction(async (tx) => {
+    // the campaign row lock serialises concurrent new versions
+    const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId)).for('update');
+    if (!c) throw new Error(`campaign ${campaignId} not found`);
+    const [last] = await tx.select({ v: sql<number>`coalesce(max(${strategies.version}), 0)::int` }).from(strategies).where(eq(strategies.campaignId, campaignId));
+    const version = (last?.v ?? 0) + 1;
+    await tx.insert(strategies).values({ campaignId, version, body, createdBy });
+    if (activate) await tx.update(campaigns).set({ activeStrategyVersion: version }).where(eq(campaigns.id, campaignId));
+    return version;
+  });
+}
+
+export async function activateVersion(db: Tx, campaignId: string, version: number): Promise<boolean> {
+  const [exists] = await db.select({ v: strategies.version }).from(strategies).where(and(eq(strategies.campaignId, campaignId), eq(strategies.version, version)));
+  if (!exists) return false;
+  await db.update(campaigns).set({ activeStrategyVersion: version }).where(eq(campaigns.id, campaignId));
+  return true;
+}
+
+/** The version before the active one (the one a rollback returns to), or null at version 1. */
+export async function previousVersion(db: Tx, campaignId: string): Promise<number | null> {
+  const [c] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+  if (!c) return null;
+  const [p] = await db
+    .select({ v: sql<number | null>`max(${strategies.version})::int` })
+    .from(strategies)
+    .where(and(eq(strategies.campaignId, campaignId), sql`${strategies.version} < ${c.activeStrategyVersion}`));
+  return p?.v ?? null;
 }
