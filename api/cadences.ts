@@ -5,7 +5,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
 import { cadenceWorkflowId } from '../workflows/constants';
-import { eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
+import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../workflows/policy/cadence-state';
 
 type Contact = typeof contacts.$inferSelect;
@@ -52,6 +52,7 @@ export const signalOutcome = (temporal: Client, workflowId: string, o: AttemptOu
 export const signalOptOut = (temporal: Client, workflowId: string, source: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(optOutSignal, { source }));
 export const signalPause = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(pauseSignal));
 export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
+export const signalCancel = (temporal: Client, workflowId: string, campaignId?: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(cancelSignal, { campaignId }));
 
 /** The cadence's state, or null when the contact never had one. Works on finished cadences too. */
 export async function cadenceState(temporal: Client, workflowId: string): Promise<CadenceView | null> {

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { attempts, callEvents, contacts, optOuts } from '../db/schema';
+import { ensureKey, newKey } from '../api/auth';
+import { attempts, auditLog, callEvents, contacts, optOuts } from '../db/schema';
 import { eventually, startSystem, type System } from './helpers/system';
-import { afternoonZone } from './helpers/zones';
+import { afternoonZone, zoneAt } from './helpers/zones';
 
 describe('end to end: event → cadence → twilio → simulator → callbacks → outcome', () => {
   let sys: System;
@@ -105,6 +106,31 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
     const [after] = await sys.db.select().from(attempts).where(eq(attempts.id, a.id));
     assert.equal(after?.status, a.status);
+  });
+
+  test('operators pause, resume and opt out a sleeping cadence; only an admin takes a number off the DNC list', async () => {
+    const operator = newKey();
+    await ensureKey(sys.db, operator, 'operator', 'ops');
+    const night = zoneAt(23);
+    const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155550157', contact: { timeZone: night } });
+    const { contactId } = (await res.json()) as { contactId: string };
+    const status = async () => (await contactOf(contactId)).cadence?.status;
+    await eventually(async () => (await status()) === 'active', 10_000, 'active');
+    assert.equal((await sys.call('POST', `/v1/contacts/${contactId}/pause`, undefined, operator)).status, 200);
+    await eventually(async () => (await status()) === 'paused', 10_000, 'paused');
+    assert.equal((await sys.call('POST', `/v1/contacts/${contactId}/resume`, undefined, operator)).status, 200);
+    await eventually(async () => (await status()) === 'active', 10_000, 'resumed');
+    assert.equal((await sys.call('POST', `/v1/contacts/${contactId}/opt-out`, undefined, operator)).status, 200);
+    await eventually(async () => (await contactOf(contactId)).cadence?.optedOut, 10_000, 'opted out');
+    assert.equal((await sys.db.select().from(optOuts).where(eq(optOuts.phone, '+14155550157'))).length, 1);
+    assert.equal((await sys.call('DELETE', `/v1/contacts/${contactId}/opt-out`, undefined, operator)).status, 403);
+    const removed = await sys.call('DELETE', `/v1/contacts/${contactId}/opt-out`);
+    assert.equal(removed.status, 200);
+    assert.equal(((await removed.json()) as { changed: boolean }).changed, true);
+    assert.equal((await sys.db.select().from(optOuts).where(eq(optOuts.phone, '+14155550157'))).length, 0);
+    const trail = await sys.db.select().from(auditLog).where(eq(auditLog.target, contactId));
+    assert.deepEqual(trail.map((a) => a.action), ['contact.pause', 'contact.resume', 'contact.opt-out', 'dnc.remove']);
+    assert.equal((await sys.call('POST', `/v1/contacts/00000000-0000-4000-8000-000000000000/pause`, undefined, operator)).status, 404);
   });
 
   test('GET /healthz reports PostgreSQL and Temporal up', async () => {

@@ -129,8 +129,10 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     plan = cs.planNext(s, now, Math.random());
     publish();
     if (!plan) {
-      const woke = await condition(() => dirty, s.status === 'idle' ? IDLE_TIMEOUT_MS : undefined);
-      if (!woke) break;
+      // idle: wait for news a day, then finish (the next event starts a new run); paused: wait for resume
+      if (s.status === 'idle') {
+        if (!(await condition(() => dirty, IDLE_TIMEOUT_MS))) break;
+      } else await condition(() => dirty);
       continue;
     }
     if (plan.at > now) {

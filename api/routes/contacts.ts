@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { attemptsOfContact } from '../../db/queries/attempts';
-import { contactById } from '../../db/queries/contacts';
+import { audit } from '../../db/queries/audit';
+import { addOptOut, contactById, removeOptOut } from '../../db/queries/contacts';
 import { requireRole } from '../auth';
-import { cadenceState, workflowIdOf } from '../cadences';
+import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, workflowIdOf } from '../cadences';
 import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse } from '../errors';
 
@@ -89,10 +90,73 @@ const getContact = createRoute({
   },
 });
 
-export const contactsRoutes = new OpenAPIHono<AppEnv>().openapi(getContact, async (c) => {
-  const { db, temporal } = c.var.deps;
-  const contact = await contactById(db, c.req.valid('param').id);
+const controlResult = z.object({ contactId: z.uuid(), workflowId: z.string(), action: z.string(), changed: z.boolean() }).openapi('ContactControlResult');
+
+const control = (path: string, operationId: string, summary: string, role: 'operator' | 'admin', method: 'post' | 'delete' = 'post') =>
+  createRoute({
+    method,
+    path,
+    operationId,
+    summary,
+    tags: ['contacts'],
+    middleware: [requireRole(role)] as const,
+    security: [{ bearer: [] }],
+    request: { params: idParam },
+    responses: {
+      200: { description: 'Done (idempotent)', content: { 'application/json': { schema: controlResult } } },
+      400: problemResponse('Invalid id'),
+      401: problemResponse('Missing or invalid API key'),
+      403: problemResponse('Role too low'),
+      404: problemResponse('No such contact'),
+    },
+  });
+
+async function contactOr404(db: AppEnv['Variables']['deps']['db'], id: string) {
+  const contact = await contactById(db, id);
   if (!contact || contact.deletedAt) throw new ApiError(404, ErrorCode.notFound, 'No contact with this id.');
+  return contact;
+}
+
+export const contactsRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(control('/v1/contacts/{id}/opt-out', 'optOutContact', 'Put the number on the DNC list and end every follow-up at once', 'operator'), async (c) => {
+    const { db, temporal } = c.var.deps;
+    const contact = await contactOr404(db, c.req.valid('param').id);
+    const changed = await addOptOut(db, contact.tenant, contact.phone, 'operator');
+    await signalOptOut(temporal, workflowIdOf(contact), 'operator');
+    await audit(db, { actor: c.var.principal.keyId, action: 'contact.opt-out', target: contact.id, before: { status: contact.status }, after: { status: 'opted_out' } });
+    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'opt-out', changed }, 200);
+  })
+  .openapi(control('/v1/contacts/{id}/opt-out', 'removeFromDnc', 'Take the number off the DNC list (admin; new events may call it again)', 'admin', 'delete'), async (c) => {
+    const { db } = c.var.deps;
+    const contact = await contactOr404(db, c.req.valid('param').id);
+    const changed = await removeOptOut(db, contact.tenant, contact.phone);
+    await audit(db, { actor: c.var.principal.keyId, action: 'dnc.remove', target: contact.id, before: { dnc: changed }, after: { dnc: false } });
+    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'dnc-remove', changed }, 200);
+  })
+  .openapi(control('/v1/contacts/{id}/pause', 'pauseContact', 'Pause the contact’s cadence (it keeps its place)', 'operator'), async (c) => {
+    const { db, temporal } = c.var.deps;
+    const contact = await contactOr404(db, c.req.valid('param').id);
+    await signalPause(temporal, workflowIdOf(contact));
+    await audit(db, { actor: c.var.principal.keyId, action: 'contact.pause', target: contact.id });
+    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'pause', changed: true }, 200);
+  })
+  .openapi(control('/v1/contacts/{id}/resume', 'resumeContact', 'Resume a paused cadence', 'operator'), async (c) => {
+    const { db, temporal } = c.var.deps;
+    const contact = await contactOr404(db, c.req.valid('param').id);
+    await signalResume(temporal, workflowIdOf(contact));
+    await audit(db, { actor: c.var.principal.keyId, action: 'contact.resume', target: contact.id });
+    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'resume', changed: true }, 200);
+  })
+  .openapi(control('/v1/contacts/{id}/cancel', 'cancelContact', 'End every follow-up of the contact (no opt-out: new events may start new ones)', 'operator'), async (c) => {
+    const { db, temporal } = c.var.deps;
+    const contact = await contactOr404(db, c.req.valid('param').id);
+    await signalCancel(temporal, workflowIdOf(contact));
+    await audit(db, { actor: c.var.principal.keyId, action: 'contact.cancel', target: contact.id });
+    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'cancel', changed: true }, 200);
+  })
+  .openapi(getContact, async (c) => {
+  const { db, temporal } = c.var.deps;
+  const contact = await contactOr404(db, c.req.valid('param').id);
   const [cadence, attempts] = await Promise.all([cadenceState(temporal, workflowIdOf(contact)), attemptsOfContact(db, contact.id)]);
   return c.json(
     {

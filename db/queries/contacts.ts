@@ -72,3 +72,16 @@ export async function addOptOut(db: Tx, tenant: string, phone: string, source: s
     .where(and(eq(contacts.tenant, tenant), eq(contacts.phone, phone)));
   return rows.length > 0;
 }
+
+/** Takes a number off the DNC list (admin only, audited by the caller); true when it was on it. */
+export async function removeOptOut(db: Tx, tenant: string, phone: string): Promise<boolean> {
+  const rows = await db
+    .delete(optOuts)
+    .where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, phone)))
+    .returning({ phone: optOuts.phone });
+  await db
+    .update(contacts)
+    .set({ status: 'active', updatedAt: sql`now()` })
+    .where(and(eq(contacts.tenant, tenant), eq(contacts.phone, phone), eq(contacts.status, 'opted_out')));
+  return rows.length > 0;
+}
