@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from './context';
 import { ErrorCode, problem, renderError, zodErrors } from './errors';
 import { campaignsRoutes } from './routes/campaigns';
 import { contactsRoutes } from './routes/contacts';
+import { docsRoutes } from './routes/docs';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { linesRoutes } from './routes/lines';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', linesRoutes);
   app.route('/', campaignsRoutes);
   app.route('/twilio', twilioRoutes);
+  app.route('/', docsRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
