@@ -13,6 +13,7 @@ import { docsRoutes } from './routes/docs';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { linesRoutes } from './routes/lines';
+import { reportsRoutes } from './routes/reports';
 import { twilioRoutes } from './routes/twilio';
 
 /** JSON bodies above this are refused with 413 (imports have their own, larger limit). */
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', contactsRoutes);
   app.route('/', linesRoutes);
   app.route('/', campaignsRoutes);
+  app.route('/', reportsRoutes);
   app.route('/twilio', twilioRoutes);
   app.route('/', docsRoutes);
 

@@ -75,6 +75,22 @@ describe('carrier: twilio client ⇄ simulator', () => {
     assert.ok(invalid.length === 50 && invalid.every((c) => c.status === 'invalid'), 'numbers that do not exist are marked invalid');
   });
 
+  test('the summary report agrees with the carrier, live', async () => {
+    await sys.sim.idle();
+    const res = await sys.call('GET', '/v1/reports/summary');
+    assert.equal(res.status, 200);
+    const r = (await res.json()) as { attempted: number; delivered: number; invalid: number; converted: number; optedOut: number; answered: number; dialSuccessRate: number; byLine: Array<{ lineId: string; attempted: number }> };
+    const calls = [...sys.sim.calls.values()];
+    assert.equal(r.attempted, calls.length, 'one attempt per carrier call');
+    assert.equal(r.delivered, calls.filter((c) => ['completed', 'busy', 'no-answer'].includes(c.status)).length);
+    assert.equal(r.answered, calls.filter((c) => c.status === 'completed' && c.answeredBy === 'human').length);
+    assert.deepEqual([r.invalid, r.converted, r.optedOut], [50, 50, 50]);
+    assert.equal(r.byLine.find((l) => l.lineId === 'sim-standard')?.attempted, calls.filter((c) => c.from === standard.fromNumber).length);
+    assert.ok(r.dialSuccessRate > 0.8 && r.dialSuccessRate < 1);
+    const bad = await sys.call('GET', '/v1/reports/summary?from=yesterday');
+    assert.equal(bad.status, 400);
+  });
+
   test('duplicate and out-of-order callbacks end in the same state', async () => {
     sys.sim.setProfile(standard.fromNumber, { duplicateRate: 1, reorder: true });
     try {

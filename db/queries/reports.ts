@@ -1,0 +1,87 @@
+/** DESIGN.md's metrics, defined once, as SQL over attempts and the compliance log (never hand-kept counters). */
+import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Tx } from '../client';
+import { attempts, complianceLog } from '../schema';
+
+export interface Counts {
+  attempted: number;
+  placed: number;
+  delivered: number;
+  answered: number;
+  converted: number;
+  optedOut: number;
+  invalid: number;
+  carrierFailures: number;
+}
+
+export interface Rates {
+  dialSuccessRate: number | null;
+  answerRate: number | null;
+  conversionRate: number | null;
+  lineFailureRate: number | null;
+  lineConnectRate: number | null;
+}
+
+const counts = {
+  attempted: sql<number>`count(*)::int`,
+  placed: sql<number>`count(*) filter (where ${attempts.providerSid} is not null or ${attempts.status} = 'carrier-failed')::int`,
+  delivered: sql<number>`count(*) filter (where ${attempts.status} in ('completed', 'busy', 'no-answer'))::int`,
+  // answered by a person: machines and fax are not people
+  answered: sql<number>`count(*) filter (where ${attempts.status} = 'completed' and coalesce(${attempts.answeredBy}, 'human') not like 'machine%' and coalesce(${attempts.answeredBy}, 'human') <> 'fax')::int`,
+  converted: sql<number>`count(*) filter (where ${attempts.outcome} = 'converted')::int`,
+  optedOut: sql<number>`count(*) filter (where ${attempts.outcome} = 'opted-out')::int`,
+  invalid: sql<number>`count(*) filter (where ${attempts.outcome} = 'invalid')::int`,
+  carrierFailures: sql<number>`count(*) filter (where ${attempts.outcome} = 'carrier-failure')::int`,
+};
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10_000) / 10_000 : null);
+
+export function rates(c: Counts): Rates {
+  return {
+    dialSuccessRate: ratio(c.delivered, c.attempted),
+    answerRate: ratio(c.answered, c.delivered),
+    conversionRate: ratio(c.converted, c.answered),
+    lineFailureRate: ratio(c.carrierFailures, c.placed),
+    lineConnectRate: ratio(c.delivered, c.placed - c.invalid),
+  };
+}
+
+export interface ReportFilter {
+  from: Date;
+  to: Date;
+  campaignId?: string;
+}
+
+function where(f: ReportFilter): SQL {
+  return and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, f.from), lt(attempts.reservedAt, f.to), f.campaignId ? eq(attempts.campaignId, f.campaignId) : undefined)!;
+}
+
+export async function summary(db: Tx, f: ReportFilter) {
+  const [total] = await db.select(counts).from(attempts).where(where(f));
+  const byLine = await db
+    .select({ lineId: attempts.lineId, ...counts })
+    .from(attempts)
+    .where(where(f))
+    .groupBy(attempts.lineId)
+    .orderBy(attempts.lineId);
+  const byDay = await db
+    .select({ day: attempts.localDay, ...counts })
+    .from(attempts)
+    .where(where(f))
+    .groupBy(attempts.localDay)
+    .orderBy(attempts.localDay);
+  const refused = await db
+    .select({ reason: complianceLog.reason, count: sql<number>`count(*)::int` })
+    .from(complianceLog)
+    .where(and(gte(complianceLog.createdAt, f.from), lt(complianceLog.createdAt, f.to), f.campaignId ? eq(complianceLog.campaignId, f.campaignId) : undefined))
+    .groupBy(complianceLog.reason)
+    .orderBy(complianceLog.reason);
+  const t = total!;
+  return {
+    ...t,
+    ...rates(t),
+    refusedByReason: Object.fromEntries(refused.map((r) => [r.reason, r.count])),
+    byLine: byLine.map((l) => ({ ...l, ...rates(l) })),
+    byDay: byDay.map((d) => ({ ...d, ...rates(d) })),
+  };
+}
