@@ -12,6 +12,7 @@ import { contactsRoutes } from './routes/contacts';
 import { docsRoutes } from './routes/docs';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
+import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
 import { linesRoutes } from './routes/lines';
 import { reportsRoutes } from './routes/reports';
 import { twilioRoutes } from './routes/twilio';
@@ -36,10 +37,15 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => problem(c, 404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: rdl_…' });
-  app.use('/v1/*', bodyLimit({ maxSize: JSON_LIMIT, onError: (c) => problem(c, 413, ErrorCode.bodyTooLarge, `Bodies are limited to ${JSON_LIMIT} bytes.`) }));
+  const isImport = (path: string) => path === '/v1/contacts/import';
+  const limit = (max: number) => bodyLimit({ maxSize: max, onError: (c) => problem(c, 413, ErrorCode.bodyTooLarge, `Bodies are limited to ${max} bytes here.`) });
+  const jsonLimit = limit(JSON_LIMIT);
+  const importLimit = limit(IMPORT_MAX_BYTES);
+  app.use('/v1/*', (c, next) => (isImport(c.req.path) ? importLimit(c, next) : jsonLimit(c, next)));
   app.use('/v1/*', async (c, next) => {
     const type = c.req.header('content-type');
-    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.header('content-length') !== '0' && type !== undefined && !/^application\/json\b/i.test(type)) {
+    const accepted = isImport(c.req.path) ? /^(application\/json|text\/csv)\b/i : /^application\/json\b/i;
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.header('content-length') !== '0' && type !== undefined && !accepted.test(type)) {
       return problem(c, 415, ErrorCode.unsupportedMediaType, `Send application/json (got ${type}).`);
     }
     await next();
@@ -48,6 +54,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', healthRoutes);
   app.route('/', eventsRoutes);
+  app.route('/', importRoutes);
   app.route('/', contactsRoutes);
   app.route('/', linesRoutes);
   app.route('/', campaignsRoutes);

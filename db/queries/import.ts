@@ -1,0 +1,31 @@
+import { sql } from 'drizzle-orm';
+import type { Tx } from '../client';
+import type { ContactProfile } from './contacts';
+
+/**
+ * Upserts a batch of contacts in one statement. A row that matches what is stored is not touched
+ * (re-importing a file changes nothing); returns how many were created and updated.
+ */
+export async function upsertContactsBatch(db: Tx, rows: Array<Required<Pick<ContactProfile, 'tenant' | 'phone' | 'timeZone'>> & ContactProfile>) {
+  if (!rows.length) return { created: 0, updated: 0 };
+  const values = sql.join(
+    rows.map((r) => sql`(${r.tenant}, ${r.phone}, ${r.name ?? null}, ${r.timeZone}, ${JSON.stringify(r.tags ?? [])}::jsonb, ${r.industry ?? null}, ${r.externalId ?? null}, 'import', now())`),
+    sql`, `,
+  );
+  const result = await db.execute<{ created: boolean }>(sql`
+    insert into contacts (tenant, phone, name, time_zone, tags, industry, external_id, consent_source, consent_at)
+    values ${values}
+    on conflict (tenant, phone) do update set
+      name = coalesce(excluded.name, contacts.name),
+      time_zone = excluded.time_zone,
+      tags = excluded.tags,
+      industry = coalesce(excluded.industry, contacts.industry),
+      external_id = coalesce(excluded.external_id, contacts.external_id),
+      updated_at = now(),
+      deleted_at = null
+    where (contacts.name, contacts.time_zone, contacts.tags, contacts.industry, contacts.external_id, contacts.deleted_at)
+      is distinct from (coalesce(excluded.name, contacts.name), excluded.time_zone, excluded.tags, coalesce(excluded.industry, contacts.industry), coalesce(excluded.external_id, contacts.external_id), null)
+    returning (xmax = 0) as created`);
+  const created = result.filter((r) => r.created).length;
+  return { created, updated: result.length - created };
+}
