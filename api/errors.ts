@@ -18,6 +18,7 @@ export const ErrorCode = {
   invalidPhone: 'invalid_phone',
   unknownCampaign: 'unknown_campaign',
   conflict: 'conflict',
+  importRejected: 'import_rejected',
   badSignature: 'bad_signature',
   unavailable: 'service_unavailable',
   internal: 'internal_error',
@@ -48,6 +49,7 @@ const titles: Record<ErrorCode, string> = {
   invalid_phone: 'Invalid phone number',
   unknown_campaign: 'Unknown campaign',
   conflict: 'Conflict',
+  import_rejected: 'Import rejected: nothing was written',
   bad_signature: 'Invalid webhook signature',
   service_unavailable: 'Service unavailable',
   internal_error: 'Internal error',
@@ -65,8 +67,9 @@ export class ApiError extends Error {
   }
 }
 
-export function problem(c: Context, status: ContentfulStatusCode, code: ErrorCode, detail: string, errors?: Problem['errors']) {
-  const body: Problem = { type: `https://redial.dev/problems/${code}`, title: titles[code], status, code, detail, ...(errors ? { errors } : {}) };
+/** `extra` carries RFC 9457 extension members (e.g. an import's report). */
+export function problem(c: Context, status: ContentfulStatusCode, code: ErrorCode, detail: string, errors?: Problem['errors'], extra: Record<string, unknown> = {}) {
+  const body = { type: `https://redial.dev/problems/${code}`, title: titles[code], status, code, detail, ...(errors ? { errors } : {}), ...extra };
   return c.body(JSON.stringify(body), status, { 'content-type': 'application/problem+json' });
 }
 

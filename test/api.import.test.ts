@@ -33,7 +33,10 @@ describe('POST /v1/contacts/import', () => {
     const file = ['phone,name,timeZone,tags', '138 0013 8000,"Li, Lei",,vip;high-value', '+86 138-0013-8000,dup,,', '12345,bad,,', '+14155550123,Ann,Mars/Olympus,', '+14155550124,"Bob ""B""",America/Chicago,'].join('\r\n');
     const res = await csv(file);
     assert.equal(res.status, 422, await res.clone().text());
-    const r = (await res.json()) as Report;
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    const p = (await res.json()) as { code: string; detail: string; report: Report };
+    assert.equal(p.code, 'import_rejected');
+    const r = p.report;
     assert.deepEqual([r.written, r.rows, r.valid, r.invalid, r.duplicates], [false, 5, 2, 2, 1]);
     assert.deepEqual(r.rejected.map((x) => x.row), [2, 3, 4]);
     assert.match(r.rejected.find((x) => x.row === 4)!.reason, /IANA/);

@@ -11,7 +11,7 @@ import { isValidTimeZone } from '../../workflows/policy/local-time';
 import { requireRole } from '../auth';
 import type { AppEnv } from '../context';
 import { CsvError, readCsv, textChunks } from '../csv';
-import { ApiError, ErrorCode, problemResponse } from '../errors';
+import { ApiError, ErrorCode, problem, problemResponse, problemSchema } from '../errors';
 import { normalizePhone, zoneForCountry } from '../phone';
 
 export const IMPORT_MAX_ROWS = 100_000;
@@ -74,7 +74,10 @@ const route = createRoute({
     403: problemResponse('Role too low'),
     413: problemResponse('Too many rows or bytes'),
     415: problemResponse('Not CSV or JSON'),
-    422: { description: 'All-or-nothing import with rejected rows: nothing was written', content: { 'application/json': { schema: reportSchema } } },
+    422: {
+      description: 'All-or-nothing import with rejected rows: nothing was written (problem+json, the report in `report`)',
+      content: { 'application/problem+json': { schema: problemSchema.extend({ report: reportSchema }) } },
+    },
   },
 });
 
@@ -162,7 +165,10 @@ export const importRoutes = new OpenAPIHono<AppEnv>().openapi(
     if (rows === 0) throw new ApiError(400, ErrorCode.malformedBody, 'The import has no rows.');
 
     const report = { mode, rows, valid: valid.length, invalid, duplicates, rejected, truncated: invalid + duplicates > rejected.length, created: 0, updated: 0, unchanged: 0, written: false };
-    if (mode === 'all-or-nothing' && invalid + duplicates > 0) return c.json(report, 422);
+    if (mode === 'all-or-nothing' && invalid + duplicates > 0) {
+      const detail = `${invalid} invalid and ${duplicates} duplicate row(s); nothing was written. Fix them, or send ?mode=partial to import the ${valid.length} valid row(s).`;
+      return problem(c, 422, ErrorCode.importRejected, detail, undefined, { report }) as never;
+    }
     const { created, updated } = await db.transaction(async (tx) => {
       let created = 0;
       let updated = 0;
