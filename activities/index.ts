@@ -125,6 +125,20 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
       .where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
   }
 
+  /**
+   * The line's CPS holds across every worker: wait for this call's send slot, then send at once.
+   * A worker that wakes late (a blocked event loop) takes a new slot rather than send in a burst
+   * with the calls that were due after it.
+   */
+  async function waitForSlot(lineId: string) {
+    for (let tries = 0; tries < 5; tries++) {
+      const { waitMs, intervalMs } = await takeSlot(db, lineId);
+      const due = Date.now() + waitMs;
+      if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+      if (Date.now() - due <= intervalMs / 2) return;
+    }
+  }
+
   async function placeCall({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
     const { attempt, contact, strategy } = await loadForCarrier(attemptId);
     if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
@@ -141,9 +155,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
       }
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
-    // the line's CPS holds across every worker: wait for this call's send slot, then send at once
-    const wait = await takeSlot(db, line.id);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await waitForSlot(line.id);
     try {
       const call = await client.calls.create({
         to: contact.phone,

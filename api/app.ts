@@ -10,6 +10,7 @@ import { ErrorCode, problem, renderError, zodErrors } from './errors';
 import { campaignsRoutes } from './routes/campaigns';
 import { contactsRoutes } from './routes/contacts';
 import { docsRoutes } from './routes/docs';
+import { exportsRoutes } from './routes/exports';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', linesRoutes);
   app.route('/', campaignsRoutes);
   app.route('/', reportsRoutes);
+  app.route('/', exportsRoutes);
   app.route('/twilio', twilioRoutes);
   app.route('/', docsRoutes);
 

@@ -54,12 +54,17 @@ export const signalPause = (temporal: Client, workflowId: string) => signalIfRun
 export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
 export const signalCancel = (temporal: Client, workflowId: string, campaignId?: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(cancelSignal, { campaignId }));
 
-/** The cadence's state, or null when the contact never had one. Works on finished cadences too. */
-export async function cadenceState(temporal: Client, workflowId: string): Promise<CadenceView | null> {
+/**
+ * The cadence's state, or null when the contact never had one (works on finished cadences too).
+ * When it cannot be read — no worker is polling, Temporal is slow — the error says why, and the
+ * caller still answers with what PostgreSQL knows.
+ */
+export async function cadenceState(temporal: Client, workflowId: string): Promise<{ view: CadenceView | null; error: string | null }> {
   try {
-    return await temporal.workflow.getHandle(workflowId).query(stateQuery);
+    const view = await temporal.workflow.getHandle(workflowId).query(stateQuery);
+    return { view, error: null };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return null;
-    throw err;
+    if (err instanceof WorkflowNotFoundError) return { view: null, error: null };
+    return { view: null, error: `cadence state unavailable: ${(err as Error).message.split('\n')[0]}` };
   }
 }

@@ -57,28 +57,54 @@ async function main() {
           .filter((f) => f.endsWith('.test.ts'))
           .sort()
           .map((f) => path.join('test', f));
-    code = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', '--test-timeout=600000', ...files], {
-        cwd: root,
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          REDIAL_TEST_PG_URL: stack.adminUrl ?? stack.databaseUrl,
-          REDIAL_TEST_TEMPLATE_DB: template,
-          TEMPORAL_ADDRESS: stack.temporalAddress,
-          REDIAL_TEST_WORKFLOW_BUNDLE: bundlePath,
-          ...(testServer ? { TEMPORAL_TEST_SERVER_PATH: testServer } : {}),
-          ...(composeSchema ? { REDIAL_TEST_COMPOSE_SCHEMA: composeSchema } : {}),
-        },
-      });
-      child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
-    });
+    const env = {
+      ...process.env,
+      REDIAL_TEST_PG_URL: stack.adminUrl ?? stack.databaseUrl,
+      REDIAL_TEST_TEMPLATE_DB: template,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      REDIAL_TEST_WORKFLOW_BUNDLE: bundlePath,
+      ...(testServer ? { TEMPORAL_TEST_SERVER_PATH: testServer } : {}),
+      ...(composeSchema ? { REDIAL_TEST_COMPOSE_SCHEMA: composeSchema } : {}),
+    };
+    // *.serial.test.ts measure timing (pacing): they run after the rest, alone on the machine
+    const serial = files.filter((f) => f.endsWith('.serial.test.ts'));
+    const parallel = files.filter((f) => !f.endsWith('.serial.test.ts'));
+    const runs = [];
+    if (parallel.length) runs.push(await nodeTest(parallel, 3, env));
+    if (serial.length) runs.push(await nodeTest(serial, 1, env));
+    const pass = runs.reduce((n, r) => n + r.pass, 0);
+    const fail = runs.reduce((n, r) => n + r.fail, 0);
+    code = runs.every((r) => r.code === 0) ? 0 : 1;
+    // one summary for both runs, in the plain form CI reads
+    console.log(`${pass} passed, ${fail} failed`);
   } finally {
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
   process.exit(code);
+}
+
+/** One `node --test` run, its output passed through, its pass/fail counts read from the summary. */
+function nodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv): Promise<{ code: number; pass: number; fail: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    let pass = 0;
+    let fail = 0;
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^# (pass|fail) (\d+)$/.exec(line.trim());
+        if (m?.[1] === 'pass') pass = Number(m[2]);
+        if (m?.[1] === 'fail') fail = Number(m[2]);
+      }
+    });
+    child.on('exit', (c, sig) => resolve({ code: c ?? (sig ? 1 : 0), pass, fail }));
+  });
 }
 
 main().catch((err) => {

@@ -67,6 +67,7 @@ const contactView = z
     externalId: z.string().nullable(),
     status: z.string(),
     cadence: cadenceSchema.nullable(),
+    cadenceError: z.string().nullable().describe('why the cadence state could not be read (e.g. no worker running); the rest is still current'),
     attempts: z.array(attemptSchema),
   })
   .openapi('ContactDetail');
@@ -157,7 +158,10 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(getContact, async (c) => {
   const { db, temporal } = c.var.deps;
   const contact = await contactOr404(db, c.req.valid('param').id);
-  const [cadence, attempts] = await Promise.all([cadenceState(temporal, workflowIdOf(contact)), attemptsOfContact(db, contact.id)]);
+  // the cadence first, then the attempts: the state never claims an outcome the rows do not show yet
+  const cadence = await cadenceState(temporal, workflowIdOf(contact));
+  if (cadence.error) c.var.deps.log(cadence.error);
+  const attempts = await attemptsOfContact(db, contact.id);
   return c.json(
     {
       id: contact.id,
@@ -168,7 +172,8 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
       industry: contact.industry,
       externalId: contact.externalId,
       status: contact.status,
-      cadence,
+      cadence: cadence.view,
+      cadenceError: cadence.error,
       attempts: attempts.map((a) => ({
         id: a.id,
         campaignId: a.campaignId,

@@ -102,11 +102,12 @@ export async function claimProbe(db: Tx, lineId: string, everyMs: number): Promi
  * of cps gaps. Returns how long to wait before sending. The CPS is read in the same statement, so
  * a change applies to the very next call.
  */
-export async function takeSlot(db: Tx, lineId: string): Promise<number> {
-  const [r] = await db.execute<{ wait_ms: number }>(sql`
+export async function takeSlot(db: Tx, lineId: string): Promise<{ waitMs: number; intervalMs: number }> {
+  const [r] = await db.execute<{ wait_ms: number; interval_ms: number }>(sql`
     update lines set next_slot_at = greatest(next_slot_at, clock_timestamp()) + make_interval(secs => 1.2 / cps)
     where id = ${lineId}
-    returning greatest(0, extract(epoch from (next_slot_at - make_interval(secs => 1.2 / cps) - clock_timestamp())) * 1000)::float8 as wait_ms`);
-  return Number(r?.wait_ms ?? 0);
+    returning greatest(0, extract(epoch from (next_slot_at - make_interval(secs => 1.2 / cps) - clock_timestamp())) * 1000)::float8 as wait_ms,
+      (1200.0 / cps)::float8 as interval_ms`);
+  return { waitMs: Number(r?.wait_ms ?? 0), intervalMs: Number(r?.interval_ms ?? 0) };
 }
 

@@ -1,0 +1,92 @@
+/**
+ * The role matrix, from DESIGN.md: every operation in the published spec is tried with each role
+ * (and none). Allowed means anything but 401/403; refused means exactly 403 (401 without a key).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../api/app';
+import { ensureKey, newKey } from '../api/auth';
+import { bootstrap } from '../api/bootstrap';
+import { upsertContact } from '../db/queries/contacts';
+import { simulatorLines } from '../sim/defaults';
+import { freshDatabase, temporalAddress } from './helpers/env';
+
+type Role = 'viewer' | 'operator' | 'admin';
+/** The least role per operation: admin = strategies, lines, keys, exports, DNC removal; operator = imports, events, enrol, pause/resume, opt-out; viewer = reads. */
+const least: Record<string, Role | 'public'> = {
+  getHealth: 'public',
+  postEvent: 'operator',
+  importContacts: 'operator',
+  getContact: 'viewer',
+  optOutContact: 'operator',
+  removeFromDnc: 'admin',
+  pauseContact: 'operator',
+  resumeContact: 'operator',
+  cancelContact: 'operator',
+  listLines: 'viewer',
+  createLine: 'admin',
+  getLineHealth: 'viewer',
+  updateLine: 'admin',
+  createCampaign: 'admin',
+  listCampaigns: 'viewer',
+  getCampaign: 'viewer',
+  addStrategyVersion: 'admin',
+  activateStrategyVersion: 'admin',
+  rollbackStrategy: 'admin',
+  pauseCampaign: 'operator',
+  resumeCampaign: 'operator',
+  getSummaryReport: 'viewer',
+  exportAttempts: 'admin',
+};
+const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
+
+describe('role matrix', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let app: ReturnType<typeof createApp>;
+  let contactId = '';
+  const keys: Record<Role, string> = { admin: newKey(), operator: newKey(), viewer: newKey() };
+  before(async () => {
+    database = await freshDatabase();
+    await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
+    await ensureKey(database.db, keys.operator, 'operator', 'ops');
+    await ensureKey(database.db, keys.viewer, 'viewer', 'dashboards');
+    contactId = (await upsertContact(database.db, { tenant: 't-roles', phone: '+8613800138999', timeZone: 'Asia/Shanghai' }, true)).id;
+    app = createApp({ db: database.db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 'roles-unpolled', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 't-roles', log: () => {} });
+  });
+  after(async () => {
+    await database?.close();
+  });
+
+  test('each role can do exactly what DESIGN.md says', async () => {
+    const spec = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+    const ops = Object.entries(spec.paths).flatMap(([p, ms]) => Object.entries(ms).map(([m, op]) => ({ method: m.toUpperCase(), path: p, id: op.operationId })));
+    assert.deepEqual(ops.map((o) => o.id).sort(), Object.keys(least).sort(), 'the matrix covers every published operation');
+    const bodies: Record<string, unknown> = {
+      postEvent: { type: 'lead.created', phone: '+8613800138999' },
+      createLine: { id: 'x-line', accountSid: `AC${'9'.repeat(32)}`, authToken: 'token-123456', fromNumber: '+15005550199', tier: 'backup', cps: 5 },
+      updateLine: { cps: 40 },
+      createCampaign: { name: 'Roles' },
+      addStrategyVersion: { strategy: {} },
+    };
+    const failures: string[] = [];
+    for (const op of ops) {
+      const path = op.path.replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : contactId).replace('{version}', '1');
+      for (const who of ['none', 'viewer', 'operator', 'admin'] as const) {
+        const body = op.id === 'importContacts' ? 'phone\n+8613800138998' : bodies[op.id] === undefined ? undefined : JSON.stringify(bodies[op.id]);
+        const res = await app.request(path, {
+          method: op.method,
+          headers: { ...(who !== 'none' ? { authorization: `Bearer ${keys[who]}` } : {}), ...(body ? { 'content-type': op.id === 'importContacts' ? 'text/csv' : 'application/json' } : {}) },
+          body,
+        });
+        await res.arrayBuffer();
+        const need = least[op.id]!;
+        const allowed = need === 'public' || (who !== 'none' && rank[who] >= rank[need]);
+        const got = res.status;
+        const ok = allowed ? got !== 401 && got !== 403 && got < 500 : got === (who === 'none' ? 401 : 403);
+        if (!ok) failures.push(`${who} ${op.method} ${op.path} → ${got} (${allowed ? 'should be allowed' : 'should be refused'})`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+});
