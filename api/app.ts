@@ -14,6 +14,7 @@ import { exportsRoutes } from './routes/exports';
 import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
+import { keysRoutes } from './routes/keys';
 import { linesRoutes } from './routes/lines';
 import { reportsRoutes } from './routes/reports';
 import { twilioRoutes } from './routes/twilio';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', campaignsRoutes);
   app.route('/', reportsRoutes);
   app.route('/', exportsRoutes);
+  app.route('/', keysRoutes);
   app.route('/twilio', twilioRoutes);
   app.route('/', docsRoutes);
 

@@ -48,6 +48,8 @@ export function authenticate() {
       }
       hit = { keyId: row.id, role: row.role as Role, until: Date.now() + CACHE_MS };
       cache.set(hash, hit);
+      // last use, at most once per cache period: the weekly permission audit finds unused keys
+      await c.var.deps.db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.id));
     }
     c.set('principal', { keyId: hit.keyId, role: hit.role });
     await next();

@@ -38,6 +38,9 @@ const least: Record<string, Role | 'public'> = {
   resumeCampaign: 'operator',
   getSummaryReport: 'viewer',
   exportAttempts: 'admin',
+  createApiKey: 'admin',
+  listApiKeys: 'admin',
+  revokeApiKey: 'admin',
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 
@@ -68,10 +71,11 @@ describe('role matrix', () => {
       updateLine: { cps: 40 },
       createCampaign: { name: 'Roles' },
       addStrategyVersion: { strategy: {} },
+      createApiKey: { name: 'ci', role: 'viewer' },
     };
     const failures: string[] = [];
     for (const op of ops) {
-      const path = op.path.replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : contactId).replace('{version}', '1');
+      const path = op.path.replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : op.path.startsWith('/v1/keys') ? 'key_none' : contactId).replace('{version}', '1');
       for (const who of ['none', 'viewer', 'operator', 'admin'] as const) {
         const body = op.id === 'importContacts' ? 'phone\n+8613800138998' : bodies[op.id] === undefined ? undefined : JSON.stringify(bodies[op.id]);
         const res = await app.request(path, {
