@@ -77,8 +77,23 @@ export function zodErrors(error: z.ZodError): NonNullable<Problem['errors']> {
   return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 }
 
+/**
+ * PostgreSQL rejects some input that passes validation (a NUL byte in a string, a number out of
+ * range): that is the caller's input, never a 500.
+ */
+const INPUT_SQLSTATES = new Set(['22021', '22P05', '22P02', '22001', '22003', '22007', '22008']);
+
+function sqlState(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
 export function renderError(err: unknown, c: Context, log: (m: string, e: unknown) => void) {
   if (err instanceof ApiError) return problem(c, err.status, err.code, err.message, err.errors);
+  const state = sqlState(err);
+  if (state && INPUT_SQLSTATES.has(state)) return problem(c, 400, ErrorCode.malformedBody, 'The request holds a value that cannot be stored (e.g. a NUL character or a number out of range).');
   if (err instanceof HTTPException) {
     if (err.status === 413) return problem(c, 413, ErrorCode.bodyTooLarge, 'The request body exceeds the limit for this route.');
     if (err.status === 415) return problem(c, 415, ErrorCode.unsupportedMediaType, err.message);

@@ -9,18 +9,8 @@
  * BENCH_RATE (events/s of the paced phase, default 20).
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { newKey } from '../api/auth';
-import { listen } from '../api/listen';
-import { simulatorAccounts } from '../sim/defaults';
-import { createSim } from '../sim/server';
 import { localParts } from '../workflows/policy/local-time';
-import { run, startChild, stopChild } from './lib/exec';
-import { freePort } from './lib/ports';
-import { startStack } from './lib/stack';
-import { root } from './lib/tools';
+import { startProcesses } from './lib/processes';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SLEEPING = Number(process.env.BENCH_SLEEPING ?? 10_000);
@@ -77,28 +67,9 @@ async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const stack = await startStack({ dataDir, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort(), persistTemporal: false, fast: true, log });
-  const children: ChildProcess[] = [];
-  const sim = createSim({ accounts: simulatorAccounts, timeScale: 0.002 });
-  const simServer = await listen(sim.app.fetch, 0);
+  const sys = await startProcesses({ log });
+  const { apiUrl, adminKey, sim, api, worker, temporalPid } = sys;
   try {
-    const apiPort = await freePort();
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const adminKey = newKey();
-    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url };
-    const api = startChild('api', process.execPath, ['--import', 'tsx', path.join(root, 'api/main.ts')], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(api);
-    for (let i = 0; i < 240; i++) {
-      if ((await fetch(`${apiUrl}/healthz`).then((r) => r.status, () => 0)) === 200) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const worker = startChild('worker', process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(worker);
-    await new Promise((r) => setTimeout(r, 8000)); // the worker bundles its workflows
-    const temporalPid = Number((await run('pgrep', ['-f', `start-dev --port ${new URL(`http://${stack.temporalAddress}`).port}`]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n')[0]) || undefined;
-
     const post = (phone: string, tz: string) =>
       fetch(`${apiUrl}/v1/events`, {
         method: 'POST',
@@ -172,11 +143,7 @@ async function main() {
     });
     log(`${SLEEPING} sleeping cadences started in ${((performance.now() - t1) / 1000).toFixed(1)} s; no dials expected: ${[...sim.calls.values()].filter((c) => c.to.startsWith('+1646')).length} dialled`);
   } finally {
-    for (const c of children.reverse()) await stopChild(c);
-    sim.close();
-    await simServer.close();
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await sys.stop();
   }
 }
 

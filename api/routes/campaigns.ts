@@ -53,7 +53,17 @@ async function load(c: { var: AppEnv['Variables'] }, id: string) {
 }
 
 const route = <P extends string, R extends NonNullable<RouteConfig['request']>>(method: 'get' | 'post', path: P, operationId: string, summary: string, role: 'viewer' | 'operator' | 'admin', request: R) =>
-  createRoute({ method, path, operationId, summary, tags: ['campaigns'], middleware: [requireRole(role)] as const, security: [{ bearer: [] }], request, responses: { 200: ok('The campaign'), ...errs } });
+  createRoute({
+    method,
+    path,
+    operationId,
+    summary,
+    tags: ['campaigns'],
+    middleware: [requireRole(role)] as const,
+    security: [{ bearer: [] }],
+    request,
+    responses: { 200: ok('The campaign'), ...errs, 409: problemResponse('Conflicts with the campaign’s state (e.g. nothing to roll back to)') },
+  });
 
 export const campaignsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(

@@ -136,11 +136,9 @@ export const linesRoutes = new OpenAPIHono<AppEnv>()
     const body = c.req.valid('json');
     const before = await lineById(db, id);
     if (!before) throw new ApiError(404, ErrorCode.notFound, 'No line with this id.');
-    const [after] = await db
-      .update(lines)
-      .set({ ...(body.cps !== undefined ? { cps: body.cps } : {}), ...(body.state && body.state !== before.state ? { state: body.state, stateChangedAt: new Date() } : {}) })
-      .where(eq(lines.id, id))
-      .returning();
+    const change = { ...(body.cps !== undefined && body.cps !== before.cps ? { cps: body.cps } : {}), ...(body.state && body.state !== before.state ? { state: body.state, stateChangedAt: new Date() } : {}) };
+    if (Object.keys(change).length === 0) return c.json(view(before), 200); // nothing to change: idempotent
+    const [after] = await db.update(lines).set(change).where(eq(lines.id, id)).returning();
     await audit(db, { actor: c.var.principal.keyId, action: 'line.update', target: id, before: view(before), after: view(after!) });
     return c.json(view(after!), 200);
   });

@@ -87,3 +87,16 @@ function toolsDirReady(): string {
   fs.mkdirSync(toolsDir, { recursive: true });
   return toolsDir;
 }
+
+/** schemathesis (PyPI), in its own virtualenv under .tools/, for the schema-driven fuzz run. */
+export const SCHEMATHESIS = { pkg: 'schemathesis', version: '4.32.5' } as const;
+
+export async function schemathesisPath(log: (m: string) => void = console.log): Promise<string> {
+  const dir = path.join(toolsDir, `${SCHEMATHESIS.pkg}-${SCHEMATHESIS.version}`);
+  const bin = path.join(dir, 'bin', 'schemathesis');
+  if (fs.existsSync(bin)) return bin;
+  log(`installing ${SCHEMATHESIS.pkg}==${SCHEMATHESIS.version} into ${path.relative(root, dir)} (once)`);
+  await run('python3', ['-m', 'venv', dir]);
+  await run(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `${SCHEMATHESIS.pkg}==${SCHEMATHESIS.version}`]);
+  return bin;
+}

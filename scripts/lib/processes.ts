@@ -1,0 +1,57 @@
+/**
+ * The whole system as separate processes on free ports, for bench and fuzz: the embedded stack,
+ * the api and the worker as children (so their CPU and memory can be read), and the simulator
+ * in this process.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { newKey } from '../../api/auth';
+import { listen } from '../../api/listen';
+import { simulatorAccounts } from '../../sim/defaults';
+import { createSim } from '../../sim/server';
+import { run, startChild, stopChild } from './exec';
+import { freePort } from './ports';
+import { startStack } from './stack';
+import { root } from './tools';
+
+export async function startProcesses(opts: { log: (m: string) => void; timeScale?: number }) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-run-'));
+  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL may run as another user
+  const stack = await startStack({ dataDir, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort(), persistTemporal: false, fast: true, log: opts.log });
+  const children: ChildProcess[] = [];
+  const sim = createSim({ accounts: simulatorAccounts, timeScale: opts.timeScale ?? 0.002 });
+  const simServer = await listen(sim.app.fetch, 0);
+  const stop = async () => {
+    for (const c of children.reverse()) await stopChild(c);
+    sim.close();
+    await simServer.close();
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const adminKey = newKey();
+    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url };
+    const spawnTs = (name: string, file: string) => {
+      const child = startChild(name, process.execPath, ['--import', 'tsx', path.join(root, file)], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+      return child;
+    };
+    const api = spawnTs('api', 'api/main.ts');
+    for (let i = 0; i < 240; i++) {
+      if ((await fetch(`${apiUrl}/healthz`).then((r) => r.status, () => 0)) === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const worker = spawnTs('worker', 'worker/main.ts');
+    await new Promise((r) => setTimeout(r, 8000)); // the worker bundles its workflows
+    const port = new URL(`http://${stack.temporalAddress}`).port;
+    const temporalPid = Number((await run('pgrep', ['-f', `start-dev --port ${port}`]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n')[0]) || undefined;
+    return { apiUrl, adminKey, sim, simUrl: simServer.url, api, worker, temporalPid, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
