@@ -4,9 +4,11 @@
  * read), and the simulator in-process, then measures:
  *   1. cadences started per second through POST /v1/events, and the delay from an event to its
  *      first dial (the simulator's record) inside an allowed window — target p99 ≤ 1 s;
- *   2. worker and Temporal RSS as 10,000 cadences fall asleep (quiet hours) — target: flat worker.
+ *   2. POST /v1/events alone (no call follows) offered at 200/s — target p99 ≤ 200 ms;
+ *   3. worker and Temporal RSS as 10,000 cadences fall asleep (quiet hours) — target: flat worker.
  * Sizes: BENCH_EVENTS (default 1000), BENCH_SLEEPING (default 10000), BENCH_CONCURRENCY (32),
- * BENCH_RATE (events/s of the paced phase, default 20).
+ * BENCH_RATE (events/s of the paced phase, default 20), BENCH_INGEST / BENCH_INGEST_RATE (2000 events
+ * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does).
  */
 import fs from 'node:fs';
 import { localParts } from '../workflows/policy/local-time';
@@ -16,6 +18,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SLEEPING = Number(process.env.BENCH_SLEEPING ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 20);
+const INGEST = Number(process.env.BENCH_INGEST ?? 2000);
+const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 200);
 
 const log = (m: string) => console.log(`[bench] ${m}`);
 const pct = (xs: number[], p: number) => {
@@ -124,7 +128,28 @@ async function main() {
     await phase(`paced ${RATE}/s`, all.slice(100, 100 + EVENTS), { rate: RATE, concurrency: 64 });
     await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
 
-    // —— 2. memory with sleeping cadences ——
+    // —— 2. event ingestion alone (CRM sync): contacts in quiet hours, so no call follows ——
+    {
+      const night = zoneAtHour(23);
+      const phones = Array.from({ length: INGEST }, (_, i) => nanp('917', i));
+      const latency: number[] = [];
+      const t0 = performance.now();
+      await pool(
+        phones.map((p, i) => ({ p, i })),
+        64,
+        async ({ p, i }) => {
+          const due = t0 + (i / INGEST_RATE) * 1000;
+          if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+          const s = performance.now();
+          await post(p, night);
+          latency.push(performance.now() - s);
+        },
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      log(`ingestion at ${INGEST_RATE}/s offered: ${INGEST} events in ${seconds.toFixed(1)} s = ${(INGEST / seconds).toFixed(0)} events/s; POST /v1/events p50 ${pct(latency, 50).toFixed(0)} ms, p99 ${pct(latency, 99).toFixed(0)} ms (target p99 ≤ 200 ms at 200/s)`);
+    }
+
+    // —— 3. memory with sleeping cadences ——
     await new Promise((r) => setTimeout(r, 5000)); // let the calls above settle
     const night = zoneAtHour(23);
     const report = (n: number) => log(`sleeping cadences ${String(n).padStart(6)}: worker RSS ${mb(treeRssKb(worker.pid))}, api RSS ${mb(treeRssKb(api.pid))}, Temporal RSS ${mb(rssKb(temporalPid))}`);
