@@ -1,37 +1,25 @@
 /** Campaigns and versioned strategies on the real app and PostgreSQL. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../activities';
 import { createCarrier } from '../activities/carrier';
-import { createApp } from '../api/app';
-import { ensureKey, newKey } from '../api/auth';
-import { bootstrap } from '../api/bootstrap';
 import { upsertContact } from '../db/queries/contacts';
 import { auditLog } from '../db/schema';
-import { simulatorLines } from '../sim/defaults';
 import { zonedInstant } from '../workflows/policy/local-time';
-import { freshDatabase, temporalAddress } from './helpers/env';
+import { startApi, type Api } from './helpers/api';
 
 type CampaignView = { id: string; status: string; activeStrategyVersion: number; strategy: { maxCallsPerDay: number; quietHours: { start: string } }; versions: Array<{ version: number; createdBy: string }> };
 
 describe('/v1/campaigns and strategies', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let app: ReturnType<typeof createApp>;
-  const keys = { admin: newKey(), operator: newKey(), viewer: newKey() };
+  let api: Api;
   before(async () => {
-    database = await freshDatabase();
-    await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
-    await ensureKey(database.db, keys.operator, 'operator', 'ops');
-    await ensureKey(database.db, keys.viewer, 'viewer', 'dashboards');
-    app = createApp({ db: database.db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 't', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
+    api = await startApi();
   });
   after(async () => {
-    await database?.close();
+    await api?.close();
   });
-  const req = (role: keyof typeof keys, method: string, path: string, body?: unknown) =>
-    app.request(path, { method, headers: { authorization: `Bearer ${keys[role]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const req: Api['req'] = (...args) => api.req(...args);
 
   test('an admin creates a campaign; defaults fill the strategy; operators may not', async () => {
     assert.equal((await req('operator', 'POST', '/v1/campaigns', { name: 'Spring intake' })).status, 403);
@@ -60,9 +48,9 @@ describe('/v1/campaigns and strategies', () => {
     assert.equal(staged.activeStrategyVersion, 2, 'a staged version is not active');
 
     // the gate reads the active version for the next attempt of every cadence
-    const contact = await upsertContact(database.db, { tenant: 'default', phone: '+8613800138200', timeZone: 'Asia/Shanghai' }, true);
+    const contact = await upsertContact(api.db, { tenant: 'default', phone: '+8613800138200', timeZone: 'Asia/Shanghai' }, true);
     const at830 = zonedInstant({ year: 2027, month: 6, day: 10 }, 8 * 60 + 30, 'Asia/Shanghai');
-    const acts = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => at830, publicUrl: 'http://127.0.0.1:1' });
+    const acts = createActivities({ db: api.db, carrier: createCarrier({}), clock: () => at830, publicUrl: 'http://127.0.0.1:1' });
     const reserve = (seq: number) => acts.reserveAttempt({ workflowId: 'wf', seq, tenant: 'default', contactId: contact.id, phone: contact.phone, timeZone: 'Asia/Shanghai', followUpId: 'f', campaignId: 'edu', channel: 'call', attemptsSoFar: 0 });
     const under2 = await reserve(0);
     assert.ok(!under2.granted && under2.reason === 'quiet-hours' && under2.strategyVersion === 2, 'v2 keeps quiet hours until 09:00');
@@ -76,7 +64,7 @@ describe('/v1/campaigns and strategies', () => {
     assert.equal(((await act3.json()) as CampaignView).activeStrategyVersion, 3);
     assert.equal((await req('admin', 'POST', '/v1/campaigns/edu/strategy/9/activate')).status, 404);
     assert.equal((await req('operator', 'POST', '/v1/campaigns/edu/strategy/rollback')).status, 403);
-    const actions = (await database.db.select().from(auditLog).where(eq(auditLog.target, 'edu'))).map((a) => a.action);
+    const actions = (await api.db.select().from(auditLog).where(eq(auditLog.target, 'edu'))).map((a) => a.action);
     assert.deepEqual(actions, ['campaign.create', 'strategy.rollback', 'strategy.activate']);
   });
 

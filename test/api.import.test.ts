@@ -1,33 +1,22 @@
 /** Contact import against real PostgreSQL: edge cases, all-or-nothing, partial, idempotent re-import, 100,000 rows. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import { createApp } from '../api/app';
-import { ensureKey, newKey } from '../api/auth';
-import { bootstrap } from '../api/bootstrap';
-import { simulatorLines } from '../sim/defaults';
-import { freshDatabase, temporalAddress } from './helpers/env';
+import { startApi, type Api, type Role } from './helpers/api';
 
 type Report = { written: boolean; rows: number; valid: number; created: number; updated: number; unchanged: number; invalid: number; duplicates: number; rejected: Array<{ row: number; reason: string }> };
 
 describe('POST /v1/contacts/import', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let app: ReturnType<typeof createApp>;
-  const keys = { admin: newKey(), operator: newKey(), viewer: newKey() };
+  let api: Api;
   before(async () => {
-    database = await freshDatabase();
-    await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
-    await ensureKey(database.db, keys.operator, 'operator', 'ops');
-    await ensureKey(database.db, keys.viewer, 'viewer', 'dashboards');
-    app = createApp({ db: database.db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 't', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
+    api = await startApi();
   });
   after(async () => {
-    await database?.close();
+    await api?.close();
   });
-  const csv = (body: string | Uint8Array, query = '', role: keyof typeof keys = 'operator') =>
-    app.request(`/v1/contacts/import${query}`, { method: 'POST', headers: { authorization: `Bearer ${keys[role]}`, 'content-type': 'text/csv' }, body });
-  const count = async () => Number((await database.db.execute<{ n: number }>(sql`select count(*)::int as n from contacts`))[0]!.n);
+  const csv = (body: string | Uint8Array, query = '', role: Role = 'operator') =>
+    api.app.request(`/v1/contacts/import${query}`, { method: 'POST', headers: { authorization: `Bearer ${api.keys[role]}`, 'content-type': 'text/csv' }, body });
+  const count = async () => Number((await api.db.execute<{ n: number }>(sql`select count(*)::int as n from contacts`))[0]!.n);
 
   test('a mix of valid, invalid and duplicate rows: all-or-nothing writes nothing and says why, row by row', async () => {
     const file = ['phone,name,timeZone,tags', '138 0013 8000,"Li, Lei",,vip;high-value', '+86 138-0013-8000,dup,,', '12345,bad,,', '+14155550123,Ann,Mars/Olympus,', '+14155550124,"Bob ""B""",America/Chicago,'].join('\r\n');
@@ -44,7 +33,7 @@ describe('POST /v1/contacts/import', () => {
 
     const partial = (await (await csv(file, '?mode=partial')).json()) as Report;
     assert.deepEqual([partial.written, partial.created, partial.invalid, partial.duplicates], [true, 2, 2, 1]);
-    const rows = await database.sql`select phone, name, time_zone, tags from contacts order by phone`;
+    const rows = await api.sql`select phone, name, time_zone, tags from contacts order by phone`;
     assert.deepEqual(rows.map((r) => [r.phone, r.name, r.time_zone]), [
       ['+14155550124', 'Bob "B"', 'America/Chicago'],
       ['+8613800138000', 'Li, Lei', 'Asia/Shanghai'],
@@ -56,11 +45,11 @@ describe('POST /v1/contacts/import', () => {
     const file = '\uFEFFphone,name\n+8613900139000,Wang\n\n+8613900139001,Zhao\n';
     const first = (await (await csv(file)).json()) as Report;
     assert.deepEqual([first.created, first.updated], [2, 0]);
-    const stamp = await database.sql`select updated_at from contacts where phone = '+8613900139000'`;
+    const stamp = await api.sql`select updated_at from contacts where phone = '+8613900139000'`;
     const again = (await (await csv(file)).json()) as Report;
     assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, 2]);
-    assert.deepEqual(await database.sql`select updated_at from contacts where phone = '+8613900139000'`, stamp);
-    const json = await app.request('/v1/contacts/import', { method: 'POST', headers: { authorization: `Bearer ${keys.operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ rows: [{ phone: '+8613900139000', name: 'Wang Wu' }] }) });
+    assert.deepEqual(await api.sql`select updated_at from contacts where phone = '+8613900139000'`, stamp);
+    const json = await api.app.request('/v1/contacts/import', { method: 'POST', headers: { authorization: `Bearer ${api.keys.operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ rows: [{ phone: '+8613900139000', name: 'Wang Wu' }] }) });
     assert.deepEqual(((await json.json()) as Report).updated, 1);
   });
 
@@ -72,7 +61,7 @@ describe('POST /v1/contacts/import', () => {
     assert.deepEqual(await code(await csv('phone,colour\n+8613800138000,red')), [400, 'malformed_body']);
     assert.deepEqual(await code(await csv('phone,name\n+8613800138000,"Li')), [400, 'malformed_body']);
     assert.deepEqual(await code(await csv(new Uint8Array([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xff, 0xfe]))), [400, 'malformed_body']);
-    assert.deepEqual(await code(await app.request('/v1/contacts/import', { method: 'POST', headers: { authorization: `Bearer ${keys.operator}`, 'content-type': 'text/plain' }, body: 'x' })), [415, 'unsupported_media_type']);
+    assert.deepEqual(await code(await api.app.request('/v1/contacts/import', { method: 'POST', headers: { authorization: `Bearer ${api.keys.operator}`, 'content-type': 'text/plain' }, body: 'x' })), [415, 'unsupported_media_type']);
     assert.deepEqual(await code(await csv('phone\n+8613800138000', '', 'viewer')), [403, 'forbidden']);
   });
 

@@ -1,36 +1,21 @@
 /** /v1/lines on the real app and real PostgreSQL: roles, validation, audit, runtime CPS changes. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { createApp } from '../api/app';
-import { ensureKey, newKey } from '../api/auth';
-import { bootstrap } from '../api/bootstrap';
 import { auditLog, lines } from '../db/schema';
 import { simulatorLines } from '../sim/defaults';
-import { freshDatabase, temporalAddress } from './helpers/env';
+import { startApi, type Api } from './helpers/api';
 
 describe('/v1/lines', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let app: ReturnType<typeof createApp>;
-  const keys = { admin: newKey(), operator: newKey(), viewer: newKey() };
+  let api: Api;
   before(async () => {
-    database = await freshDatabase();
-    await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
-    await ensureKey(database.db, keys.operator, 'operator', 'ops');
-    await ensureKey(database.db, keys.viewer, 'viewer', 'dashboards');
-    app = createApp({ db: database.db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 't', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
+    api = await startApi();
   });
   after(async () => {
-    await database?.close();
+    await api?.close();
   });
 
-  const req = (role: keyof typeof keys | null, method: string, path: string, body?: unknown) =>
-    app.request(path, {
-      method,
-      headers: { ...(role ? { authorization: `Bearer ${keys[role]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const req: Api['req'] = (...args) => api.req(...args);
 
   test('a viewer lists lines, and no auth token ever leaves the API', async () => {
     const res = await req('viewer', 'GET', '/v1/lines');
@@ -48,9 +33,9 @@ describe('/v1/lines', () => {
     assert.equal(((await denied.json()) as { code: string }).code, 'forbidden');
     const ok = await req('admin', 'PATCH', '/v1/lines/sim-standard', { cps: 30 });
     assert.equal(ok.status, 200);
-    const [row] = await database.db.select().from(lines).where(eq(lines.id, 'sim-standard'));
+    const [row] = await api.db.select().from(lines).where(eq(lines.id, 'sim-standard'));
     assert.equal(row?.cps, 30);
-    const [entry] = await database.db.select().from(auditLog).where(eq(auditLog.action, 'line.update'));
+    const [entry] = await api.db.select().from(auditLog).where(eq(auditLog.action, 'line.update'));
     assert.deepEqual([(entry?.before as { cps: number }).cps, (entry?.after as { cps: number }).cps], [50, 30]);
   });
 
@@ -64,7 +49,7 @@ describe('/v1/lines', () => {
     assert.equal(dup.status, 409);
     const missing = await req('viewer', 'GET', '/v1/lines/nope/health');
     assert.equal(missing.status, 404);
-    const malformed = await app.request('/v1/lines', { method: 'POST', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, body: '{"id":' });
+    const malformed = await api.app.request('/v1/lines', { method: 'POST', headers: { authorization: `Bearer ${api.keys.admin}`, 'content-type': 'application/json' }, body: '{"id":' });
     assert.equal(malformed.status, 400);
     assert.equal(((await malformed.json()) as { code: string }).code, 'malformed_body');
     // found by the fuzz run: a NUL character passes the schema but PostgreSQL cannot store it
@@ -72,7 +57,7 @@ describe('/v1/lines', () => {
     assert.equal(nul.status, 400);
     assert.equal(((await nul.json()) as { code: string }).code, 'malformed_body');
     assert.equal((await req('admin', 'PATCH', '/v1/lines/sim-backup', { state: 'active' })).status, 200, 'a no-op change is fine');
-    const wrongType = await app.request('/v1/lines', { method: 'POST', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'text/csv' }, body: 'a,b' });
+    const wrongType = await api.app.request('/v1/lines', { method: 'POST', headers: { authorization: `Bearer ${api.keys.admin}`, 'content-type': 'text/csv' }, body: 'a,b' });
     assert.equal(wrongType.status, 415);
   });
 

@@ -4,15 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../api/app';
-import { ensureKey, newKey } from '../api/auth';
-import { bootstrap } from '../api/bootstrap';
 import { upsertContact } from '../db/queries/contacts';
-import { simulatorLines } from '../sim/defaults';
-import { freshDatabase, temporalAddress } from './helpers/env';
+import { startApi, type Api, type Role } from './helpers/api';
 
-type Role = 'viewer' | 'operator' | 'admin';
 /** The least role per operation: admin = strategies, lines, keys, exports, DNC removal; operator = imports, events, enrol, pause/resume, opt-out; viewer = reads. */
 const least: Record<string, Role | 'public'> = {
   getHealth: 'public',
@@ -45,24 +39,18 @@ const least: Record<string, Role | 'public'> = {
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 
 describe('role matrix', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let app: ReturnType<typeof createApp>;
+  let api: Api;
   let contactId = '';
-  const keys: Record<Role, string> = { admin: newKey(), operator: newKey(), viewer: newKey() };
   before(async () => {
-    database = await freshDatabase();
-    await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
-    await ensureKey(database.db, keys.operator, 'operator', 'ops');
-    await ensureKey(database.db, keys.viewer, 'viewer', 'dashboards');
-    contactId = (await upsertContact(database.db, { tenant: 't-roles', phone: '+8613800138999', timeZone: 'Asia/Shanghai' }, true)).id;
-    app = createApp({ db: database.db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 'roles-unpolled', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 't-roles', log: () => {} });
+    api = await startApi({ tenant: 't-roles', taskQueue: 'roles-unpolled' });
+    contactId = (await upsertContact(api.db, { tenant: 't-roles', phone: '+8613800138999', timeZone: 'Asia/Shanghai' }, true)).id;
   });
   after(async () => {
-    await database?.close();
+    await api?.close();
   });
 
   test('each role can do exactly what DESIGN.md says', async () => {
-    const spec = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+    const spec = (await (await api.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
     const ops = Object.entries(spec.paths).flatMap(([p, ms]) => Object.entries(ms).map(([m, op]) => ({ method: m.toUpperCase(), path: p, id: op.operationId })));
     assert.deepEqual(ops.map((o) => o.id).sort(), Object.keys(least).sort(), 'the matrix covers every published operation');
     const bodies: Record<string, unknown> = {
@@ -78,9 +66,9 @@ describe('role matrix', () => {
       const path = op.path.replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : op.path.startsWith('/v1/keys') ? 'key_none' : contactId).replace('{version}', '1');
       for (const who of ['none', 'viewer', 'operator', 'admin'] as const) {
         const body = op.id === 'importContacts' ? 'phone\n+8613800138998' : bodies[op.id] === undefined ? undefined : JSON.stringify(bodies[op.id]);
-        const res = await app.request(path, {
+        const res = await api.app.request(path, {
           method: op.method,
-          headers: { ...(who !== 'none' ? { authorization: `Bearer ${keys[who]}` } : {}), ...(body ? { 'content-type': op.id === 'importContacts' ? 'text/csv' : 'application/json' } : {}) },
+          headers: { ...(who !== 'none' ? { authorization: `Bearer ${api.keys[who]}` } : {}), ...(body ? { 'content-type': op.id === 'importContacts' ? 'text/csv' : 'application/json' } : {}) },
           body,
         });
         await res.arrayBuffer();
