@@ -129,6 +129,8 @@ async function main() {
     await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
 
     // —— 2. event ingestion alone (CRM sync): contacts in quiet hours, so no call follows ——
+    await sim.idle(); // the calls above finish first: this phase measures ingestion alone
+    await new Promise((r) => setTimeout(r, 5000));
     {
       const night = zoneAtHour(23);
       const phones = Array.from({ length: INGEST }, (_, i) => nanp('917', i));
