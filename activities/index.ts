@@ -207,6 +207,19 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     }
   }
 
+  async function cancelCall({ attemptId }: { attemptId: string }) {
+    const { attempt, contact, strategy } = await loadForCarrier(attemptId);
+    if (!attempt.providerSid || TERMINAL.has(attempt.status)) return;
+    const line = await chooseLine(attempt, contact.tags, strategy);
+    // before an answer a call is canceled; once answered it is completed (hung up)
+    const status = attempt.status === 'in-progress' ? 'completed' : 'canceled';
+    try {
+      await carrier.client(line).calls(attempt.providerSid).update({ status });
+    } catch (err) {
+      if (twilioErrorCode(err) !== 20404) throw err;
+    }
+  }
+
   async function reconcileAttempt({ attemptId }: { attemptId: string }) {
     const { attempt, contact, strategy } = await loadForCarrier(attemptId);
     if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never };
@@ -226,7 +239,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
   }
 
-  return { reserveAttempt, placeCall, sendSms, reconcileAttempt };
+  return { reserveAttempt, placeCall, sendSms, cancelCall, reconcileAttempt };
 }
 
 function smsCounts(strategy: Strategy, localDay: string, sent: number): Record<string, number> {

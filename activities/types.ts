@@ -38,6 +38,8 @@ export interface RedialActivities {
   reserveAttempt(req: ReserveRequest): Promise<ReserveResult>;
   placeCall(req: { attemptId: string }): Promise<PlaceResult>;
   sendSms(req: { attemptId: string }): Promise<PlaceResult>;
+  /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
+  cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
   reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
 }

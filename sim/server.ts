@@ -58,6 +58,8 @@ export interface SimCall {
   refusedBy: 'cps' | 'fault' | null;
   digits: string[];
   speech: string[];
+  /** Set by a Calls update (Status=canceled|completed): the call ends at its next step. */
+  hangup: 'canceled' | 'completed' | null;
   events: SimCallEvent[];
   params: Record<string, string | string[]>;
 }
@@ -95,6 +97,18 @@ export function createSim(opts: SimOptions) {
   let closed = false;
 
   const sleep = (virtualSec: number) => new Promise((r) => setTimeout(r, Math.max(0, virtualSec * 1000 * timeScale)));
+  class HungUp extends Error {}
+  /** Simulated time passing on a call; a hang-up requested meanwhile ends the call there. */
+  const step = async (call: SimCall, virtualSec: number) => {
+    // in slices of at most 100 ms real time, so a hang-up lands promptly
+    const until = Date.now() + Math.max(0, virtualSec * 1000 * timeScale);
+    for (;;) {
+      if (call.hangup) throw new HungUp();
+      const left = until - Date.now();
+      if (left <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(left, 100)));
+    }
+  };
   const profileOf = (from: string) => profiles.get(from) ?? defaultProfile();
   const track = <T>(p: Promise<T>) => {
     pending.add(p);
@@ -196,46 +210,52 @@ export function createSim(opts: SimOptions) {
       for (const params of held.reverse()) await post(call.accountSid, callbackUrl!, params);
     };
 
-    call.status = 'initiated';
-    await emit('initiated', 'initiated');
-    await sleep(0.5);
-    if (call.refusedBy) {
-      call.sipResponseCode = 503;
-      return end('failed');
-    }
-    const callee = calleeFor(call.to);
-    if (callee.kind === 'nonexistent') {
-      call.sipResponseCode = 404;
-      return end('failed');
-    }
-    call.status = 'ringing';
-    await emit('ringing', 'ringing');
-    if (callee.kind === 'busy') {
-      await sleep(2);
-      call.sipResponseCode = 486;
-      return end('busy');
-    }
-    if (callee.kind === 'no-answer') {
-      await sleep(Number(one(p.Timeout) ?? 60));
-      call.sipResponseCode = 487;
-      return end('no-answer');
-    }
-    await sleep(4);
-    call.status = 'in-progress';
-    call.startedAt = Date.now();
-    call.sipResponseCode = 200;
-    if (one(p.MachineDetection)) call.answeredBy = callee.kind === 'machine' ? 'machine_start' : 'human';
-    await emit('answered', 'in-progress', call.answeredBy ? { AnsweredBy: call.answeredBy } : {});
-    const talk = callee.kind === 'listens' ? 20 + Math.random() * 100 : 0;
-    const hangupAt = call.startedAt + talk * 1000 * timeScale;
     try {
-      await execute(call, one(p.Url)!, one(p.Method) ?? 'POST', callee);
+      call.status = 'initiated';
+      await emit('initiated', 'initiated');
+      await step(call, 0.5);
+      if (call.refusedBy) {
+        call.sipResponseCode = 503;
+        return end('failed');
+      }
+      const callee = calleeFor(call.to);
+      if (callee.kind === 'nonexistent') {
+        call.sipResponseCode = 404;
+        return end('failed');
+      }
+      call.status = 'ringing';
+      await emit('ringing', 'ringing');
+      if (callee.kind === 'busy') {
+        await step(call, 2);
+        call.sipResponseCode = 486;
+        return end('busy');
+      }
+      if (callee.kind === 'no-answer') {
+        await step(call, Number(one(p.Timeout) ?? 60));
+        call.sipResponseCode = 487;
+        return end('no-answer');
+      }
+      await step(call, 4);
+      call.status = 'in-progress';
+      call.startedAt = Date.now();
+      call.sipResponseCode = 200;
+      if (one(p.MachineDetection)) call.answeredBy = callee.kind === 'machine' ? 'machine_start' : 'human';
+      await emit('answered', 'in-progress', call.answeredBy ? { AnsweredBy: call.answeredBy } : {});
+      const talk = callee.kind === 'listens' ? 20 + Math.random() * 100 : 0;
+      const hangupAt = call.startedAt + talk * 1000 * timeScale;
+      try {
+        await execute(call, one(p.Url)!, one(p.Method) ?? 'POST', callee);
+      } catch (err) {
+        if (err instanceof HungUp) throw err;
+        log(`sim: TwiML for ${call.sid} failed: ${(err as Error).message}`);
+      }
+      const left = hangupAt - Date.now();
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+      return end('completed');
     } catch (err) {
-      log(`sim: TwiML for ${call.sid} failed: ${(err as Error).message}`);
+      if (!(err instanceof HungUp)) throw err;
+      return end(call.hangup!);
     }
-    const left = hangupAt - Date.now();
-    if (left > 0) await new Promise((r) => setTimeout(r, left));
-    return end('completed');
   }
 
   async function execute(call: SimCall, firstUrl: string, method: string, callee: ReturnType<typeof calleeFor>) {
@@ -257,7 +277,7 @@ export function createSim(opts: SimOptions) {
       if (!res || !res.ok) throw new Error(`TwiML fetch ${url} answered ${res?.status ?? 'nothing'}`);
       return parseTwiml(await res.text());
     };
-    const speak = (v: Verb) => (v.name === 'Say' ? sleep(Math.max(1, v.text.split(/\s+/).length * 0.4)) : v.name === 'Play' ? sleep(3) : v.name === 'Pause' ? sleep(Number(v.attrs.length ?? 1)) : undefined);
+    const speak = (v: Verb) => (v.name === 'Say' ? step(call, Math.max(1, v.text.split(/\s+/).length * 0.4)) : v.name === 'Play' ? step(call, 3) : v.name === 'Pause' ? step(call, Number(v.attrs.length ?? 1)) : undefined);
     let url = firstUrl;
     let doc = await fetchDoc(url);
     for (let guard = 0; guard < 50; guard++) {
@@ -274,7 +294,7 @@ export function createSim(opts: SimOptions) {
           const human = callee.kind === 'presses' || callee.kind === 'speaks';
           if (human && !inputGiven) {
             inputGiven = true;
-            await sleep(1);
+            await step(call, 1);
             if (callee.kind === 'presses') {
               call.digits.push(callee.digits);
               next = { url: action, extra: { Digits: callee.digits } };
@@ -286,7 +306,7 @@ export function createSim(opts: SimOptions) {
             if (next) break;
           }
           for (const child of v.children) await speak(child);
-          await sleep(Number(v.attrs.timeout ?? 5));
+          await step(call, Number(v.attrs.timeout ?? 5));
           if (v.attrs.actionOnEmptyResult === 'true') {
             next = { url: action, extra: {} };
             break;
@@ -294,7 +314,7 @@ export function createSim(opts: SimOptions) {
           continue;
         }
         if (v.name === 'Record') {
-          await sleep(Math.min(Number(v.attrs.maxLength ?? 10), 10));
+          await step(call, Math.min(Number(v.attrs.maxLength ?? 10), 10));
           if (v.attrs.action) {
             next = { url: new URL(v.attrs.action, url).toString(), extra: { RecordingUrl: `https://sim.invalid/rec/${call.sid}`, RecordingDuration: '5' } };
             break;
@@ -348,6 +368,7 @@ export function createSim(opts: SimOptions) {
       refusedBy: cpsRefused ? 'cps' : Math.random() < profileOf(from).failureRate ? 'fault' : null,
       digits: [],
       speech: [],
+      hangup: null,
       events: [],
       params: p,
     };
@@ -368,28 +389,25 @@ export function createSim(opts: SimOptions) {
     return c.json({ calls: list.map(callJson), page: 0, page_size: list.length, start: 0, end: list.length, uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null });
   });
 
-  app.get(`${api}/Calls/:sid{[A-Za-z0-9]+}.json`, (c) => {
+  app.get(`${api}/Calls/:file`, (c) => {
     const acct = authorise(c);
     if (acct instanceof Response) return acct;
-    const call = calls.get(c.req.param('sid'));
+    const call = calls.get(/^(\w+)\.json$/.exec(c.req.param('file'))?.[1] ?? '');
     if (!call || call.accountSid !== acct.sid) return twilioError(c, 404, 20404, 'The requested resource was not found');
     return c.json(callJson(call));
   });
 
-  app.post(`${api}/Calls/:sid{[A-Za-z0-9]+}.json`, async (c) => {
+  app.post(`${api}/Calls/:file`, async (c) => {
     const acct = authorise(c);
     if (acct instanceof Response) return acct;
-    const call = calls.get(c.req.param('sid'));
+    const call = calls.get(/^(\w+)\.json$/.exec(c.req.param('file'))?.[1] ?? '');
     if (!call || call.accountSid !== acct.sid) return twilioError(c, 404, 20404, 'The requested resource was not found');
     const p = await form(c);
     const status = one(p.Status);
-    if (status === 'canceled' && ['queued', 'initiated', 'ringing'].includes(call.status)) {
-      call.status = 'canceled';
-      call.endedAt = Date.now();
-    } else if (status === 'completed' && call.status === 'in-progress') {
-      call.status = 'completed';
-      call.endedAt = Date.now();
-    }
+    // like Twilio: cancel only before answer, complete only while in progress; the call ends at its next step
+    if (status === 'canceled' && ['queued', 'initiated', 'ringing'].includes(call.status)) call.hangup = 'canceled';
+    else if (status === 'completed' && call.status === 'in-progress') call.hangup = 'completed';
+    if (call.hangup) call.status = call.hangup;
     return c.json(callJson(call));
   });
 

@@ -169,7 +169,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       return;
     }
     cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion);
-    let outcome: cs.Outcome;
+    let outcome: cs.Outcome | null;
     try {
       if (p.channel === 'sms') {
         await carrier.sendSms({ attemptId: res.attemptId });
@@ -181,15 +181,20 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     } catch (err) {
       outcome = classifyFailure(err, p.channel);
     }
-    cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
+    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
   }
 
-  async function awaitOutcome(attemptId: string): Promise<cs.Outcome> {
+  /** The call's outcome; null when the cadence ended while it rang (the call is hung up). */
+  async function awaitOutcome(attemptId: string): Promise<cs.Outcome | null> {
     const arrived = await condition(() => outcomes.has(attemptId) || cs.isFinished(s), OUTCOME_TIMEOUT_MS);
     const o = outcomes.get(attemptId);
     outcomes.delete(attemptId);
     if (o) return o.outcome;
-    if (arrived) return 'answered'; // the contact opted out or was cancelled mid-call: the state already says so
+    if (arrived) {
+      // opted out (by SMS or an operator) or cancelled while the call is up: stop calling now
+      await carrier.cancelCall({ attemptId }).catch(() => undefined);
+      return null;
+    }
     const rec = await carrier.reconcileAttempt({ attemptId });
     return rec.outcome ?? 'carrier-failure';
   }

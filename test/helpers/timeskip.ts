@@ -56,6 +56,7 @@ export async function startTimeSkipping() {
   const activities: RedialActivities = {
     reserveAttempt: real.reserveAttempt,
     reconcileAttempt: async () => ({ outcome: null }),
+    cancelCall: async () => undefined,
     placeCall: ({ attemptId }) => finish(attemptId, 'call'),
     sendSms: ({ attemptId }) => finish(attemptId, 'sms'),
   };
