@@ -133,6 +133,16 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
     assert.equal((await sys.call('POST', `/v1/contacts/00000000-0000-4000-8000-000000000000/pause`, undefined, operator)).status, 404);
   });
 
+  test('a high-value contact is called on the premium line (tier by tag)', async () => {
+    const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155550177', contact: { timeZone: afternoonZone(), tags: ['high-value'] } });
+    const { contactId } = (await res.json()) as { contactId: string };
+    const c = await eventually(async () => {
+      const v = await contactOf(contactId);
+      return v.attempts[0]?.lineId ? v : null;
+    }, 20_000, 'the call to be placed');
+    assert.equal(c.attempts[0]!.lineId, 'sim-premium');
+  });
+
   test('GET /healthz reports PostgreSQL and Temporal up', async () => {
     const res = await sys.call('GET', '/healthz', undefined, null);
     assert.equal(res.status, 200);
