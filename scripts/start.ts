@@ -31,11 +31,42 @@ async function shutdown(code: number) {
   process.exit(code);
 }
 
+/**
+ * `npm start` runs us under npm → sh → tsx. npm passes SIGTERM only to its direct child, and sh
+ * does not pass it on, so a SIGTERM to npm would orphan us. Watching our ancestors makes any of
+ * them ending (or a signal to us) stop everything.
+ */
+function watchAncestors() {
+  const chain: number[] = [];
+  try {
+    for (let pid = process.ppid; pid > 1 && chain.length < 4; ) {
+      chain.push(pid);
+      pid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    }
+  } catch {
+    // no /proc (macOS): watch the direct parent only
+  }
+  if (chain.length === 0) chain.push(process.ppid);
+  setInterval(() => {
+    for (const pid of chain) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        log(`parent process ${pid} ended`);
+        void shutdown(0);
+        return;
+      }
+    }
+  }, 500).unref();
+}
+
 async function main() {
   const dataDir = process.env.REDIAL_DATA_DIR ?? defaultDataDir;
   fs.mkdirSync(dataDir, { recursive: true });
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
+  process.once('SIGHUP', () => void shutdown(0));
+  watchAncestors();
 
   stack = await startStack({
     dataDir,
