@@ -4,6 +4,7 @@
  * the next attempt of every running cadence (the gate reads the active version).
  */
 import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { eq } from 'drizzle-orm';
 import { audit } from '../../db/queries/audit';
 import { activateVersion, activeStrategy, addStrategyVersion, campaignWithVersions, ensureCampaign, previousVersion } from '../../db/queries/campaigns';
@@ -50,6 +51,14 @@ async function load(c: { var: AppEnv['Variables'] }, id: string) {
     strategy: active.strategy as unknown as Record<string, unknown>,
     versions: camp.versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: v.createdAt.toISOString() })),
   };
+}
+
+/** Pause or resume: one update (its row says whether the campaign exists), audited. */
+async function setStatus(c: { var: AppEnv['Variables']; json: Context<AppEnv>['json'] }, id: string, status: 'paused' | 'active') {
+  const changed = await c.var.deps.db.update(campaigns).set({ status }).where(eq(campaigns.id, id)).returning({ id: campaigns.id });
+  if (!changed.length) throw new ApiError(404, ErrorCode.unknownCampaign, `No campaign "${id}".`);
+  await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: status === 'paused' ? 'campaign.pause' : 'campaign.resume', target: id });
+  return c.json(await load(c, id), 200);
 }
 
 const route = <P extends string, R extends NonNullable<RouteConfig['request']>>(method: 'get' | 'post', path: P, operationId: string, summary: string, role: 'viewer' | 'operator' | 'admin', request: R) =>
@@ -156,17 +165,9 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
     await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'strategy.rollback', target: id, before: { activeStrategyVersion: before.activeStrategyVersion }, after: { activeStrategyVersion: prev } });
     return c.json(await load(c, id), 200);
   })
-  .openapi(route('post', '/v1/campaigns/{id}/pause', 'pauseCampaign', 'Pause every cadence of a campaign at its next attempt (idempotent)', 'operator', { params: idParam }), async (c) => {
-    const { id } = c.req.valid('param');
-    await load(c, id);
-    await c.var.deps.db.update(campaigns).set({ status: 'paused' }).where(eq(campaigns.id, id));
-    await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'campaign.pause', target: id });
-    return c.json(await load(c, id), 200);
-  })
-  .openapi(route('post', '/v1/campaigns/{id}/resume', 'resumeCampaign', 'Resume a paused campaign (idempotent)', 'operator', { params: idParam }), async (c) => {
-    const { id } = c.req.valid('param');
-    await load(c, id);
-    await c.var.deps.db.update(campaigns).set({ status: 'active' }).where(eq(campaigns.id, id));
-    await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'campaign.resume', target: id });
-    return c.json(await load(c, id), 200);
-  });
+  .openapi(route('post', '/v1/campaigns/{id}/pause', 'pauseCampaign', 'Pause every cadence of a campaign at its next attempt (idempotent)', 'operator', { params: idParam }), (c) =>
+    setStatus(c, c.req.valid('param').id, 'paused'),
+  )
+  .openapi(route('post', '/v1/campaigns/{id}/resume', 'resumeCampaign', 'Resume a paused campaign (idempotent)', 'operator', { params: idParam }), (c) =>
+    setStatus(c, c.req.valid('param').id, 'active'),
+  );

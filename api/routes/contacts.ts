@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { attemptsOfContact } from '../../db/queries/attempts';
 import { audit } from '../../db/queries/audit';
 import { addOptOut, contactById, removeOptOut } from '../../db/queries/contacts';
@@ -118,6 +119,19 @@ async function contactOr404(db: AppEnv['Variables']['deps']['db'], id: string) {
   return contact;
 }
 
+/** Pause, resume, cancel: find the contact, signal its cadence, audit. */
+async function signalContact(
+  c: Context<AppEnv, string, { out: { param: { id: string } } }>,
+  action: 'pause' | 'resume' | 'cancel',
+  send: (temporal: AppEnv['Variables']['deps']['temporal'], workflowId: string) => Promise<void>,
+) {
+  const { db, temporal } = c.var.deps;
+  const contact = await contactOr404(db, c.req.valid('param').id);
+  await send(temporal, workflowIdOf(contact));
+  await audit(db, { actor: c.var.principal.keyId, action: `contact.${action}`, target: contact.id });
+  return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action, changed: true }, 200);
+}
+
 export const contactsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(control('/v1/contacts/{id}/opt-out', 'optOutContact', 'Put the number on the DNC list and end every follow-up at once', 'operator'), async (c) => {
     const { db, temporal } = c.var.deps;
@@ -134,27 +148,11 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
     await audit(db, { actor: c.var.principal.keyId, action: 'dnc.remove', target: contact.id, before: { dnc: changed }, after: { dnc: false } });
     return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'dnc-remove', changed }, 200);
   })
-  .openapi(control('/v1/contacts/{id}/pause', 'pauseContact', 'Pause the contact’s cadence (it keeps its place)', 'operator'), async (c) => {
-    const { db, temporal } = c.var.deps;
-    const contact = await contactOr404(db, c.req.valid('param').id);
-    await signalPause(temporal, workflowIdOf(contact));
-    await audit(db, { actor: c.var.principal.keyId, action: 'contact.pause', target: contact.id });
-    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'pause', changed: true }, 200);
-  })
-  .openapi(control('/v1/contacts/{id}/resume', 'resumeContact', 'Resume a paused cadence', 'operator'), async (c) => {
-    const { db, temporal } = c.var.deps;
-    const contact = await contactOr404(db, c.req.valid('param').id);
-    await signalResume(temporal, workflowIdOf(contact));
-    await audit(db, { actor: c.var.principal.keyId, action: 'contact.resume', target: contact.id });
-    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'resume', changed: true }, 200);
-  })
-  .openapi(control('/v1/contacts/{id}/cancel', 'cancelContact', 'End every follow-up of the contact (no opt-out: new events may start new ones)', 'operator'), async (c) => {
-    const { db, temporal } = c.var.deps;
-    const contact = await contactOr404(db, c.req.valid('param').id);
-    await signalCancel(temporal, workflowIdOf(contact));
-    await audit(db, { actor: c.var.principal.keyId, action: 'contact.cancel', target: contact.id });
-    return c.json({ contactId: contact.id, workflowId: workflowIdOf(contact), action: 'cancel', changed: true }, 200);
-  })
+  .openapi(control('/v1/contacts/{id}/pause', 'pauseContact', 'Pause the contact’s cadence (it keeps its place)', 'operator'), (c) => signalContact(c, 'pause', signalPause))
+  .openapi(control('/v1/contacts/{id}/resume', 'resumeContact', 'Resume a paused cadence', 'operator'), (c) => signalContact(c, 'resume', signalResume))
+  .openapi(control('/v1/contacts/{id}/cancel', 'cancelContact', 'End every follow-up of the contact (no opt-out: new events may start new ones)', 'operator'), (c) =>
+    signalContact(c, 'cancel', signalCancel),
+  )
   .openapi(getContact, async (c) => {
   const { db, temporal } = c.var.deps;
   const contact = await contactOr404(db, c.req.valid('param').id);

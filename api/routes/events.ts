@@ -10,7 +10,7 @@ import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse } from '../errors';
 import { normalizePhone, zoneForCountry } from '../phone';
 
-export const contactProfileSchema = z.strictObject({
+const contactProfileSchema = z.strictObject({
   name: z.string().max(200).nullable().optional(),
   timeZone: z
     .string()

@@ -36,11 +36,6 @@ export async function attemptWithContact(db: Tx, attemptId: string) {
   return row ?? null;
 }
 
-export async function attemptBySid(db: Tx, sid: string) {
-  const [row] = await db.select().from(attempts).where(eq(attempts.providerSid, sid));
-  return row ?? null;
-}
-
 export async function attemptsOfContact(db: Tx, contactId: string) {
   return db.select().from(attempts).where(eq(attempts.contactId, contactId)).orderBy(attempts.reservedAt);
 }

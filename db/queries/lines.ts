@@ -23,7 +23,7 @@ export async function lineById(db: Tx, id: string) {
 }
 
 export async function lineByAccount(db: Tx, accountSid: string) {
-  const [row] = await db.select().from(lines).where(and(eq(lines.accountSid, accountSid)));
+  const [row] = await db.select().from(lines).where(eq(lines.accountSid, accountSid));
   return row ?? null;
 }
 
