@@ -4,16 +4,18 @@
  * twice for one reservation.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { attemptByKey, attemptWithContact, countOnDay } from '../db/queries/attempts';
 import { lineById, takeSlot } from '../db/queries/lines';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
-import { CarrierFailure } from '../workflows/constants';
+import { CarrierFailure, TASK_QUEUE } from '../workflows/constants';
 import { localDate } from '../workflows/policy/local-time';
 import { refusalAt } from '../workflows/policy/next-attempt';
 import type { Strategy } from '../workflows/policy/strategy';
+import { createBulkActivities } from './bulk';
 import { applyCallReport, TERMINAL } from './call-status';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
 import { defaultFailover, selectLine, type FailoverPolicy } from './line-selection';
@@ -27,6 +29,10 @@ export interface ActivityDeps {
   /** Where the carrier reaches our webhooks (the API's public base URL). */
   publicUrl: string;
   failover?: FailoverPolicy;
+  /** For the bulk activities, which talk to many cadences (absent in tests that run none). */
+  temporal?: Client;
+  /** The task queue cadences run on (TASK_QUEUE unless a test runs its own). */
+  taskQueue?: string;
 }
 
 /** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
@@ -73,6 +79,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
         .where(and(eq(optOuts.tenant, contact.tenant), eq(optOuts.phone, contact.phone)));
       if (dnc || contact.status === 'opted_out') return refuse('opted-out', null, { source: dnc?.source });
       if (contact.status === 'invalid') return refuse('opted-out', null, { invalidNumber: true });
+      if (active.status === 'cancelled') return refuse('campaign-cancelled', null);
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
       if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
@@ -239,7 +246,13 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
   }
 
-  return { reserveAttempt, placeCall, sendSms, cancelCall, reconcileAttempt };
+  const bulk = deps.temporal
+    ? createBulkActivities({ db, temporal: deps.temporal, taskQueue: deps.taskQueue ?? TASK_QUEUE })
+    : {
+        enrolImportPage: () => Promise.reject(ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured')),
+        signalCampaignCadences: () => Promise.reject(ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured')),
+      };
+  return { reserveAttempt, placeCall, sendSms, cancelCall, reconcileAttempt, ...bulk };
 }
 
 function smsCounts(strategy: Strategy, localDay: string, sent: number): Record<string, number> {

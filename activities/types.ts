@@ -42,4 +42,8 @@ export interface RedialActivities {
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
   reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+  /** Bulk (workflows/bulk.ts): enrol the next page of an import into its campaign. */
+  enrolImportPage(req: { importId: string; after: string | null }): Promise<{ next: string | null }>;
+  /** Bulk: tell every running cadence of a cancelled campaign; returns how many were told. */
+  signalCampaignCadences(req: { campaignId: string }): Promise<number>;
 }

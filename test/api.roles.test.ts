@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { upsertContact } from '../db/queries/contacts';
 import { startApi, type Api, type Role } from './helpers/api';
 
-/** The least role per operation: admin = strategies, lines, keys, exports, DNC removal; operator = imports, events, enrol, pause/resume, opt-out; viewer = reads. */
+/** The least role per operation: admin = strategies, lines, keys, exports, DNC removal; operator = imports, events, enrol, pause/resume/cancel, opt-out; viewer = reads. */
 const least: Record<string, Role | 'public'> = {
   getHealth: 'public',
   postEvent: 'operator',
@@ -30,6 +30,8 @@ const least: Record<string, Role | 'public'> = {
   rollbackStrategy: 'admin',
   pauseCampaign: 'operator',
   resumeCampaign: 'operator',
+  cancelCampaign: 'operator',
+  getImport: 'viewer',
   getSummaryReport: 'viewer',
   exportAttempts: 'admin',
   createApiKey: 'admin',

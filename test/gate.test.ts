@@ -98,13 +98,18 @@ describe('reservation gate (real PostgreSQL)', () => {
     assert.ok(retry.granted, 'a carrier failure frees its slot');
   });
 
-  test('refuses a number on the DNC list, a paused campaign, and past max attempts', async () => {
+  test('refuses a number on the DNC list, a paused or cancelled campaign, and past max attempts', async () => {
     now = at(15);
     await database.db.update(campaigns).set({ status: 'paused' }).where(eq(campaigns.id, 'default'));
     const paused = await acts.reserveAttempt(req(0));
+    await database.db.update(campaigns).set({ status: 'cancelled' }).where(eq(campaigns.id, 'default'));
+    const cancelled = await acts.reserveAttempt(req(3));
     await database.db.update(campaigns).set({ status: 'active' }).where(eq(campaigns.id, 'default'));
     assert.ok(!paused.granted);
     assert.equal(paused.reason, 'campaign-paused');
+    assert.ok(paused.retryAt, 'a paused campaign is asked again later');
+    assert.ok(!cancelled.granted);
+    assert.deepEqual([cancelled.reason, cancelled.retryAt], ['campaign-cancelled', null], 'a cancelled one is not');
 
     const maxed = await acts.reserveAttempt(req(1, { attemptsSoFar: 6 }));
     assert.ok(!maxed.granted);
@@ -114,7 +119,7 @@ describe('reservation gate (real PostgreSQL)', () => {
     const dnc = await acts.reserveAttempt(req(2));
     assert.ok(!dnc.granted);
     assert.equal(dnc.reason, 'opted-out');
-    assert.deepEqual((await refusals(req(0).workflowId)).map((r) => r.reason).sort(), ['campaign-paused', 'max-attempts', 'opted-out']);
+    assert.deepEqual((await refusals(req(0).workflowId)).map((r) => r.reason).sort(), ['campaign-cancelled', 'campaign-paused', 'max-attempts', 'opted-out']);
     assert.equal((await database.db.select().from(attempts).where(eq(attempts.workflowId, req(0).workflowId))).length, 0);
   });
 });

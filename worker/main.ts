@@ -1,4 +1,5 @@
-/** The worker process: runs cadence workflows and their activities. */
+/** The worker process: runs Redial's workflows (cadences, bulk operations) and their activities. */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
 import { parseConfig } from '../api/config';
@@ -10,16 +11,20 @@ async function main() {
   const cfg = parseConfig(workerConfigSchema, process.env);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  // the bulk activities (import enrolment, campaign cancel) signal many cadences through a client
+  const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE });
   const worker = await createWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     maxCachedWorkflows: cfg.REDIAL_WORKER_MAX_CACHED_WORKFLOWS,
-    deps: { db, carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }), clock: () => Date.now(), publicUrl: cfg.REDIAL_PUBLIC_URL },
+    deps: { db, carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }), clock: () => Date.now(), publicUrl: cfg.REDIAL_PUBLIC_URL, temporal },
   });
   console.log(`[worker] polling task queue "${worker.options.taskQueue}" on ${cfg.TEMPORAL_ADDRESS}`);
   // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight work is done
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await close();
 }
 

@@ -14,3 +14,8 @@ export const CarrierFailure = {
   invalidNumber: 'InvalidNumber',
   unsubscribed: 'Unsubscribed',
 } as const;
+
+/** The enrolment of one import into its campaign. */
+export const importWorkflowId = (importId: string) => `import:${importId}`;
+/** Cancelling a campaign's running cadences (one at a time per campaign; repeating it is harmless). */
+export const campaignCancelWorkflowId = (campaignId: string) => `campaign-cancel:${campaignId}`;

@@ -1,1 +1,2 @@
 export { cadence } from './cadence';
+export { cancelCampaignCadences, enrolImport } from './bulk';

@@ -5,10 +5,12 @@
  */
 import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { audit } from '../../db/queries/audit';
 import { activateVersion, activeStrategy, addStrategyVersion, campaignWithVersions, ensureCampaign, previousVersion } from '../../db/queries/campaigns';
 import { campaigns } from '../../db/schema';
+import { cancelCampaignCadences } from '../../workflows/bulk';
+import { campaignCancelWorkflowId } from '../../workflows/constants';
 import { strategySchema } from '../../workflows/policy/strategy';
 import { requireRole } from '../auth';
 import type { AppEnv } from '../context';
@@ -20,7 +22,7 @@ const campaignView = z
     id: z.string(),
     name: z.string(),
     industry: z.string().nullable(),
-    status: z.enum(['active', 'paused']),
+    status: z.enum(['active', 'paused', 'cancelled']),
     activeStrategyVersion: z.number().int(),
     strategy: z.record(z.string(), z.unknown()),
     versions: z.array(z.object({ version: z.number().int(), createdBy: z.string(), createdAt: z.string() })),
@@ -46,18 +48,39 @@ async function load(c: { var: AppEnv['Variables'] }, id: string) {
     id: camp.id,
     name: camp.name,
     industry: camp.industry,
-    status: camp.status as 'active' | 'paused',
+    status: camp.status as 'active' | 'paused' | 'cancelled',
     activeStrategyVersion: camp.activeStrategyVersion,
     strategy: active.strategy as unknown as Record<string, unknown>,
     versions: camp.versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: v.createdAt.toISOString() })),
   };
 }
 
-/** Pause or resume: one update (its row says whether the campaign exists), audited. */
-async function setStatus(c: { var: AppEnv['Variables']; json: Context<AppEnv>['json'] }, id: string, status: 'paused' | 'active') {
-  const changed = await c.var.deps.db.update(campaigns).set({ status }).where(eq(campaigns.id, id)).returning({ id: campaigns.id });
-  if (!changed.length) throw new ApiError(404, ErrorCode.unknownCampaign, `No campaign "${id}".`);
-  await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: status === 'paused' ? 'campaign.pause' : 'campaign.resume', target: id });
+/**
+ * Pause, resume or cancel: one update (its row says whether the campaign exists and may change),
+ * audited. Cancelling is final; repeating any of them changes nothing.
+ */
+async function setStatus(c: { var: AppEnv['Variables']; json: Context<AppEnv>['json'] }, id: string, status: 'paused' | 'active' | 'cancelled') {
+  const { db } = c.var.deps;
+  const changed = await db
+    .update(campaigns)
+    .set({ status })
+    .where(and(eq(campaigns.id, id), status === 'cancelled' ? undefined : ne(campaigns.status, 'cancelled')))
+    .returning({ id: campaigns.id });
+  if (!changed.length) {
+    const [exists] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, id));
+    if (!exists) throw new ApiError(404, ErrorCode.unknownCampaign, `No campaign "${id}".`);
+    throw new ApiError(409, ErrorCode.conflict, `Campaign "${id}" is cancelled; that is final. Create a new campaign instead.`);
+  }
+  await audit(db, { actor: c.var.principal.keyId, action: `campaign.${status === 'paused' ? 'pause' : status === 'active' ? 'resume' : 'cancel'}`, target: id });
+  if (status === 'cancelled') {
+    // running cadences hear it now; any the fan-out misses are refused by the gate at their next attempt
+    await c.var.deps.temporal.workflow.start(cancelCampaignCadences, {
+      workflowId: campaignCancelWorkflowId(id),
+      taskQueue: c.var.deps.taskQueue,
+      args: [{ campaignId: id }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
   return c.json(await load(c, id), 200);
 }
 
@@ -170,4 +193,8 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(route('post', '/v1/campaigns/{id}/resume', 'resumeCampaign', 'Resume a paused campaign (idempotent)', 'operator', { params: idParam }), (c) =>
     setStatus(c, c.req.valid('param').id, 'active'),
+  )
+  .openapi(
+    route('post', '/v1/campaigns/{id}/cancel', 'cancelCampaign', 'Cancel a campaign: every cadence ends its follow-up for it, now (final, idempotent)', 'operator', { params: idParam }),
+    (c) => setStatus(c, c.req.valid('param').id, 'cancelled'),
   );

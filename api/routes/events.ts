@@ -5,7 +5,7 @@ import { contactByExternalId, upsertContact } from '../../db/queries/contacts';
 import { DEFAULT_CAMPAIGN } from '../../workflows/constants';
 import { isValidTimeZone } from '../../workflows/policy/local-time';
 import { requireRole } from '../auth';
-import { deliverEvent } from '../cadences';
+import { deliverEvent } from '../../activities/cadences';
 import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse } from '../errors';
 import { normalizePhone, zoneForCountry } from '../phone';
@@ -57,6 +57,7 @@ const route = createRoute({
     401: problemResponse('Missing or invalid API key'),
     403: problemResponse('Role too low'),
     404: problemResponse('Unknown campaign or contact'),
+    409: problemResponse('The campaign is cancelled'),
     422: problemResponse('Invalid phone number'),
   },
 });
@@ -67,6 +68,7 @@ export const eventsRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
   const campaignId = body.campaignId ?? DEFAULT_CAMPAIGN;
   const active = await activeStrategy(db, campaignId);
   if (!active) throw new ApiError(404, ErrorCode.unknownCampaign, `No campaign "${campaignId}". Create it with POST /v1/campaigns, or omit campaignId for the default one.`);
+  if (active.status === 'cancelled') throw new ApiError(409, ErrorCode.conflict, `Campaign "${campaignId}" is cancelled and takes no events.`);
 
   let phone: string;
   let country: string | undefined;

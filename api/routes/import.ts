@@ -2,11 +2,19 @@
  * Contact import: CSV (streamed) or JSON, up to 100,000 rows. Every row is validated and
  * normalised first; then either everything is written in one transaction (default) or, with
  * mode=partial, the valid rows are written and the rest reported. Never silently half-written.
+ * With ?campaignId (or a campaignId column) the written rows are then enrolled into their campaign
+ * by a workflow (`import:<id>`), whose progress GET /v1/imports/{id} shows. A row naming an unknown
+ * or cancelled campaign is a rejected row like any other.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CountryCode } from 'libphonenumber-js';
 import { audit } from '../../db/queries/audit';
+import { and, eq } from 'drizzle-orm';
+import { activeStrategy } from '../../db/queries/campaigns';
 import { upsertContactsBatch } from '../../db/queries/import';
+import { imports } from '../../db/schema';
+import { enrolImport } from '../../workflows/bulk';
+import { importWorkflowId } from '../../workflows/constants';
 import { isValidTimeZone } from '../../workflows/policy/local-time';
 import { requireRole } from '../auth';
 import type { AppEnv } from '../context';
@@ -29,6 +37,7 @@ interface RawRow {
   tags?: unknown;
   industry?: unknown;
   externalId?: unknown;
+  campaignId?: unknown;
 }
 
 const rowIssue = z.object({ row: z.number().int(), phone: z.string().nullable(), reason: z.string() });
@@ -45,8 +54,36 @@ const reportSchema = z
     duplicates: z.number().int().describe('rows repeating an earlier row of the same file (same normalised phone)'),
     rejected: z.array(rowIssue).describe(`invalid and duplicate rows, the first ${REPORTED_ROWS}`),
     truncated: z.boolean(),
+    importId: z.uuid().nullable().describe('The written import (null when nothing was written); its progress at GET /v1/imports/{id}'),
+    enrolment: z
+      .object({ campaignIds: z.array(z.string()), eventType: z.string(), workflowId: z.string(), toEnrol: z.number().int() })
+      .nullable()
+      .describe('With ?campaignId or a campaignId column: the enrolment of the valid rows, running in the background'),
   })
   .openapi('ImportReport');
+
+export const importView = z
+  .object({
+    id: z.uuid(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    mode: z.enum(['all-or-nothing', 'partial']),
+    rows: z.number().int(),
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    invalid: z.number().int(),
+    duplicates: z.number().int(),
+    campaignId: z.string().nullable(),
+    eventType: z.string().nullable(),
+    status: z.enum(['written', 'enrolling', 'done', 'failed']).describe('written: no enrolment was asked for'),
+    toEnrol: z.number().int(),
+    enrolled: z.number().int(),
+    skipped: z.number().int().describe('rows not enrolled: opted out, invalid or deleted by then, or the campaign was cancelled'),
+    progress: z.number().min(0).max(1),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('Import');
 
 const route = createRoute({
   method: 'post',
@@ -57,7 +94,15 @@ const route = createRoute({
   middleware: [requireRole('operator')] as const,
   security: [{ bearer: [] }],
   request: {
-    query: z.object({ mode: z.enum(['all-or-nothing', 'partial']).default('all-or-nothing') }),
+    query: z.object({
+      mode: z.enum(['all-or-nothing', 'partial']).default('all-or-nothing'),
+      campaignId: z.string().min(1).max(100).optional().describe('Enrol every valid row into this campaign (a row’s campaignId column overrides it), in the background; see GET /v1/imports/{id}'),
+      event: z
+        .string()
+        .regex(/^[a-z][a-z0-9_.-]{0,63}$/)
+        .default('lead.created')
+        .describe('The event type the enrolment delivers; it must start a follow-up in the campaign’s strategy'),
+    }),
     body: {
       // not "required": with it the JSON validator would also run on CSV bodies (the handler checks presence)
       required: false,
@@ -72,6 +117,8 @@ const route = createRoute({
     400: problemResponse('Malformed CSV or JSON'),
     401: problemResponse('Missing or invalid API key'),
     403: problemResponse('Role too low'),
+    404: problemResponse('Unknown campaign'),
+    409: problemResponse('The campaign is cancelled'),
     413: problemResponse('Too many rows or bytes'),
     415: problemResponse('Not CSV or JSON'),
     422: {
@@ -102,11 +149,36 @@ async function* csvRows(stream: ReadableStream<Uint8Array> | null): AsyncGenerat
   }
 }
 
-export const importRoutes = new OpenAPIHono<AppEnv>().openapi(
+export const importRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
   route,
   async (c) => {
-    const { db, tenant, defaultRegion } = c.var.deps;
-    const { mode } = c.req.valid('query');
+    const { db, tenant, defaultRegion, temporal, taskQueue } = c.var.deps;
+    const { mode, campaignId, event } = c.req.valid('query');
+    // a campaign a row may enrol into: exists, not cancelled, and the event starts a follow-up in it
+    const campaigns = new Map<string, string | null>();
+    const campaignProblem = async (id: string): Promise<string | null> => {
+      if (!campaigns.has(id)) {
+        const a = await activeStrategy(db, id);
+        campaigns.set(
+          id,
+          !a
+            ? `no campaign "${id}"`
+            : a.status === 'cancelled'
+              ? `campaign "${id}" is cancelled`
+              : !a.strategy.triggers.includes(a.strategy.eventMap[event] ?? event)
+                ? `event "${event}" starts no follow-up in campaign "${id}" (its triggers: ${a.strategy.triggers.join(', ')}); pass ?event=<one of them>`
+                : null,
+        );
+      }
+      return campaigns.get(id)!;
+    };
+    // the import's own campaign is checked before the body is read: a wrong one costs nothing
+    const importProblem = campaignId ? await campaignProblem(campaignId) : null;
+    if (importProblem) {
+      const status = importProblem.startsWith('no campaign') ? 404 : importProblem.includes('cancelled') ? 409 : 400;
+      throw new ApiError(status, status === 404 ? ErrorCode.unknownCampaign : status === 409 ? ErrorCode.conflict : ErrorCode.validation, `${importProblem[0]!.toUpperCase()}${importProblem.slice(1)}.`);
+    }
     const type = c.req.header('content-type') ?? '';
     let source: AsyncGenerator<RawRow>;
     if (/^text\/csv\b/i.test(type)) source = csvRows(c.req.raw.body);
@@ -117,7 +189,7 @@ export const importRoutes = new OpenAPIHono<AppEnv>().openapi(
     } else throw new ApiError(415, ErrorCode.unsupportedMediaType, 'Send text/csv or application/json.');
 
     const seen = new Set<string>();
-    const valid: Array<{ tenant: string; phone: string; timeZone: string; name: string | null; tags: string[]; industry: string | null; externalId: string | null }> = [];
+    const valid: Array<{ tenant: string; phone: string; timeZone: string; name: string | null; tags: string[]; industry: string | null; externalId: string | null; campaignId: string | null }> = [];
     const rejected: Array<z.infer<typeof rowIssue>> = [];
     let rows = 0;
     let invalid = 0;
@@ -134,7 +206,16 @@ export const importRoutes = new OpenAPIHono<AppEnv>().openapi(
         const n = phoneIn ? normalizePhone(phoneIn, defaultRegion as CountryCode) : ({ ok: false, reason: 'phone is missing' } as const);
         const tz = raw.timeZone === undefined || raw.timeZone === null || raw.timeZone === '' ? undefined : String(raw.timeZone);
         const industry = raw.industry === undefined || raw.industry === null || raw.industry === '' ? null : String(raw.industry);
-        const problemText = !n.ok ? n.reason : tz && !isValidTimeZone(tz) ? `timeZone "${tz}" is not an IANA time zone` : industry && !industries.includes(industry) ? `industry must be one of ${industries.join(', ')}` : null;
+        const rowCampaign = raw.campaignId === undefined || raw.campaignId === null || raw.campaignId === '' ? (campaignId ?? null) : String(raw.campaignId);
+        const problemText = !n.ok
+          ? n.reason
+          : tz && !isValidTimeZone(tz)
+            ? `timeZone "${tz}" is not an IANA time zone`
+            : industry && !industries.includes(industry)
+              ? `industry must be one of ${industries.join(', ')}`
+              : rowCampaign
+                ? await campaignProblem(rowCampaign)
+                : null;
         if (problemText || !n.ok) {
           invalid++;
           reject(row, phoneIn || null, problemText ?? 'invalid');
@@ -155,6 +236,7 @@ export const importRoutes = new OpenAPIHono<AppEnv>().openapi(
           tags: [...new Set(tags)].slice(0, 50),
           industry,
           externalId: raw.externalId === undefined || raw.externalId === null || raw.externalId === '' ? null : String(raw.externalId).slice(0, 200),
+          campaignId: rowCampaign,
         });
       }
     } catch (err) {
@@ -164,22 +246,92 @@ export const importRoutes = new OpenAPIHono<AppEnv>().openapi(
     }
     if (rows === 0) throw new ApiError(400, ErrorCode.malformedBody, 'The import has no rows.');
 
-    const report = { mode, rows, valid: valid.length, invalid, duplicates, rejected, truncated: invalid + duplicates > rejected.length, created: 0, updated: 0, unchanged: 0, written: false };
+    const report = { mode, rows, valid: valid.length, invalid, duplicates, rejected, truncated: invalid + duplicates > rejected.length, created: 0, updated: 0, unchanged: 0, written: false, importId: null, enrolment: null };
     if (mode === 'all-or-nothing' && invalid + duplicates > 0) {
       const detail = `${invalid} invalid and ${duplicates} duplicate row(s); nothing was written. Fix them, or send ?mode=partial to import the ${valid.length} valid row(s).`;
       return problem(c, 422, ErrorCode.importRejected, detail, undefined, { report }) as never;
     }
-    const { created, updated } = await db.transaction(async (tx) => {
+    const toEnrol = valid.filter((v) => v.campaignId).length;
+    const enrol = toEnrol > 0;
+    // contacts, the import's record and its row list commit together, or not at all
+    const imp = await db.transaction(async (tx) => {
+      const [imp] = await tx
+        .insert(imports)
+        .values({ tenant, createdBy: c.var.principal.keyId, mode, rows, created: 0, updated: 0, unchanged: 0, invalid, duplicates, campaignId: campaignId ?? null, eventType: enrol ? event : null, status: enrol ? 'enrolling' : 'written', toEnrol })
+        .returning();
       let created = 0;
       let updated = 0;
       for (let i = 0; i < valid.length; i += BATCH) {
-        const r = await upsertContactsBatch(tx, valid.slice(i, i + BATCH));
+        const r = await upsertContactsBatch(tx, valid.slice(i, i + BATCH), imp!.id);
         created += r.created;
         updated += r.updated;
       }
-      return { created, updated };
+      const [row] = await tx.update(imports).set({ created, updated, unchanged: valid.length - created - updated }).where(eq(imports.id, imp!.id)).returning();
+      return row!;
     });
-    await audit(db, { actor: c.var.principal.keyId, action: 'contacts.import', after: { mode, rows, created, updated, invalid, duplicates } });
-    return c.json({ ...report, created, updated, unchanged: valid.length - created - updated, written: true }, 200);
+    const workflowId = importWorkflowId(imp.id);
+    if (enrol) await temporal.workflow.start(enrolImport, { workflowId, taskQueue, args: [{ importId: imp.id }] });
+    await audit(db, { actor: c.var.principal.keyId, action: 'contacts.import', target: imp.id, after: { mode, rows, created: imp.created, updated: imp.updated, invalid, duplicates, campaignId: imp.campaignId } });
+    c.header('Location', `/v1/imports/${imp.id}`);
+    return c.json(
+      {
+        ...report,
+        created: imp.created,
+        updated: imp.updated,
+        unchanged: imp.unchanged,
+        written: true,
+        importId: imp.id,
+        enrolment: enrol ? { campaignIds: [...new Set(valid.map((v) => v.campaignId).filter((x): x is string => !!x))], eventType: event, workflowId, toEnrol } : null,
+      },
+      200,
+    );
   },
-);
+)
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/imports/{id}',
+      operationId: 'getImport',
+      tags: ['contacts'],
+      summary: 'An import and the progress of its enrolment',
+      middleware: [requireRole('viewer')] as const,
+      security: [{ bearer: [] }],
+      request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+      responses: {
+        200: { description: 'The import', content: { 'application/json': { schema: importView } } },
+        400: problemResponse('Invalid id'),
+        401: problemResponse('Missing or invalid API key'),
+        403: problemResponse('Role too low'),
+        404: problemResponse('No such import'),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const [imp] = await c.var.deps.db.select().from(imports).where(and(eq(imports.id, id), eq(imports.tenant, c.var.deps.tenant)));
+      if (!imp) throw new ApiError(404, ErrorCode.notFound, `No import ${id}.`);
+      const done = imp.enrolled + imp.skipped;
+      return c.json(
+        {
+          id: imp.id,
+          createdBy: imp.createdBy,
+          createdAt: imp.createdAt.toISOString(),
+          mode: imp.mode as 'all-or-nothing' | 'partial',
+          rows: imp.rows,
+          created: imp.created,
+          updated: imp.updated,
+          unchanged: imp.unchanged,
+          invalid: imp.invalid,
+          duplicates: imp.duplicates,
+          campaignId: imp.campaignId,
+          eventType: imp.eventType,
+          status: imp.status as 'written' | 'enrolling' | 'done' | 'failed',
+          toEnrol: imp.toEnrol,
+          enrolled: imp.enrolled,
+          skipped: imp.skipped,
+          progress: imp.status === 'enrolling' ? Math.min(1, imp.toEnrol ? done / imp.toEnrol : 1) : 1,
+          finishedAt: imp.finishedAt?.toISOString() ?? null,
+        },
+        200,
+      );
+    },
+  );

@@ -11,7 +11,7 @@ import { activeStrategy } from '../../db/queries/campaigns';
 import { attemptWithContact, storeCallEvent } from '../../db/queries/attempts';
 import { addOptOut, contactByPhone } from '../../db/queries/contacts';
 import { lineByAccount } from '../../db/queries/lines';
-import { signalOptOut, signalOutcome, workflowIdOf } from '../cadences';
+import { signalOptOut, signalOutcome, workflowIdOf } from '../../activities/cadences';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
 import { isOptOutReply } from '../opt-out-words';

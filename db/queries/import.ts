@@ -6,7 +6,11 @@ import type { ContactProfile } from './contacts';
  * Upserts a batch of contacts in one statement. A row that matches what is stored is not touched
  * (re-importing a file changes nothing); returns how many were created and updated.
  */
-export async function upsertContactsBatch(db: Tx, rows: Array<Required<Pick<ContactProfile, 'tenant' | 'phone' | 'timeZone'>> & ContactProfile>) {
+export async function upsertContactsBatch(
+  db: Tx,
+  rows: Array<Required<Pick<ContactProfile, 'tenant' | 'phone' | 'timeZone'>> & ContactProfile & { campaignId?: string | null }>,
+  importId?: string,
+) {
   if (!rows.length) return { created: 0, updated: 0 };
   const values = sql.join(
     rows.map((r) => sql`(${r.tenant}, ${r.phone}, ${r.name ?? null}, ${r.timeZone}, ${JSON.stringify(r.tags ?? [])}::jsonb, ${r.industry ?? null}, ${r.externalId ?? null}, 'import', now())`),
@@ -26,6 +30,15 @@ export async function upsertContactsBatch(db: Tx, rows: Array<Required<Pick<Cont
     where (contacts.name, contacts.time_zone, contacts.tags, contacts.industry, contacts.external_id, contacts.deleted_at)
       is distinct from (coalesce(excluded.name, contacts.name), excluded.time_zone, excluded.tags, coalesce(excluded.industry, contacts.industry), coalesce(excluded.external_id, contacts.external_id), null)
     returning (xmax = 0) as created`);
+  if (importId) {
+    // every row of the batch, changed or not, belongs to the import (its enrolment pages through these)
+    const pairs = sql.join(rows.map((r) => sql`(${r.phone}, ${r.campaignId ?? null}::text)`), sql`, `);
+    await db.execute(sql`
+      insert into import_contacts (import_id, contact_id, campaign_id)
+      select ${importId}::uuid, c.id, v.campaign_id from (values ${pairs}) as v(phone, campaign_id)
+      join contacts c on c.tenant = ${rows[0]!.tenant} and c.phone = v.phone
+      on conflict do nothing`);
+  }
   const created = result.filter((r) => r.created).length;
   return { created, updated: result.length - created };
 }

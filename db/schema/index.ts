@@ -4,3 +4,4 @@ export * from './attempts';
 export * from './compliance';
 export * from './lines';
 export * from './access';
+export * from './imports';

@@ -53,7 +53,7 @@ export async function startSystem(opts: { timeScale?: number } = {}) {
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url },
+    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();

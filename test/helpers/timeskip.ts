@@ -59,6 +59,8 @@ export async function startTimeSkipping() {
     cancelCall: async () => undefined,
     placeCall: ({ attemptId }) => finish(attemptId, 'call'),
     sendSms: ({ attemptId }) => finish(attemptId, 'sms'),
+    enrolImportPage: real.enrolImportPage,
+    signalCampaignCadences: real.signalCampaignCadences,
   };
   const worker = await Worker.create({
     connection: env.nativeConnection,

@@ -260,9 +260,9 @@ export function applyRefusal(
     f.strategy = r.strategy;
     f.strategyVersion = r.strategyVersion;
   }
-  if (r.reason === 'max-attempts') {
+  if (r.reason === 'max-attempts' || r.reason === 'campaign-cancelled') {
     f.status = 'stopped';
-    f.endReason = 'max-attempts';
+    f.endReason = r.reason;
     settle(s);
     return;
   }

@@ -1,5 +1,6 @@
 /**
- * The API's side of the cadence workflow: every Temporal client call the API makes, in one place.
+ * The client side of the cadence workflow: every Temporal client call to a cadence (from the API
+ * and from the bulk activities), in one place.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { contacts } from '../db/schema';
