@@ -9,13 +9,16 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { attemptByKey, attemptWithContact, countOnDay } from '../db/queries/attempts';
-import { lineById, takeSlot } from '../db/queries/lines';
+import { lineById, takeCampaignSlot, takeSlot } from '../db/queries/lines';
+import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { CarrierFailure, TASK_QUEUE } from '../workflows/constants';
 import { localDate } from '../workflows/policy/local-time';
 import { refusalAt } from '../workflows/policy/next-attempt';
 import type { Strategy } from '../workflows/policy/strategy';
 import { createBulkActivities } from './bulk';
+import { createMaintenanceActivities, type MaintenanceConfig } from './maintenance';
+import { createOpsActivities } from './ops';
 import { applyCallReport, TERMINAL } from './call-status';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
 import { defaultFailover, selectLine, type FailoverPolicy } from './line-selection';
@@ -33,7 +36,30 @@ export interface ActivityDeps {
   temporal?: Client;
   /** The task queue cadences run on (TASK_QUEUE unless a test runs its own). */
   taskQueue?: string;
+  /** Alerts are POSTed here (REDIAL_OPS_WEBHOOK_URL). */
+  opsWebhookUrl?: string;
+  /** What the maintenance routines need (paths, backup targets, self-check numbers); see worker/config.ts. */
+  maintenance?: MaintenanceConfig;
 }
+
+/** Where no maintenance configuration is given (tests of other parts): checks that need one skip or fail clearly. */
+const unconfiguredMaintenance: MaintenanceConfig = {
+  tenant: 'default',
+  databaseUrl: '',
+  dataDir: '.',
+  recordingsDir: '.',
+  backupTargets: [],
+  backupKeep: 8,
+  selfCheckDtmfNumber: '+15005550104',
+  selfCheckSmsNumber: '+15005550105',
+  selfCheckTimeoutMs: 120_000,
+  stressCallsPerHour: 5000,
+  stressDurationMs: 60_000,
+  recordingRetentionDays: 400,
+};
+
+/** How soon a cadence held by an interface incident asks again. */
+const HOLD_RECHECK_MS = 60_000;
 
 /** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
 const PAUSED_RECHECK_MS = 5 * 60_000;
@@ -79,7 +105,11 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
         .where(and(eq(optOuts.tenant, contact.tenant), eq(optOuts.phone, contact.phone)));
       if (dnc || contact.status === 'opted_out') return refuse('opted-out', null, { source: dnc?.source });
       if (contact.status === 'invalid') return refuse('opted-out', null, { invalidNumber: true });
+      if (contact.deletedAt) return refuse('contact-deleted', null);
       if (active.status === 'cancelled') return refuse('campaign-cancelled', null);
+      // an interface incident (carrier API or CRM sync down) holds everyone: they wait, nothing is lost
+      const hold = await activeHold(tx);
+      if (hold) return refuse('interface-hold', now + HOLD_RECHECK_MS, { incidentId: hold.id, interface: hold.subject });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
       if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
@@ -146,6 +176,12 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     }
   }
 
+  /** A campaign with its own CPS cap (an incident lowered it) paces its calls across lines too. */
+  async function waitForCampaignSlot(campaignId: string) {
+    const waitMs = await takeCampaignSlot(db, campaignId);
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  }
+
   async function placeCall({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
     const { attempt, contact, strategy } = await loadForCarrier(attemptId);
     if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
@@ -162,6 +198,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
       }
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
+    await waitForCampaignSlot(attempt.campaignId);
     await waitForSlot(line.id);
     try {
       const call = await client.calls.create({
@@ -252,7 +289,10 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
         enrolImportPage: () => Promise.reject(ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured')),
         signalCampaignCadences: () => Promise.reject(ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured')),
       };
-  return { reserveAttempt, placeCall, sendSms, cancelCall, reconcileAttempt, ...bulk };
+  const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+  const ops = createOpsActivities({ db, temporal: deps.temporal, taskQueue, carrier, opsWebhookUrl: deps.opsWebhookUrl });
+  const maintenance = createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert });
+  return { reserveAttempt, placeCall, sendSms, cancelCall, reconcileAttempt, ...bulk, ...ops, ...maintenance };
 }
 
 function smsCounts(strategy: Strategy, localDay: string, sent: number): Record<string, number> {

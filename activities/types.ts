@@ -1,5 +1,7 @@
-/** The activity contract the cadence workflow sees: plain serialisable requests and results. */
+/** The activity contract workflows see: plain serialisable requests and results. */
 import type { Channel, Outcome } from '../workflows/policy/cadence-state';
+import type { MaintenanceActivities } from './maintenance';
+import type { OpsActivities } from './ops';
 import type { Strategy } from '../workflows/policy/strategy';
 
 export interface ReserveRequest {
@@ -34,7 +36,9 @@ export interface PlaceResult {
 }
 
 
-export interface RedialActivities {
+export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities;
+
+export interface CadenceActivities {
   reserveAttempt(req: ReserveRequest): Promise<ReserveResult>;
   placeCall(req: { attemptId: string }): Promise<PlaceResult>;
   sendSms(req: { attemptId: string }): Promise<PlaceResult>;
@@ -42,6 +46,9 @@ export interface RedialActivities {
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
   reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+}
+
+export interface BulkActivities {
   /** Bulk (workflows/bulk.ts): enrol the next page of an import into its campaign. */
   enrolImportPage(req: { importId: string; after: string | null }): Promise<{ next: string | null }>;
   /** Bulk: tell every running cadence of a cancelled campaign; returns how many were told. */

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
 import { keysRoutes } from './routes/keys';
 import { linesRoutes } from './routes/lines';
+import { operationsRoutes } from './routes/operations';
 import { reportsRoutes } from './routes/reports';
 import { twilioRoutes } from './routes/twilio';
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', reportsRoutes);
   app.route('/', exportsRoutes);
   app.route('/', keysRoutes);
+  app.route('/', operationsRoutes);
   app.route('/twilio', twilioRoutes);
   app.route('/', docsRoutes);
 

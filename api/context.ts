@@ -19,6 +19,8 @@ export interface AppDeps {
   defaultRegion: CountryCode;
   tenant: string;
   log: (msg: string, err?: unknown) => void;
+  /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */
+  schedulePrefix?: string;
 }
 
 /** Hono environment: dependencies and the caller arrive as typed context variables. */

@@ -36,3 +36,8 @@ export function isStopWord(body: string): boolean {
   const t = body.normalize('NFKC').trim().toUpperCase().replace(/[\s.!。！]+/g, '');
   return ['STOP', 'UNSUBSCRIBE', 'TD', 'T', '退订', 'TD退订', 'STOPALL', 'CANCEL', 'END', 'QUIT'].includes(t);
 }
+
+/** Inbound SMS bodies that resubscribe (Twilio's START keywords). */
+export function isStartWord(body: string): boolean {
+  return ['START', 'UNSTOP', 'YES'].includes(body.normalize('NFKC').trim().toUpperCase());
+}

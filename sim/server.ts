@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { calleeFor, isStopWord, QUESTIONS } from './outcomes';
+import { calleeFor, isStartWord, isStopWord, QUESTIONS } from './outcomes';
 import { twilioSignature } from './signature';
 import { parseTwiml, type Verb } from './twiml';
 
@@ -17,6 +17,8 @@ export interface SimAccount {
 export interface LineProfile {
   /** Share of calls that fail in the network (SIP 503), 0..1. */
   failureRate: number;
+  /** Share of REST requests (call create, message create, call list) answered 500: the carrier's API itself failing. */
+  apiErrorRate: number;
   /** Extra latency on every API request from this line, ms (real time). */
   latencyMs: number;
   /** Calls per second above which new calls are refused with SIP 503; null = unlimited. */
@@ -75,7 +77,7 @@ export interface SimMessage {
   createdAt: number;
 }
 
-const defaultProfile = (): LineProfile => ({ failureRate: 0, latencyMs: 0, cps: null, duplicateRate: 0, reorder: false });
+const defaultProfile = (): LineProfile => ({ failureRate: 0, latencyMs: 0, cps: null, duplicateRate: 0, reorder: false, apiErrorRate: 0 });
 const E164 = /^\+[1-9]\d{6,14}$/;
 const sidOf = (prefix: string) => prefix + randomBytes(16).toString('hex');
 const rfc2822 = (ms: number | null) => (ms === null ? null : new Date(ms).toUTCString().replace('GMT', '+0000'));
@@ -348,6 +350,7 @@ export function createSim(opts: SimOptions) {
     const from = one(p.From) ?? '';
     const latency = profileOf(from).latencyMs;
     if (latency) await new Promise((r) => setTimeout(r, latency));
+    if (Math.random() < profileOf(from).apiErrorRate) return twilioError(c, 500, 20500, 'Internal Server Error');
     if (!E164.test(to)) return twilioError(c, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     if (!one(p.Url) && !one(p.Twiml)) return twilioError(c, 400, 21205, 'Url parameter is required.');
     numberOwner.set(from, acct.sid);
@@ -381,6 +384,7 @@ export function createSim(opts: SimOptions) {
     const acct = authorise(c);
     if (acct instanceof Response) return acct;
     const q = c.req.query();
+    if (q.From && Math.random() < profileOf(q.From).apiErrorRate) return twilioError(c, 500, 20500, 'Internal Server Error');
     const after = q['StartTime>'] ? Date.parse(q['StartTime>']) : null;
     const list = [...calls.values()].filter(
       (x) => x.accountSid === acct.sid && (!q.To || x.to === q.To) && (!q.From || x.from === q.From) && (after === null || x.createdAt >= after - 86_400_000),
@@ -460,6 +464,7 @@ export function createSim(opts: SimOptions) {
     if (!body?.from || !body.to || typeof body.body !== 'string') return c.json({ error: 'expected {from, to, body}' }, 400);
     const owner = numberOwner.get(body.to) ?? [...accounts.keys()][0]!;
     if (isStopWord(body.body)) blocked.add(`${body.to}|${body.from}`);
+    if (isStartWord(body.body)) blocked.delete(`${body.to}|${body.from}`);
     const msg: SimMessage = { sid: sidOf('SM'), accountSid: owner, direction: 'inbound', from: body.from, to: body.to, body: body.body, status: 'received', createdAt: Date.now() };
     messages.push(msg);
     let delivered: number | null = null;

@@ -32,6 +32,16 @@ const least: Record<string, Role | 'public'> = {
   resumeCampaign: 'operator',
   cancelCampaign: 'operator',
   getImport: 'viewer',
+  listSchedules: 'viewer',
+  triggerSchedule: 'operator',
+  pauseSchedule: 'operator',
+  unpauseSchedule: 'operator',
+  listMaintenanceRuns: 'viewer',
+  listIncidents: 'viewer',
+  getIncident: 'viewer',
+  resumeIncident: 'operator',
+  abortIncident: 'operator',
+  listAlerts: 'viewer',
   getSummaryReport: 'viewer',
   exportAttempts: 'admin',
   createApiKey: 'admin',
@@ -65,7 +75,7 @@ describe('role matrix', () => {
     };
     const failures: string[] = [];
     for (const op of ops) {
-      const path = op.path.replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : op.path.startsWith('/v1/keys') ? 'key_none' : contactId).replace('{version}', '1');
+      const path = op.path.replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : op.path.startsWith('/v1/keys') ? 'key_none' : contactId).replace('{version}', '1').replace('{name}', 'maintenance-daily');
       for (const who of ['none', 'viewer', 'operator', 'admin'] as const) {
         const body = op.id === 'importContacts' ? 'phone\n+8613800138998' : bodies[op.id] === undefined ? undefined : JSON.stringify(bodies[op.id]);
         const res = await api.app.request(path, {

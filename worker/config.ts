@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { z } from 'zod';
+import type { MaintenanceConfig } from '../activities/maintenance';
+import { defaultIncidentPolicy, type IncidentPolicy } from '../workflows/policy/incident';
 
 export const workerConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
@@ -13,4 +16,51 @@ export const workerConfigSchema = z.object({
    * replayed when they wake, so memory stays flat however many cadences sleep.
    */
   REDIAL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  REDIAL_TENANT: z.string().default('default'),
+  /** Register the maintenance and watchdog schedules at start (idempotent). */
+  REDIAL_SCHEDULES: z.enum(['on', 'off']).default('on'),
+  /** The time zone of the routines' clock times (daily 03:00, weekly Sunday 04:00, monthly 1st 05:00). */
+  REDIAL_MAINTENANCE_TIME_ZONE: z.string().default('UTC'),
+  /** Alerts are POSTed here as JSON. */
+  REDIAL_OPS_WEBHOOK_URL: z.string().url().optional(),
+  REDIAL_DATA_DIR: z.string().default('.redial'),
+  REDIAL_RECORDINGS_DIR: z.string().default('.redial/recordings'),
+  /** Comma-separated backup directories: the first local, the rest copies (e.g. a mounted second disk or bucket). */
+  REDIAL_BACKUP_DIRS: z.string().default('.redial/backups,.redial/backups-copy'),
+  REDIAL_BACKUP_KEEP: z.coerce.number().int().min(1).default(8),
+  /** A number that answers and presses 0 (on the simulator: any ending in 4). */
+  REDIAL_SELF_CHECK_DTMF_NUMBER: z.string().default('+15005550104'),
+  REDIAL_SELF_CHECK_SMS_NUMBER: z.string().default('+15005550105'),
+  /** The monthly stress test's peak (DESIGN.md: 5,000 calls an hour for e-commerce) and duration. */
+  REDIAL_STRESS_CALLS_PER_HOUR: z.coerce.number().int().min(1).default(5000),
+  REDIAL_STRESS_SECONDS: z.coerce.number().int().min(1).default(60),
+  REDIAL_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  /** Incidents: how long a lowered CPS is watched before the rollback, and how often it is checked. */
+  REDIAL_INCIDENT_WATCH_MINUTES: z.coerce.number().min(0.01).default(60),
+  REDIAL_INCIDENT_CHECK_MINUTES: z.coerce.number().min(0.01).default(5),
 });
+
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+export function maintenanceConfig(cfg: WorkerConfig): MaintenanceConfig {
+  return {
+    tenant: cfg.REDIAL_TENANT,
+    databaseUrl: cfg.DATABASE_URL,
+    dataDir: path.resolve(cfg.REDIAL_DATA_DIR),
+    recordingsDir: path.resolve(cfg.REDIAL_RECORDINGS_DIR),
+    backupTargets: cfg.REDIAL_BACKUP_DIRS.split(',').map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)),
+    backupKeep: cfg.REDIAL_BACKUP_KEEP,
+    // TWILIO_API_BASE_URL is set only when the carrier is the simulator
+    simUrl: cfg.TWILIO_API_BASE_URL,
+    selfCheckDtmfNumber: cfg.REDIAL_SELF_CHECK_DTMF_NUMBER,
+    selfCheckSmsNumber: cfg.REDIAL_SELF_CHECK_SMS_NUMBER,
+    selfCheckTimeoutMs: 120_000,
+    stressCallsPerHour: cfg.REDIAL_STRESS_CALLS_PER_HOUR,
+    stressDurationMs: cfg.REDIAL_STRESS_SECONDS * 1000,
+    recordingRetentionDays: cfg.REDIAL_RECORDING_RETENTION_DAYS,
+  };
+}
+
+export function incidentPolicy(cfg: WorkerConfig): IncidentPolicy {
+  return { ...defaultIncidentPolicy, watchMs: cfg.REDIAL_INCIDENT_WATCH_MINUTES * 60_000, checkEveryMs: cfg.REDIAL_INCIDENT_CHECK_MINUTES * 60_000 };
+}

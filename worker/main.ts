@@ -4,7 +4,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
 import { parseConfig } from '../api/config';
 import { connect } from '../db/client';
-import { workerConfigSchema } from './config';
+import { incidentPolicy, maintenanceConfig, workerConfigSchema } from './config';
+import { ensureSchedules } from './schedules';
 import { createWorker } from './create';
 
 async function main() {
@@ -18,8 +19,20 @@ async function main() {
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     maxCachedWorkflows: cfg.REDIAL_WORKER_MAX_CACHED_WORKFLOWS,
-    deps: { db, carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }), clock: () => Date.now(), publicUrl: cfg.REDIAL_PUBLIC_URL, temporal },
+    deps: {
+      db,
+      carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }),
+      clock: () => Date.now(),
+      publicUrl: cfg.REDIAL_PUBLIC_URL,
+      temporal,
+      opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
+      maintenance: maintenanceConfig(cfg),
+    },
   });
+  if (cfg.REDIAL_SCHEDULES === 'on') {
+    const ids = await ensureSchedules(temporal, { taskQueue: worker.options.taskQueue, timeZone: cfg.REDIAL_MAINTENANCE_TIME_ZONE, policy: incidentPolicy(cfg) });
+    console.log(`[worker] schedules: ${ids.join(', ')}`);
+  }
   console.log(`[worker] polling task queue "${worker.options.taskQueue}" on ${cfg.TEMPORAL_ADDRESS}`);
   // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight work is done
   await worker.run();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { activeStrategy } from '../../db/queries/campaigns';
 import { contactByExternalId, upsertContact } from '../../db/queries/contacts';
+import { recordInterfaceError } from '../../db/queries/operations';
 import { DEFAULT_CAMPAIGN } from '../../workflows/constants';
 import { isValidTimeZone } from '../../workflows/policy/local-time';
 import { requireRole } from '../auth';
@@ -58,6 +59,7 @@ const route = createRoute({
     403: problemResponse('Role too low'),
     404: problemResponse('Unknown campaign or contact'),
     409: problemResponse('The campaign is cancelled'),
+    503: problemResponse('The cadence could not be reached; retry with the same id'),
     422: problemResponse('Invalid phone number'),
   },
 });
@@ -99,14 +101,21 @@ export const eventsRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
   );
   const occurredAt = body.occurredAt ? Date.parse(body.occurredAt) : Date.now();
   const eventId = body.id ?? createHash('sha256').update(JSON.stringify([body.type, phone, campaignId, body.occurredAt ?? occurredAt])).digest('hex').slice(0, 32);
-  const workflowId = await deliverEvent(temporal, taskQueue, contact, {
-    id: eventId,
-    type: body.type,
-    campaignId,
-    occurredAt,
-    strategy: active.strategy,
-    strategyVersion: active.version,
-    profile: { timeZone: contact.timeZone, tags: contact.tags, industry: contact.industry },
-  });
+  let workflowId: string;
+  try {
+    workflowId = await deliverEvent(temporal, taskQueue, contact, {
+      id: eventId,
+      type: body.type,
+      campaignId,
+      occurredAt,
+      strategy: active.strategy,
+      strategyVersion: active.version,
+      profile: { timeZone: contact.timeZone, tags: contact.tags, industry: contact.industry },
+    });
+  } catch (err) {
+    // a CRM sync that cannot reach its cadence counts towards escalation (the watchdog holds cadences)
+    await recordInterfaceError(db, 'crm', `event ${eventId}: ${(err as Error).message}`).catch(() => undefined);
+    throw new ApiError(503, ErrorCode.unavailable, 'The event could not be delivered to its cadence right now; retry it with the same id (it is applied once).');
+  }
   return c.json({ workflowId, contactId: contact.id, eventId, campaignId, strategyVersion: active.version }, 202);
 });

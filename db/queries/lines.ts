@@ -111,3 +111,12 @@ export async function takeSlot(db: Tx, lineId: string): Promise<{ waitMs: number
   return { waitMs: Number(r?.wait_ms ?? 0), intervalMs: Number(r?.interval_ms ?? 0) };
 }
 
+
+/** The campaign's next send slot under its own CPS cap; 0 when it has none. */
+export async function takeCampaignSlot(db: Tx, campaignId: string): Promise<number> {
+  const [r] = await db.execute<{ wait_ms: number }>(sql`
+    update campaigns set next_slot_at = greatest(next_slot_at, clock_timestamp()) + make_interval(secs => 1.0 / cps)
+    where id = ${campaignId} and cps is not null
+    returning greatest(0, extract(epoch from (next_slot_at - make_interval(secs => 1.0 / cps) - clock_timestamp())) * 1000)::float8 as wait_ms`);
+  return Number(r?.wait_ms ?? 0);
+}

@@ -5,9 +5,13 @@ export const campaigns = pgTable('campaigns', {
   tenant: text().notNull().default('default'),
   name: text().notNull(),
   industry: text(),
-  /** active | paused */
+  /** active | paused | cancelled (final) */
   status: text().notNull().default('active'),
   activeStrategyVersion: integer().notNull(),
+  /** A calls-per-second cap for this campaign across its lines (null: only the lines' caps); incidents lower it. */
+  cps: integer(),
+  /** Pacing under `cps`: the earliest moment the campaign's next call may be sent. */
+  nextSlotAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 

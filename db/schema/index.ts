@@ -5,3 +5,4 @@ export * from './compliance';
 export * from './lines';
 export * from './access';
 export * from './imports';
+export * from './operations';

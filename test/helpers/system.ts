@@ -13,6 +13,12 @@ import { listen } from '../../api/listen';
 import { simulatorLines } from '../../sim/defaults';
 import { createSim } from '../../sim/server';
 import { createWorker } from '../../worker/create';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { MaintenanceConfig } from '../../activities/maintenance';
+import { ensureSchedules } from '../../worker/schedules';
+import { defaultIncidentPolicy, type IncidentPolicy } from '../../workflows/policy/incident';
 import { freshDatabase, temporalAddress, uid, workflowBundle } from './env';
 
 let runtimeInstalled = false;
@@ -23,7 +29,7 @@ export function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export async function startSystem(opts: { timeScale?: number } = {}) {
+export async function startSystem(opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy> } = {}) {
   quietRuntime();
   const id = uid();
   const tenant = `t${id}`;
@@ -49,14 +55,33 @@ export async function startSystem(opts: { timeScale?: number } = {}) {
     defaultRegion: 'CN',
     tenant,
     log: (m, e) => errors.push([m, e]),
+    schedulePrefix: `${taskQueue}-`,
   }));
+  const work = await mkdtemp(path.join(tmpdir(), 'redial-ops-'));
+  const maintenance: MaintenanceConfig = {
+    tenant,
+    databaseUrl: database.url,
+    dataDir: path.join(work, 'data'),
+    recordingsDir: path.join(work, 'recordings'),
+    backupTargets: [path.join(work, 'backups'), path.join(work, 'backups-copy')],
+    backupKeep: 3,
+    simUrl: simServer.url,
+    selfCheckDtmfNumber: '+15005550104',
+    selfCheckSmsNumber: '+15005550105',
+    selfCheckTimeoutMs: 60_000,
+    stressCallsPerHour: 3600,
+    stressDurationMs: 5_000,
+    recordingRetentionDays: 400,
+  };
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue },
+    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();
+  const policy: IncidentPolicy = { ...defaultIncidentPolicy, ...opts.incidentPolicy };
+  const schedules = opts.schedules ? await ensureSchedules(temporal, { taskQueue, timeZone: 'UTC', policy, idPrefix: `${taskQueue}-` }) : [];
 
   /** Calls the API as the admin (or with the given key). */
   const call = (method: string, path: string, body?: unknown, key: string | null = adminKey) =>
@@ -77,10 +102,14 @@ export async function startSystem(opts: { timeScale?: number } = {}) {
     apiUrl: api.url,
     adminKey,
     app,
+    policy,
+    schedules,
+    maintenance,
     /** Errors the API logged (a test can assert there were none). */
     errors,
     call,
     async stop() {
+      for (const id of schedules) await temporal.schedule.getHandle(id).delete().catch(() => undefined);
       worker.shutdown();
       await running;
       sim.close();

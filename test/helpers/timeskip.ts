@@ -54,13 +54,12 @@ export async function startTimeSkipping() {
     return { providerSid: `FAKE${attemptId}`, lineId: 'fake' };
   };
   const activities: RedialActivities = {
+    ...real,
     reserveAttempt: real.reserveAttempt,
     reconcileAttempt: async () => ({ outcome: null }),
     cancelCall: async () => undefined,
     placeCall: ({ attemptId }) => finish(attemptId, 'call'),
     sendSms: ({ attemptId }) => finish(attemptId, 'sms'),
-    enrolImportPage: real.enrolImportPage,
-    signalCampaignCadences: real.signalCampaignCadences,
   };
   const worker = await Worker.create({
     connection: env.nativeConnection,

@@ -260,7 +260,7 @@ export function applyRefusal(
     f.strategy = r.strategy;
     f.strategyVersion = r.strategyVersion;
   }
-  if (r.reason === 'max-attempts' || r.reason === 'campaign-cancelled') {
+  if (r.reason === 'max-attempts' || r.reason === 'campaign-cancelled' || r.reason === 'contact-deleted') {
     f.status = 'stopped';
     f.endReason = r.reason;
     settle(s);

@@ -1,0 +1,177 @@
+/**
+ * Operations activities: alerts to ops, incident detection and the steps incidents take (lower a
+ * campaign's CPS, roll its strategy back, hold cadences while an interface is down, probe it).
+ * Every step is idempotent or harmless to repeat, and recorded on the incident's timeline.
+ */
+import { log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { desc, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { activateVersion, previousVersion } from '../db/queries/campaigns';
+import { audit } from '../db/queries/audit';
+import { activeHold, campaignConnectRates, carrierApiFailures, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
+import { alerts, attempts, campaigns, lines } from '../db/schema';
+import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
+import type { IncidentPolicy } from '../workflows/policy/incident';
+import type { Carrier } from './carrier';
+
+export interface OpsDeps {
+  db: Db;
+  temporal?: Client;
+  taskQueue: string;
+  carrier: Carrier;
+  /** Alerts are POSTed here as JSON when set (REDIAL_OPS_WEBHOOK_URL). */
+  opsWebhookUrl?: string;
+}
+
+export interface AlertInput {
+  kind: string;
+  severity: 'warning' | 'critical' | 'info';
+  message: string;
+  detail?: unknown;
+}
+
+export function createOpsActivities(deps: OpsDeps) {
+  const { db } = deps;
+
+  /** Stores the alert, then tells ops (a failed webhook is recorded on the alert, never lost). */
+  async function raiseAlert(a: AlertInput): Promise<number> {
+    const [row] = await db.insert(alerts).values({ kind: a.kind, severity: a.severity, message: a.message, detail: a.detail ?? null }).returning({ id: alerts.id });
+    if (deps.opsWebhookUrl) {
+      try {
+        const res = await fetch(deps.opsWebhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: row!.id, ...a, at: new Date().toISOString() }),
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+        await db.update(alerts).set({ deliveredAt: new Date() }).where(eq(alerts.id, row!.id));
+      } catch (err) {
+        await db.update(alerts).set({ deliveryError: (err as Error).message }).where(eq(alerts.id, row!.id));
+        log.warn('ops webhook failed', { alert: row!.id, error: (err as Error).message });
+      }
+    }
+    return row!.id;
+  }
+
+  /**
+   * The watchdog's look (every minute): a campaign whose connect rate fell under the floor, or the
+   * carrier API / CRM sync failing beyond the threshold, starts its incident workflow — one per
+   * subject at a time (the workflow id is the subject), not again until it has been closed a while.
+   */
+  async function detectIncidents(p: IncidentPolicy): Promise<string[]> {
+    if (!deps.temporal) throw new Error('the watchdog needs a Temporal client');
+    const now = Date.now();
+    const started: string[] = [];
+    const start = async (workflowId: string, subject: string, begin: () => Promise<unknown>) => {
+      const closed = await lastClosed(db, subject);
+      if (closed && now - closed.getTime() < p.windowMs) return;
+      await begin();
+      started.push(workflowId);
+    };
+    const hold = await activeHold(db);
+    for (const r of await campaignConnectRates(db, new Date(now - p.windowMs))) {
+      if (r.placed < p.minCalls || r.rate >= p.connectRateFloor) continue;
+      // while the carrier itself is down every campaign looks bad: that is the interface incident's job
+      if (hold) continue;
+      const workflowId = `incident:connect-rate:${r.campaignId}`;
+      await start(workflowId, r.campaignId, () =>
+        deps.temporal!.workflow.start(connectRateIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ campaignId: r.campaignId, rate: r.rate, placed: r.placed, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+      );
+    }
+    const since = new Date(now - p.escalationWindowMs);
+    const carrier = await carrierApiFailures(db, since);
+    const crmErrors = await interfaceErrorCount(db, 'crm', since);
+    const failing: Array<['carrier' | 'crm', unknown]> = [];
+    if (carrier.tried >= p.minCalls && carrier.failed / carrier.tried >= p.carrierFailureRate) failing.push(['carrier', carrier]);
+    if (crmErrors >= p.crmErrors) failing.push(['crm', { errors: crmErrors }]);
+    for (const [iface, detail] of failing) {
+      const workflowId = `incident:interface:${iface}`;
+      await start(workflowId, iface, () =>
+        deps.temporal!.workflow.start(interfaceIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ iface, detail, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+      );
+    }
+    return started;
+  }
+
+  async function openIncidentStep(i: { kind: string; subject: string; workflowId: string; detail?: unknown }): Promise<string> {
+    return (await openIncident(db, i)).id;
+  }
+
+  async function noteIncidentStep(n: { id: string; step: string; detail?: unknown; status?: string }) {
+    await noteIncident(db, n.id, n.step, n.detail, n.status);
+  }
+
+  async function campaignConnectRate({ campaignId, since }: { campaignId: string; since: number }) {
+    const [r] = await campaignConnectRates(db, new Date(since), campaignId);
+    return r ?? { campaignId, placed: 0, delivered: 0, rate: 1 };
+  }
+
+  /**
+   * The campaign's CPS now: its own cap, else the cap of the line that carried most of its calls
+   * lately (what it effectively ran at), else the largest line's.
+   */
+  async function campaignCps({ campaignId }: { campaignId: string }): Promise<{ own: number | null; effective: number }> {
+    const [c] = await db.select({ cps: campaigns.cps }).from(campaigns).where(eq(campaigns.id, campaignId));
+    if (c?.cps) return { own: c.cps, effective: c.cps };
+    const [used] = await db
+      .select({ cps: lines.cps })
+      .from(attempts)
+      .innerJoin(lines, eq(lines.id, attempts.lineId))
+      .where(eq(attempts.campaignId, campaignId))
+      .groupBy(lines.id, lines.cps)
+      .orderBy(desc(sql`count(*)`))
+      .limit(1);
+    const [any] = await db.select({ cps: sql<number>`max(${lines.cps})::int` }).from(lines).where(ne(lines.state, 'closed'));
+    return { own: null, effective: used?.cps ?? any?.cps ?? 1 };
+  }
+
+  async function setCampaignCps({ campaignId, cps, actor }: { campaignId: string; cps: number | null; actor: string }) {
+    const [before] = await db.select({ cps: campaigns.cps }).from(campaigns).where(eq(campaigns.id, campaignId));
+    await db.update(campaigns).set({ cps }).where(eq(campaigns.id, campaignId));
+    await audit(db, { actor, action: 'campaign.cps', target: campaignId, before: { cps: before?.cps ?? null }, after: { cps } });
+  }
+
+  async function rollbackCampaign({ campaignId, actor }: { campaignId: string; actor: string }): Promise<{ from: number; to: number } | null> {
+    const [c] = await db.select({ v: campaigns.activeStrategyVersion }).from(campaigns).where(eq(campaigns.id, campaignId));
+    const prev = await previousVersion(db, campaignId);
+    if (!c || prev === null) return null;
+    await activateVersion(db, campaignId, prev);
+    await audit(db, { actor, action: 'strategy.rollback', target: campaignId, before: { activeStrategyVersion: c.v }, after: { activeStrategyVersion: prev } });
+    return { from: c.v, to: prev };
+  }
+
+  /** Does the interface answer? carrier: its API lists calls on some open line; crm: no sync errors since the last probe. */
+  async function probeInterface({ iface, sinceMs }: { iface: 'carrier' | 'crm'; sinceMs: number }): Promise<{ ok: boolean; detail: string }> {
+    if (iface === 'crm') {
+      const n = await interfaceErrorCount(db, 'crm', new Date(Date.now() - sinceMs));
+      return { ok: n === 0, detail: `${n} CRM sync error(s) in the last ${Math.round(sinceMs / 1000)} s` };
+    }
+    const open = await db.select().from(lines).where(ne(lines.state, 'closed'));
+    const errors: string[] = [];
+    for (const line of open) {
+      try {
+        await deps.carrier.client(line).calls.list({ from: line.fromNumber, limit: 1 });
+        return { ok: true, detail: `line ${line.id} answers` };
+      } catch (err) {
+        errors.push(`${line.id}: ${(err as Error).message}`);
+      }
+    }
+    return { ok: false, detail: errors.join('; ') || 'no open line' };
+  }
+
+  return {
+    raiseAlert,
+    detectIncidents,
+    openIncident: openIncidentStep,
+    noteIncident: noteIncidentStep,
+    campaignConnectRate,
+    campaignCps,
+    setCampaignCps,
+    rollbackCampaign,
+    probeInterface,
+  };
+}
+
+export type OpsActivities = ReturnType<typeof createOpsActivities>;

@@ -1,0 +1,60 @@
+/**
+ * The scheduled routines (DESIGN.md "Scheduled routines"): each a workflow that runs its checks
+ * as activities — one failing check never stops the others — and stores the run in
+ * maintenance_runs. Temporal Schedules start them (worker/schedules.ts); operators trigger,
+ * pause and watch them in the Temporal UI, the `temporal` CLI or the API.
+ */
+import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { RedialActivities } from '../activities/types';
+import type { CheckResult } from '../db/schema/operations';
+
+const quick = proxyActivities<RedialActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } });
+/** Backups, self-checks and stress tests take minutes and report progress by heartbeat. */
+const long = proxyActivities<RedialActivities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 2 } });
+
+type Check = () => Promise<CheckResult>;
+
+async function runRoutine(routine: 'daily' | 'weekly' | 'monthly', checks: Record<string, Check>): Promise<CheckResult[]> {
+  const startedAt = Date.now();
+  const results: CheckResult[] = [];
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      results.push(await check());
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+      results.push({ name, status: 'failed', summary: (cause as Error).message ?? String(cause) });
+    }
+  }
+  const { workflowId, runId } = workflowInfo();
+  await quick.recordRun({ routine, workflowId, runId, startedAt, results });
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length) await quick.raiseAlert({ kind: `maintenance-${routine}`, severity: 'critical', message: `${routine} maintenance: ${failed.map((f) => `${f.name} failed (${f.summary})`).join('; ')}` });
+  return results;
+}
+
+export async function dailyMaintenance(): Promise<CheckResult[]> {
+  return runRoutine('daily', {
+    'alert-rates': quick.checkAlertRates,
+    'close-weak-lines': quick.closeWeakLines,
+    'purge-contacts': quick.purgeContacts,
+    'disk-space': quick.checkDisk,
+    'sample-calls': quick.sampleCalls,
+    'self-check-opt-out': long.selfCheckOptOut,
+  });
+}
+
+export async function weeklyMaintenance(): Promise<CheckResult[]> {
+  return runRoutine('weekly', {
+    backup: long.backupDatabase,
+    'permission-audit': quick.permissionAudit,
+    'strategy-review': quick.strategyReview,
+  });
+}
+
+export async function monthlyMaintenance(): Promise<CheckResult[]> {
+  return runRoutine('monthly', {
+    'stress-test': long.stressTest,
+    'line-stability': quick.lineStability,
+    'recordings-retention': quick.recordingsRetention,
+  });
+}
