@@ -4,7 +4,7 @@
  * Every step is idempotent or harmless to repeat, and recorded on the incident's timeline.
  */
 import { log } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activateVersion, previousVersion } from '../db/queries/campaigns';
@@ -65,6 +65,7 @@ export function createOpsActivities(deps: OpsDeps) {
     const now = Date.now();
     const started: string[] = [];
     const start = async (workflowId: string, subject: string, begin: () => Promise<unknown>) => {
+      if (await running(workflowId)) return;
       const closed = await lastClosed(db, subject);
       if (closed && now - closed.getTime() < p.windowMs) return;
       await begin();
@@ -93,6 +94,15 @@ export function createOpsActivities(deps: OpsDeps) {
       );
     }
     return started;
+  }
+
+  async function running(workflowId: string): Promise<boolean> {
+    try {
+      return (await deps.temporal!.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
   }
 
   async function openIncidentStep(i: { kind: string; subject: string; workflowId: string; detail?: unknown }): Promise<string> {

@@ -11,7 +11,7 @@ import { listen } from '../api/listen';
 import { ensureSchedules } from '../worker/schedules';
 import { eventually, startSystem, type System } from './helpers/system';
 
-type Run = { routine: string; status: string; results: Array<{ name: string; status: string; summary: string; detail?: any }> };
+type Run = { routine: string; status: string; results: Array<{ name: string; status: string; summary: string; detail?: unknown }> };
 
 describe('scheduled maintenance', () => {
   let sys: System;

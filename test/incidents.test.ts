@@ -1,0 +1,97 @@
+/**
+ * Incident automation on the real system: the simulator's connect rate is driven down, the
+ * watchdog opens an incident, the campaign's CPS is lowered, and after the watch window the
+ * strategy is rolled back — every step on the incident's timeline. Then the carrier API fails:
+ * cadences are held (nothing lost), ops hear of it, and the hold lifts when probes pass.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { listen } from '../api/listen';
+import { simulatorLines } from '../sim/defaults';
+import { watchdog } from '../workflows/incidents';
+import { uid } from './helpers/env';
+import { eventually, startSystem, type System } from './helpers/system';
+import { afternoonZone } from './helpers/zones';
+
+type Incident = { id: string; kind: string; subject: string; status: string; timeline: Array<{ step: string; detail?: unknown }> };
+
+describe('incidents', () => {
+  let sys: System;
+  const hooks: Array<{ kind: string; severity: string; message: string }> = [];
+  let hookServer: Awaited<ReturnType<typeof listen>>;
+  const campaign = `inc-${uid()}`;
+
+  before(async () => {
+    hookServer = await listen(async (req) => {
+      hooks.push((await req.json()) as never);
+      return new Response(null, { status: 204 });
+    }, 0);
+    sys = await startSystem({
+      opsWebhookUrl: `${hookServer.url}/ops`,
+      incidentPolicy: { windowMs: 10 * 60_000, minCalls: 8, watchMs: 4_000, checkEveryMs: 1_000, escalationWindowMs: 10 * 60_000, carrierFailureRate: 0.3, probeEveryMs: 500, probesToHeal: 2 },
+    });
+  });
+  after(async () => {
+    await sys?.stop();
+    await hookServer?.close();
+  });
+
+  const runWatchdog = () => sys.temporal.workflow.execute(watchdog, { workflowId: `watchdog-${uid()}`, taskQueue: sys.taskQueue, args: [{ policy: sys.policy }] });
+  const incidents = async () => ((await (await sys.call('GET', '/v1/incidents')).json()) as { incidents: Incident[] }).incidents;
+  const events = async (n: number, offset: number) => {
+    const res = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        sys.call('POST', '/v1/events', { type: 'lead.created', phone: `+1415556${String(offset + i).padStart(3, '0')}7`, campaignId: campaign, contact: { timeZone: afternoonZone() } }),
+      ),
+    );
+    assert.deepEqual(res.map((r) => r.status), res.map(() => 202));
+  };
+
+  test('connect rate under 80%: CPS lowered 50 → 30, watched, then the strategy rolled back', async () => {
+    assert.equal((await sys.call('POST', '/v1/campaigns', { id: campaign, name: 'Incident', strategy: { maxAttempts: 1 } })).status, 201);
+    assert.equal((await sys.call('POST', `/v1/campaigns/${campaign}/strategy`, { strategy: { maxAttempts: 1, jitterSeconds: 0 } })).status, 200);
+    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { failureRate: 1 });
+    await events(10, 0);
+    await eventually(async () => Number((await sys.sql`select count(*)::int as n from attempts where campaign_id = ${campaign} and ended_at is not null`)[0]!.n) >= 8, 30_000, '8 failed calls');
+
+    assert.deepEqual(await runWatchdog(), [`incident:connect-rate:${campaign}`]);
+    const opened = await eventually(async () => (await incidents()).find((i) => i.subject === campaign && i.timeline.some((t) => t.step === 'cps-lowered')), 10_000, 'the CPS step');
+    assert.deepEqual(opened.timeline.find((t) => t.step === 'cps-lowered')!.detail, { from: 50, to: 30 });
+    assert.equal((await sys.sql`select cps from campaigns where id = ${campaign}`)[0]!.cps, 30, 'the campaign is paced at 30 CPS');
+    assert.deepEqual(await runWatchdog(), [], 'one incident per campaign at a time');
+
+    const done = await eventually(async () => (await incidents()).find((i) => i.subject === campaign && i.status !== 'open'), 20_000, 'the watch window to end');
+    assert.equal(done.status, 'rolled-back');
+    assert.deepEqual(done.timeline.map((t) => t.step).filter((s) => s !== 'checked'), ['opened', 'cps-lowered', 'rolled-back']);
+    assert.ok(done.timeline.some((t) => t.step === 'checked'), 'it looked while it watched');
+    assert.deepEqual(done.timeline.at(-1)!.detail, { from: 2, to: 1 });
+    assert.equal((await sys.sql`select active_strategy_version as v from campaigns where id = ${campaign}`)[0]!.v, 1);
+    assert.ok(hooks.some((h) => h.kind === 'connect-rate' && h.severity === 'critical'), 'ops were told of the rollback');
+    assert.equal((await sys.call('POST', `/v1/incidents/${done.id}/resume`)).status, 409, 'a closed incident cannot be resumed');
+  });
+
+  test('carrier API failing: every cadence is held, ops are told, and the hold lifts when probes pass', async () => {
+    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { failureRate: 0, apiErrorRate: 1 });
+    await events(8, 100);
+    await eventually(async () => Number((await sys.sql`select count(*)::int as n from attempts where status = 'carrier-failed'`)[0]!.n) >= 8, 60_000, 'carrier API failures');
+    assert.ok((await runWatchdog()).includes('incident:interface:carrier'));
+    const held = await eventually(async () => (await incidents()).find((i) => i.kind === 'interface' && i.status === 'open'), 10_000, 'the interface incident');
+    assert.equal(held.subject, 'carrier');
+    await eventually(async () => Number((await sys.sql`select count(*)::int as n from compliance_log where reason = 'interface-hold'`)[0]!.n) > 0, 40_000, 'the gate to hold a cadence');
+    assert.ok(hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'critical'));
+    // held, not lost: the cadences are still active, waiting
+    const [one] = await sys.sql`select id from contacts where phone = '+14155561007'`;
+    const view = (await (await sys.call('GET', `/v1/contacts/${one!.id}`)).json()) as { cadence: { status: string } };
+    assert.equal(view.cadence.status, 'active');
+
+    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { apiErrorRate: 0 });
+    const healed = await eventually(async () => (await incidents()).find((i) => i.id === held.id && i.status !== 'open'), 20_000, 'the hold to lift');
+    assert.equal(healed.status, 'recovered');
+    assert.deepEqual(healed.timeline.map((t) => t.step), ['opened', 'probe-failed', 'probe-passed', 'healed'].filter((s) => healed.timeline.some((t) => t.step === s)));
+    assert.ok(hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'info'), 'ops hear it healed');
+    // a new contact is called at once again
+    const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155569997', contact: { timeZone: afternoonZone() } });
+    assert.equal(res.status, 202);
+    await eventually(async () => [...sys.sim.calls.values()].find((c) => c.to === '+14155569997' && c.status === 'completed'), 30_000, 'a call after the hold');
+  });
+});
