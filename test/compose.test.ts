@@ -29,7 +29,7 @@ type Service = { image?: string; build?: unknown; depends_on?: Record<string, un
 
 describe('docker-compose.yml', () => {
   const raw = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
-  const doc = parse(interpolate(raw, { REDIAL_ADMIN_KEY: 'a'.repeat(32) })) as { services: Record<string, Service> };
+  const doc = parse(interpolate(raw, { REDIAL_ADMIN_KEY: 'a'.repeat(32) }), { merge: true }) as { services: Record<string, Service> };
 
   test('is valid against the compose-spec schema', { skip: schemaPath ? false : 'compose-spec schema not installed (needs Go)' }, () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -57,5 +57,9 @@ describe('docker-compose.yml', () => {
     }
     for (const [name, svc] of Object.entries(s)) for (const dep of Object.keys(svc.depends_on ?? {})) assert.ok(s[dep], `${name} depends on missing ${dep}`);
     assert.ok(fs.existsSync(path.join(root, 'Dockerfile')));
+    // the worker keeps its weekly backups in two places and can alert ops
+    assert.equal(s.worker!.environment!.REDIAL_BACKUP_DIRS, '/backups/local,/backups/copy');
+    assert.ok('REDIAL_OPS_WEBHOOK_URL' in s.worker!.environment!);
+    assert.match(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'), /postgresql-client/, 'pg_dump is in the image');
   });
 });

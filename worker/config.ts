@@ -22,7 +22,7 @@ export const workerConfigSchema = z.object({
   /** The time zone of the routines' clock times (daily 03:00, weekly Sunday 04:00, monthly 1st 05:00). */
   REDIAL_MAINTENANCE_TIME_ZONE: z.string().default('UTC'),
   /** Alerts are POSTed here as JSON. */
-  REDIAL_OPS_WEBHOOK_URL: z.string().url().optional(),
+  REDIAL_OPS_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   REDIAL_DATA_DIR: z.string().default('.redial'),
   REDIAL_RECORDINGS_DIR: z.string().default('.redial/recordings'),
   /** Comma-separated backup directories: the first local, the rest copies (e.g. a mounted second disk or bucket). */
