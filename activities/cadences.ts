@@ -55,6 +55,8 @@ export const signalPause = (temporal: Client, workflowId: string) => signalIfRun
 export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
 export const signalCancel = (temporal: Client, workflowId: string, campaignId?: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(cancelSignal, { campaignId }));
 
+const STATE_DEADLINE_MS = 3000;
+
 /**
  * The cadence's state, or null when the contact never had one (works on finished cadences too).
  * When it cannot be read — no worker is polling, Temporal is slow — the error says why, and the
@@ -62,7 +64,8 @@ export const signalCancel = (temporal: Client, workflowId: string, campaignId?: 
  */
 export async function cadenceState(temporal: Client, workflowId: string): Promise<{ view: CadenceView | null; error: string | null }> {
   try {
-    const view = await temporal.workflow.getHandle(workflowId).query(stateQuery);
+    // no worker to answer (or a slow one) must not hang the API: answer with what PostgreSQL knows after 3 s
+    const view = await temporal.connection.withDeadline(Date.now() + STATE_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).query(stateQuery));
     return { view, error: null };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { view: null, error: null };

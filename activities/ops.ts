@@ -58,39 +58,43 @@ export function createOpsActivities(deps: OpsDeps) {
   /**
    * The watchdog's look (every minute): a campaign whose connect rate fell under the floor, or the
    * carrier API / CRM sync failing beyond the threshold, starts its incident workflow — one per
-   * subject at a time (the workflow id is the subject), not again until it has been closed a while.
+   * subject at a time (the workflow id is the subject), judged only on what happened since the
+   * last incident about it closed.
    */
   async function detectIncidents(p: IncidentPolicy): Promise<string[]> {
     if (!deps.temporal) throw new Error('the watchdog needs a Temporal client');
     const now = Date.now();
     const started: string[] = [];
-    const start = async (workflowId: string, subject: string, begin: () => Promise<unknown>) => {
+    const start = async (workflowId: string, begin: () => Promise<unknown>) => {
       if (await running(workflowId)) return;
-      const closed = await lastClosed(db, subject);
-      if (closed && now - closed.getTime() < p.windowMs) return;
       await begin();
       started.push(workflowId);
     };
-    const hold = await activeHold(db);
-    for (const r of await campaignConnectRates(db, new Date(now - p.windowMs))) {
-      if (r.placed < p.minCalls || r.rate >= p.connectRateFloor) continue;
-      // while the carrier itself is down every campaign looks bad: that is the interface incident's job
-      if (hold) continue;
-      const workflowId = `incident:connect-rate:${r.campaignId}`;
-      await start(workflowId, r.campaignId, () =>
-        deps.temporal!.workflow.start(connectRateIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ campaignId: r.campaignId, rate: r.rate, placed: r.placed, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
-      );
-    }
-    const since = new Date(now - p.escalationWindowMs);
-    const carrier = await carrierApiFailures(db, since);
-    const crmErrors = await interfaceErrorCount(db, 'crm', since);
+    // what happened before an incident about the same subject closed is that incident's, not a new one
+    const since = async (kind: string, subject: string, windowMs: number) => {
+      const closed = await lastClosed(db, kind, subject);
+      return new Date(Math.max(now - windowMs, closed?.getTime() ?? 0));
+    };
+    // interfaces first: while the carrier or the CRM is down every campaign looks bad, and that is the interface incident's job
+    const carrier = await carrierApiFailures(db, await since('interface', 'carrier', p.escalationWindowMs));
+    const crmErrors = await interfaceErrorCount(db, 'crm', await since('interface', 'crm', p.escalationWindowMs));
     const failing: Array<['carrier' | 'crm', unknown]> = [];
     if (carrier.tried >= p.minCalls && carrier.failed / carrier.tried >= p.carrierFailureRate) failing.push(['carrier', carrier]);
     if (crmErrors >= p.crmErrors) failing.push(['crm', { errors: crmErrors }]);
     for (const [iface, detail] of failing) {
       const workflowId = `incident:interface:${iface}`;
-      await start(workflowId, iface, () =>
+      await start(workflowId, () =>
         deps.temporal!.workflow.start(interfaceIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ iface, detail, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+      );
+    }
+    if (failing.length || (await activeHold(db))) return started;
+    for (const r0 of await campaignConnectRates(db, new Date(now - p.windowMs))) {
+      if (r0.placed < p.minCalls || r0.rate >= p.connectRateFloor) continue;
+      const [r] = await campaignConnectRates(db, await since('connect-rate', r0.campaignId, p.windowMs), r0.campaignId);
+      if (!r || r.placed < p.minCalls || r.rate >= p.connectRateFloor) continue;
+      const workflowId = `incident:connect-rate:${r.campaignId}`;
+      await start(workflowId, () =>
+        deps.temporal!.workflow.start(connectRateIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ campaignId: r.campaignId, rate: r.rate, placed: r.placed, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
       );
     }
     return started;

@@ -66,8 +66,11 @@ describe('incidents', () => {
     assert.ok(done.timeline.some((t) => t.step === 'checked'), 'it looked while it watched');
     assert.deepEqual(done.timeline.at(-1)!.detail, { from: 2, to: 1 });
     assert.equal((await sys.sql`select active_strategy_version as v from campaigns where id = ${campaign}`)[0]!.v, 1);
-    assert.ok(hooks.some((h) => h.kind === 'connect-rate' && h.severity === 'critical'), 'ops were told of the rollback');
+    await eventually(async () => hooks.some((h) => h.kind === 'connect-rate' && h.severity === 'critical'), 5_000, 'ops to be told of the rollback');
     assert.equal((await sys.call('POST', `/v1/incidents/${done.id}/resume`)).status, 409, 'a closed incident cannot be resumed');
+    // the operator takes it from here: the CPS cap is the campaign's to set
+    const patched = (await (await sys.call('PATCH', `/v1/campaigns/${campaign}`, { cps: null })).json()) as { cps: number | null };
+    assert.equal(patched.cps, null);
   });
 
   test('carrier API failing: every cadence is held, ops are told, and the hold lifts when probes pass', async () => {
@@ -78,7 +81,7 @@ describe('incidents', () => {
     const held = await eventually(async () => (await incidents()).find((i) => i.kind === 'interface' && i.status === 'open'), 10_000, 'the interface incident');
     assert.equal(held.subject, 'carrier');
     await eventually(async () => Number((await sys.sql`select count(*)::int as n from compliance_log where reason = 'interface-hold'`)[0]!.n) > 0, 40_000, 'the gate to hold a cadence');
-    assert.ok(hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'critical'));
+    await eventually(async () => hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'critical'), 5_000, 'ops to hear of the outage');
     // held, not lost: the cadences are still active, waiting
     const [one] = await sys.sql`select id from contacts where phone = '+14155561007'`;
     const view = (await (await sys.call('GET', `/v1/contacts/${one!.id}`)).json()) as { cadence: { status: string } };
@@ -88,10 +91,46 @@ describe('incidents', () => {
     const healed = await eventually(async () => (await incidents()).find((i) => i.id === held.id && i.status !== 'open'), 20_000, 'the hold to lift');
     assert.equal(healed.status, 'recovered');
     assert.deepEqual(healed.timeline.map((t) => t.step), ['opened', 'probe-failed', 'probe-passed', 'healed'].filter((s) => healed.timeline.some((t) => t.step === s)));
-    assert.ok(hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'info'), 'ops hear it healed');
+    await eventually(async () => hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'info'), 5_000, 'ops to hear it healed');
     // a new contact is called at once again
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155569997', contact: { timeZone: afternoonZone() } });
     assert.equal(res.status, 202);
     await eventually(async () => [...sys.sim.calls.values()].find((c) => c.to === '+14155569997' && c.status === 'completed'), 30_000, 'a call after the hold');
+  });
+
+  test('CRM sync failing: an operator aborts the automation (the hold stays), then resumes', async () => {
+    // the CRM keeps failing while the operator looks: the probes cannot pass on their own
+    let failing = true;
+    const errors = (async () => {
+      while (failing) {
+        await sys.sql`insert into interface_errors (interface, error) values ('crm', 'simulated: event delivery failed')`;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await eventually(async () => Number((await sys.sql`select count(*)::int as n from interface_errors`)[0]!.n) >= sys.policy.crmErrors, 10_000, 'CRM errors');
+      assert.ok((await runWatchdog()).includes('incident:interface:crm'));
+      const open = await eventually(async () => (await incidents()).find((i) => i.subject === 'crm' && i.status === 'open'), 10_000, 'the CRM incident');
+      assert.equal((await sys.call('POST', `/v1/incidents/${open.id}/abort`)).status, 202);
+      const aborted = await eventually(async () => (await incidents()).find((i) => i.id === open.id && i.status === 'aborted'), 10_000, 'the abort');
+      assert.ok(aborted.timeline.some((t) => t.step === 'aborted-by-operator'));
+      failing = false;
+      await errors;
+
+      // aborted: no more probing, and the hold stays
+      const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155569987', contact: { timeZone: afternoonZone() } });
+      const { contactId } = (await res.json()) as { contactId: string };
+      await eventually(async () => (await sys.sql`select 1 from compliance_log where contact_id = ${contactId} and reason = 'interface-hold'`).length > 0, 20_000, 'the held contact');
+      assert.equal((await incidents()).find((i) => i.id === open.id)!.status, 'aborted');
+
+      assert.equal((await sys.call('POST', `/v1/incidents/${open.id}/resume`)).status, 202);
+      const resolved = await eventually(async () => (await incidents()).find((i) => i.id === open.id && i.status === 'resolved'), 10_000, 'the resume');
+      assert.equal(resolved.timeline.at(-1)!.step, 'resumed-by-operator');
+      const audit = await sys.sql`select action from audit_log where target = ${open.id} order by id`;
+      assert.deepEqual(audit.map((a) => a.action), ['incident.abort', 'incident.resume']);
+    } finally {
+      failing = false;
+      await errors;
+    }
   });
 });

@@ -24,6 +24,7 @@ const campaignView = z
     industry: z.string().nullable(),
     status: z.enum(['active', 'paused', 'cancelled']),
     activeStrategyVersion: z.number().int(),
+    cps: z.number().int().nullable().describe('The campaign’s own calls-per-second cap across lines (null: the lines’ caps only); incidents lower it'),
     strategy: z.record(z.string(), z.unknown()),
     versions: z.array(z.object({ version: z.number().int(), createdBy: z.string(), createdAt: z.string() })),
   })
@@ -50,6 +51,7 @@ async function load(c: { var: AppEnv['Variables'] }, id: string) {
     industry: camp.industry,
     status: camp.status as 'active' | 'paused' | 'cancelled',
     activeStrategyVersion: camp.activeStrategyVersion,
+    cps: camp.cps,
     strategy: active.strategy as unknown as Record<string, unknown>,
     versions: camp.versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: v.createdAt.toISOString() })),
   };
@@ -188,6 +190,39 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
     await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'strategy.rollback', target: id, before: { activeStrategyVersion: before.activeStrategyVersion }, after: { activeStrategyVersion: prev } });
     return c.json(await load(c, id), 200);
   })
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/campaigns/{id}',
+      operationId: 'updateCampaign',
+      summary: 'Change a campaign’s name or its own CPS cap (admin); the next call is paced by it',
+      tags: ['campaigns'],
+      middleware: [requireRole('admin')] as const,
+      security: [{ bearer: [] }],
+      request: {
+        params: idParam,
+        body: json(
+          z
+            .strictObject({ name: z.string().min(1).max(200).optional(), cps: z.number().int().min(1).max(1000).nullable().optional() })
+            .refine((b) => b.name !== undefined || b.cps !== undefined, 'give name or cps')
+            .openapi('CampaignChange'),
+        ),
+      },
+      responses: { 200: ok('The campaign'), ...errs },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const before = await load(c, id);
+      await c.var.deps.db
+        .update(campaigns)
+        .set({ ...(body.name !== undefined ? { name: body.name } : {}), ...(body.cps !== undefined ? { cps: body.cps } : {}) })
+        .where(eq(campaigns.id, id));
+      const after = await load(c, id);
+      await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'campaign.update', target: id, before: { name: before.name, cps: before.cps }, after: { name: after.name, cps: after.cps } });
+      return c.json(after, 200);
+    },
+  )
   .openapi(route('post', '/v1/campaigns/{id}/pause', 'pauseCampaign', 'Pause every cadence of a campaign at its next attempt (idempotent)', 'operator', { params: idParam }), (c) =>
     setStatus(c, c.req.valid('param').id, 'paused'),
   )

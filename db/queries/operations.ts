@@ -50,9 +50,9 @@ export async function activeHold(db: Tx): Promise<Incident | null> {
   return row ?? null;
 }
 
-/** The last time an incident about `subject` closed (to let a fixed problem settle before reopening). */
-export async function lastClosed(db: Tx, subject: string): Promise<Date | null> {
-  const [row] = await db.select({ at: sql<string | null>`max(${incidents.closedAt})` }).from(incidents).where(eq(incidents.subject, subject));
+/** The last time an incident about `subject` closed (what came before it is that incident's). */
+export async function lastClosed(db: Tx, kind: string, subject: string): Promise<Date | null> {
+  const [row] = await db.select({ at: sql<string | null>`max(${incidents.closedAt})` }).from(incidents).where(and(eq(incidents.kind, kind), eq(incidents.subject, subject)));
   return row?.at ? new Date(row.at) : null;
 }
 
