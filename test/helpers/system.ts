@@ -16,6 +16,7 @@ import { createWorker } from '../../worker/create';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { defaultFailover, type FailoverPolicy } from '../../activities/line-selection';
 import type { MaintenanceConfig } from '../../activities/maintenance';
 import { ensureSchedules } from '../../worker/schedules';
 import { defaultIncidentPolicy, type IncidentPolicy } from '../../workflows/policy/incident';
@@ -29,7 +30,7 @@ export function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export async function startSystem(opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy> } = {}) {
+export async function startSystem(opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy> } = {}) {
   quietRuntime();
   const id = uid();
   const tenant = `t${id}`;
@@ -76,7 +77,7 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance },
+    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover } },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();
