@@ -7,7 +7,7 @@
  *   2. POST /v1/events alone (no call follows) offered at 200/s — target p99 ≤ 200 ms;
  *   3. worker and Temporal RSS as 10,000 cadences fall asleep (quiet hours) — target: flat worker.
  * Sizes: BENCH_EVENTS (default 1000), BENCH_SLEEPING (default 10000), BENCH_CONCURRENCY (32),
- * BENCH_RATE (events/s of the paced phase, default 20), BENCH_INGEST / BENCH_INGEST_RATE (2000 events
+ * BENCH_RATE (events/s of the paced phase, default 10: what this 2-core machine sustains with headroom), BENCH_INGEST / BENCH_INGEST_RATE (2000 events
  * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does).
  */
 import fs from 'node:fs';
@@ -17,7 +17,7 @@ import { startProcesses } from './lib/processes';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SLEEPING = Number(process.env.BENCH_SLEEPING ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const RATE = Number(process.env.BENCH_RATE ?? 20);
+const RATE = Number(process.env.BENCH_RATE ?? 10);
 const INGEST = Number(process.env.BENCH_INGEST ?? 2000);
 const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 200);
 
