@@ -36,7 +36,9 @@ export async function startProcesses(opts: { log: (m: string) => void; timeScale
     const adminKey = newKey();
     const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url };
     const spawnTs = (name: string, file: string) => {
-      const child = startChild(name, process.execPath, ['--import', 'tsx', path.join(root, file)], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+      // REDIAL_CPU_PROFILE=<dir>: V8 CPU profiles of the api and worker (open in Chrome DevTools)
+      const prof = process.env.REDIAL_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.REDIAL_CPU_PROFILE)}`] : [];
+      const child = startChild(name, process.execPath, [...prof, '--import', 'tsx', path.join(root, file)], { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
       return child;
     };
