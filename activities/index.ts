@@ -50,7 +50,6 @@ const unconfiguredMaintenance: MaintenanceConfig = {
   recordingsDir: '.',
   backupTargets: [],
   backupKeep: 8,
-  selfCheckDtmfNumber: '+15005550104',
   selfCheckSmsNumber: '+15005550105',
   selfCheckTimeoutMs: 120_000,
   stressCallsPerHour: 5000,

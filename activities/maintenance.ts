@@ -37,8 +37,8 @@ export interface MaintenanceConfig {
   backupKeep: number;
   /** The simulator's URL when the carrier is the simulator: enables the SMS self-check and the stress test. */
   simUrl?: string;
-  /** A number that answers and presses 0 (the simulator: any number ending in 4). */
-  selfCheckDtmfNumber: string;
+  /** A number that answers and presses 0 (the simulator: any number ending in 4); unset: the DTMF check is skipped. */
+  selfCheckDtmfNumber?: string;
   selfCheckSmsNumber: string;
   selfCheckTimeoutMs: number;
   /** The monthly stress test: the configured peak and how long to hold it. */
@@ -193,22 +193,27 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
     const active = (await activeStrategy(db, SELF_CHECK_CAMPAIGN))!;
     const detail: Record<string, unknown> = {};
 
-    await removeOptOut(db, tenant, cfg.selfCheckDtmfNumber);
-    const contact = await upsertContact(db, { tenant, phone: cfg.selfCheckDtmfNumber, timeZone: noonZone(), name: 'self-check', consentSource: 'self-check' }, true);
-    await db.update(contacts).set({ status: 'active' }).where(eq(contacts.id, contact.id));
-    await deliverEvent(deps.temporal, deps.taskQueue, { ...contact, status: 'active' }, {
-      id: `selfcheck:${started.toISOString()}`,
-      type: 'lead.created',
-      campaignId: SELF_CHECK_CAMPAIGN,
-      occurredAt: started.getTime(),
-      strategy: active.strategy,
-      strategyVersion: active.version,
-    });
-    const dtmf = await waitFor(async () => {
-      const [o] = await db.select().from(optOuts).where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, cfg.selfCheckDtmfNumber), gte(optOuts.createdAt, started)));
-      return o;
-    }, cfg.selfCheckTimeoutMs);
-    detail.dtmf = dtmf ? { optedOutAt: dtmf.createdAt.toISOString(), source: dtmf.source, seconds: (dtmf.createdAt.getTime() - started.getTime()) / 1000 } : 'no opt-out recorded in time';
+    let dtmf: typeof optOuts.$inferSelect | null = null;
+    const dtmfNumber = cfg.selfCheckDtmfNumber;
+    if (!dtmfNumber) detail.dtmf = 'skipped: set REDIAL_SELF_CHECK_DTMF_NUMBER to a number that answers and presses 0';
+    else {
+      await removeOptOut(db, tenant, dtmfNumber);
+      const contact = await upsertContact(db, { tenant, phone: dtmfNumber, timeZone: noonZone(), name: 'self-check', consentSource: 'self-check' }, true);
+      await db.update(contacts).set({ status: 'active' }).where(eq(contacts.id, contact.id));
+      await deliverEvent(deps.temporal, deps.taskQueue, { ...contact, status: 'active' }, {
+        id: `selfcheck:${started.toISOString()}`,
+        type: 'lead.created',
+        campaignId: SELF_CHECK_CAMPAIGN,
+        occurredAt: started.getTime(),
+        strategy: active.strategy,
+        strategyVersion: active.version,
+      });
+      dtmf = await waitFor(async () => {
+        const [o] = await db.select().from(optOuts).where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, dtmfNumber), gte(optOuts.createdAt, started)));
+        return o;
+      }, cfg.selfCheckTimeoutMs);
+      detail.dtmf = dtmf ? { optedOutAt: dtmf.createdAt.toISOString(), source: dtmf.source, seconds: (dtmf.createdAt.getTime() - started.getTime()) / 1000 } : 'no opt-out recorded in time';
+    }
 
     let sms: string | null = null;
     if (!cfg.simUrl) detail.sms = 'skipped: inbound SMS needs a test handset on a real carrier';
@@ -237,12 +242,14 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
         else if (!carrierRefused) sms = 'the carrier still accepts texts after TD';
       }
     }
-    const problems = [dtmf ? null : 'pressing 0 did not opt out', sms].filter(Boolean) as string[];
+    const problems = [dtmfNumber && !dtmf ? 'pressing 0 did not opt out' : null, sms].filter(Boolean) as string[];
     if (problems.length) {
       await deps.raiseAlert({ kind: 'self-check', severity: 'critical', message: `Opt-out self-check failed: ${problems.join('; ')}`, detail });
       return attention('self-check-opt-out', problems.join('; '), detail);
     }
-    return ok('self-check-opt-out', cfg.simUrl ? 'DTMF 0 and SMS TD both opt out; the carrier refuses texts afterwards' : 'DTMF 0 opts out (SMS path skipped: real carrier)', detail);
+    if (!dtmfNumber && !cfg.simUrl) return skipped('self-check-opt-out', 'real carrier and no REDIAL_SELF_CHECK_DTMF_NUMBER: nothing to check against');
+    const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
+    return ok('self-check-opt-out', parts.join('; '), detail);
   }
 
   // ---- weekly ----

@@ -28,8 +28,12 @@ export const workerConfigSchema = z.object({
   /** Comma-separated backup directories: the first local, the rest copies (e.g. a mounted second disk or bucket). */
   REDIAL_BACKUP_DIRS: z.string().default('.redial/backups,.redial/backups-copy'),
   REDIAL_BACKUP_KEEP: z.coerce.number().int().min(1).default(8),
-  /** A number that answers and presses 0 (on the simulator: any ending in 4). */
-  REDIAL_SELF_CHECK_DTMF_NUMBER: z.string().default('+15005550104'),
+  /**
+   * A number that answers and presses 0, for the daily opt-out self-check. On the simulator any
+   * number ending in 4 does (the default); on a real carrier the DTMF check is skipped until set.
+   */
+  REDIAL_SELF_CHECK_DTMF_NUMBER: z.string().optional(),
+  /** The simulator number the SMS half of the self-check texts from (simulator only). */
   REDIAL_SELF_CHECK_SMS_NUMBER: z.string().default('+15005550105'),
   /** The monthly stress test's peak (DESIGN.md: 5,000 calls an hour for e-commerce) and duration. */
   REDIAL_STRESS_CALLS_PER_HOUR: z.coerce.number().int().min(1).default(5000),
@@ -52,7 +56,7 @@ export function maintenanceConfig(cfg: WorkerConfig): MaintenanceConfig {
     backupKeep: cfg.REDIAL_BACKUP_KEEP,
     // TWILIO_API_BASE_URL is set only when the carrier is the simulator
     simUrl: cfg.TWILIO_API_BASE_URL,
-    selfCheckDtmfNumber: cfg.REDIAL_SELF_CHECK_DTMF_NUMBER,
+    selfCheckDtmfNumber: cfg.REDIAL_SELF_CHECK_DTMF_NUMBER ?? (cfg.TWILIO_API_BASE_URL ? '+15005550104' : undefined),
     selfCheckSmsNumber: cfg.REDIAL_SELF_CHECK_SMS_NUMBER,
     selfCheckTimeoutMs: 120_000,
     stressCallsPerHour: cfg.REDIAL_STRESS_CALLS_PER_HOUR,
