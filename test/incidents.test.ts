@@ -6,34 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { listen } from '../api/listen';
 import { simulatorLines } from '../sim/defaults';
 import { watchdog } from '../workflows/incidents';
 import { uid } from './helpers/env';
-import { eventually, startSystem, type System } from './helpers/system';
+import { eventually, opsWebhook, startSystem, type System } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
 
 type Incident = { id: string; kind: string; subject: string; status: string; timeline: Array<{ step: string; detail?: unknown }> };
 
 describe('incidents', () => {
   let sys: System;
-  const hooks: Array<{ kind: string; severity: string; message: string }> = [];
-  let hookServer: Awaited<ReturnType<typeof listen>>;
+  let ops: Awaited<ReturnType<typeof opsWebhook>>;
   const campaign = `inc-${uid()}`;
 
   before(async () => {
-    hookServer = await listen(async (req) => {
-      hooks.push((await req.json()) as never);
-      return new Response(null, { status: 204 });
-    }, 0);
+    ops = await opsWebhook();
     sys = await startSystem({
-      opsWebhookUrl: `${hookServer.url}/ops`,
+      opsWebhookUrl: ops.url,
       incidentPolicy: { windowMs: 10 * 60_000, minCalls: 8, watchMs: 4_000, checkEveryMs: 1_000, escalationWindowMs: 10 * 60_000, carrierFailureRate: 0.3, probeEveryMs: 500, probesToHeal: 2 },
     });
   });
   after(async () => {
     await sys?.stop();
-    await hookServer?.close();
+    await ops?.close();
   });
 
   const runWatchdog = () => sys.temporal.workflow.execute(watchdog, { workflowId: `watchdog-${uid()}`, taskQueue: sys.taskQueue, args: [{ policy: sys.policy }] });
@@ -66,7 +61,7 @@ describe('incidents', () => {
     assert.ok(done.timeline.some((t) => t.step === 'checked'), 'it looked while it watched');
     assert.deepEqual(done.timeline.at(-1)!.detail, { from: 2, to: 1 });
     assert.equal((await sys.sql`select active_strategy_version as v from campaigns where id = ${campaign}`)[0]!.v, 1);
-    await eventually(async () => hooks.some((h) => h.kind === 'connect-rate' && h.severity === 'critical'), 5_000, 'ops to be told of the rollback');
+    await eventually(async () => ops.received.some((h) => h.kind === 'connect-rate' && h.severity === 'critical'), 5_000, 'ops to be told of the rollback');
     assert.equal((await sys.call('POST', `/v1/incidents/${done.id}/resume`)).status, 409, 'a closed incident cannot be resumed');
     // the operator takes it from here: the CPS cap is the campaign's to set
     const patched = (await (await sys.call('PATCH', `/v1/campaigns/${campaign}`, { cps: null })).json()) as { cps: number | null };
@@ -81,7 +76,7 @@ describe('incidents', () => {
     const held = await eventually(async () => (await incidents()).find((i) => i.kind === 'interface' && i.status === 'open'), 10_000, 'the interface incident');
     assert.equal(held.subject, 'carrier');
     await eventually(async () => Number((await sys.sql`select count(*)::int as n from compliance_log where reason = 'interface-hold'`)[0]!.n) > 0, 40_000, 'the gate to hold a cadence');
-    await eventually(async () => hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'critical'), 5_000, 'ops to hear of the outage');
+    await eventually(async () => ops.received.some((h) => h.kind === 'interface-carrier' && h.severity === 'critical'), 5_000, 'ops to hear of the outage');
     // held, not lost: the cadences are still active, waiting
     const [one] = await sys.sql`select id from contacts where phone = '+14155561007'`;
     const view = (await (await sys.call('GET', `/v1/contacts/${one!.id}`)).json()) as { cadence: { status: string } };
@@ -91,7 +86,7 @@ describe('incidents', () => {
     const healed = await eventually(async () => (await incidents()).find((i) => i.id === held.id && i.status !== 'open'), 20_000, 'the hold to lift');
     assert.equal(healed.status, 'recovered');
     assert.deepEqual(healed.timeline.map((t) => t.step), ['opened', 'probe-failed', 'probe-passed', 'healed'].filter((s) => healed.timeline.some((t) => t.step === s)));
-    await eventually(async () => hooks.some((h) => h.kind === 'interface-carrier' && h.severity === 'info'), 5_000, 'ops to hear it healed');
+    await eventually(async () => ops.received.some((h) => h.kind === 'interface-carrier' && h.severity === 'info'), 5_000, 'ops to hear it healed');
     // a new contact is called at once again
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155569997', contact: { timeZone: afternoonZone() } });
     assert.equal(res.status, 202);

@@ -7,27 +7,22 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { listen } from '../api/listen';
 import { ensureSchedules } from '../worker/schedules';
-import { eventually, startSystem, type System } from './helpers/system';
+import { eventually, opsWebhook, startSystem, type System } from './helpers/system';
 
 type Run = { routine: string; status: string; results: Array<{ name: string; status: string; summary: string; detail?: unknown }> };
 
 describe('scheduled maintenance', () => {
   let sys: System;
-  const hooks: Array<{ kind: string; severity: string; message: string }> = [];
-  let hookServer: Awaited<ReturnType<typeof listen>>;
+  let ops: Awaited<ReturnType<typeof opsWebhook>>;
 
   before(async () => {
-    hookServer = await listen(async (req) => {
-      hooks.push((await req.json()) as never);
-      return new Response(null, { status: 204 });
-    }, 0);
-    sys = await startSystem({ schedules: true, opsWebhookUrl: `${hookServer.url}/ops` });
+    ops = await opsWebhook();
+    sys = await startSystem({ schedules: true, opsWebhookUrl: ops.url });
   });
   after(async () => {
     await sys?.stop();
-    await hookServer?.close();
+    await ops?.close();
   });
 
   const trigger = async (name: string) => {
@@ -84,7 +79,7 @@ describe('scheduled maintenance', () => {
     const dnc = await sys.sql`select phone, source from opt_outs where phone in ('+15005550104', '+15005550105') order by phone`;
     assert.deepEqual(dnc.map((r) => r.source), ['dtmf', 'sms']);
 
-    await eventually(async () => hooks.some((h) => h.kind === 'line-closed') && hooks.some((h) => h.kind === 'daily-rates'), 5_000, 'ops to hear of it');
+    await eventually(async () => ops.received.some((h) => h.kind === 'line-closed') && ops.received.some((h) => h.kind === 'daily-rates'), 5_000, 'ops to hear of it');
     const stored = await sys.sql`select kind, delivered_at from alerts`;
     assert.ok(stored.length >= 2 && stored.every((a) => a.delivered_at), 'every alert stored and delivered');
   });

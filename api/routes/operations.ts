@@ -69,6 +69,19 @@ const scheduleAction = (action: 'trigger' | 'pause' | 'unpause', summary: string
     responses: { 200: jsonOk('The schedule after the action', scheduleView), ...errs, 404: problemResponse('No such schedule') },
   });
 
+const incidentAction = (action: 'resume' | 'abort', summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/v1/incidents/{id}/${action}`,
+    operationId: `${action}Incident`,
+    summary,
+    tags: ['operations'],
+    middleware: [requireRole('operator')] as const,
+    security: [{ bearer: [] }],
+    request: { params: idParam },
+    responses: { 202: jsonOk('Signalled; the timeline shows the step', incidentView), ...errs, 404: problemResponse('No such incident'), 409: problemResponse('The incident is closed') },
+  });
+
 async function signalIncident(c: { var: AppEnv['Variables'] }, id: string, which: 'resume' | 'abort') {
   const incident = await incidentById(c.var.deps.db, id);
   if (!incident) throw new ApiError(404, ErrorCode.notFound, `No incident ${id}.`);
@@ -168,33 +181,11 @@ export const operationsRoutes = new OpenAPIHono<AppEnv>()
       return c.json(viewOfIncident(i), 200);
     },
   )
-  .openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/incidents/{id}/resume',
-      operationId: 'resumeIncident',
-      summary: 'Undo the incident’s automatic measure now (restore the CPS, release held cadences) and close it (operator)',
-      tags: ['operations'],
-      middleware: [requireRole('operator')] as const,
-      security: [{ bearer: [] }],
-      request: { params: idParam },
-      responses: { 202: jsonOk('Signalled; the timeline shows the step', incidentView), ...errs, 404: problemResponse('No such incident'), 409: problemResponse('The incident is closed') },
-    }),
-    async (c) => c.json(viewOfIncident(await signalIncident(c, c.req.valid('param').id, 'resume')), 202),
+  .openapi(incidentAction('resume', 'Undo the incident’s automatic measure now (restore the CPS, release held cadences) and close it (operator)'), async (c) =>
+    c.json(viewOfIncident(await signalIncident(c, c.req.valid('param').id, 'resume')), 202),
   )
-  .openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/incidents/{id}/abort',
-      operationId: 'abortIncident',
-      summary: 'Stop the incident’s automation and keep its measure in place (operator)',
-      tags: ['operations'],
-      middleware: [requireRole('operator')] as const,
-      security: [{ bearer: [] }],
-      request: { params: idParam },
-      responses: { 202: jsonOk('Signalled; the timeline shows the step', incidentView), ...errs, 404: problemResponse('No such incident'), 409: problemResponse('The incident is closed') },
-    }),
-    async (c) => c.json(viewOfIncident(await signalIncident(c, c.req.valid('param').id, 'abort')), 202),
+  .openapi(incidentAction('abort', 'Stop the incident’s automation and keep its measure in place (operator)'), async (c) =>
+    c.json(viewOfIncident(await signalIncident(c, c.req.valid('param').id, 'abort')), 202),
   )
   .openapi(
     createRoute({

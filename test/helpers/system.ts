@@ -124,6 +124,16 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
 
+/** A stand-in for ops' alert receiver: a local HTTP endpoint that keeps what it is sent. */
+export async function opsWebhook() {
+  const received: Array<{ kind: string; severity: string; message: string }> = [];
+  const server = await listen(async (req) => {
+    received.push((await req.json()) as never);
+    return new Response(null, { status: 204 });
+  }, 0);
+  return { url: `${server.url}/ops`, received, close: () => server.close() };
+}
+
 /** Polls `fn` until it returns a truthy value or the time runs out. */
 export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const until = Date.now() + timeoutMs;
