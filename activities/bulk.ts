@@ -9,11 +9,12 @@ import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { contacts, importContacts, imports } from '../db/schema';
 import { CAMPAIGN } from '../workflows/search-attributes';
-import { deliverEvent, signalCancel } from './cadences';
+import { deliverEvent, requireClient, signalCancel } from './cadences';
 
 export interface BulkDeps {
   db: Db;
-  temporal: Client;
+  /** Absent where a test builds activities without one: these activities then fail clearly. */
+  temporal?: Client;
   /** Where cadences run (the worker's own task queue). */
   taskQueue: string;
 }
@@ -28,13 +29,14 @@ async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<voi
   }));
 }
 
-export function createBulkActivities({ db, temporal, taskQueue }: BulkDeps) {
+export function createBulkActivities({ db, temporal: maybeClient, taskQueue }: BulkDeps) {
   /**
    * Enrols the next page of an import's contacts (after contact id `after`) and moves the
    * import's cursor. A retried page delivers the same event ids again (the cadence ignores
    * repeats) and counts once: the counters only move while the cursor still equals `after`.
    */
   async function enrolImportPage({ importId, after }: { importId: string; after: string | null }): Promise<{ next: string | null }> {
+    const temporal = requireClient(maybeClient);
     const [imp] = await db.select().from(imports).where(eq(imports.id, importId));
     if (!imp?.eventType) return { next: null };
     const page = await db
@@ -47,7 +49,10 @@ export function createBulkActivities({ db, temporal, taskQueue }: BulkDeps) {
     const strategies = new Map<string, Awaited<ReturnType<typeof activeStrategy>>>();
     for (const id of new Set(page.map((r) => r.campaignId!))) strategies.set(id, await activeStrategy(db, id));
     // a campaign cancelled since, or a contact opted out, invalid or deleted since, is skipped
-    const live = page.filter((r) => r.contact.status === 'active' && !r.contact.deletedAt && strategies.get(r.campaignId!)?.status !== 'cancelled' && strategies.get(r.campaignId!));
+    const live = page.filter((r) => {
+      const s = strategies.get(r.campaignId!);
+      return r.contact.status === 'active' && !r.contact.deletedAt && !!s && s.status !== 'cancelled';
+    });
     await inParallel(live, PARALLEL, async ({ contact, campaignId }) => {
       const active = strategies.get(campaignId!)!;
       await deliverEvent(temporal, taskQueue, contact, {
@@ -77,6 +82,7 @@ export function createBulkActivities({ db, temporal, taskQueue }: BulkDeps) {
 
   /** Sends `cancel` for the campaign to every running cadence that visibility lists for it. */
   async function signalCampaignCadences({ campaignId }: { campaignId: string }): Promise<number> {
+    const temporal = requireClient(maybeClient);
     const query = `${CAMPAIGN.name} = '${campaignId.replace(/'/g, "''")}' AND ExecutionStatus = 'Running'`;
     let n = 0;
     for await (const wf of temporal.workflow.list({ query })) {

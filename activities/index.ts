@@ -137,9 +137,8 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     const row = await attemptWithContact(db, attemptId);
     if (!row) throw ApplicationFailure.nonRetryable(`attempt ${attemptId} not found`, 'NotFound');
     const active = await activeStrategy(db, row.attempt.campaignId);
-    const strategy = active?.strategy;
-    if (!strategy) throw ApplicationFailure.nonRetryable(`campaign ${row.attempt.campaignId} not found`, 'NotFound');
-    return { ...row, strategy };
+    if (!active) throw ApplicationFailure.nonRetryable(`campaign ${row.attempt.campaignId} not found`, 'NotFound');
+    return { ...row, strategy: active.strategy, campaignCps: active.cps };
   }
 
   async function chooseLine(a: { lineId: string | null }, tags: string[], strategy: Strategy) {
@@ -176,13 +175,14 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
   }
 
   /** A campaign with its own CPS cap (an incident lowered it) paces its calls across lines too. */
-  async function waitForCampaignSlot(campaignId: string) {
+  async function waitForCampaignSlot(campaignId: string, cps: number | null) {
+    if (cps === null) return; // the usual case: no campaign cap, no extra round trip
     const waitMs = await takeCampaignSlot(db, campaignId);
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   }
 
   async function placeCall({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
-    const { attempt, contact, strategy } = await loadForCarrier(attemptId);
+    const { attempt, contact, strategy, campaignCps } = await loadForCarrier(attemptId);
     if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
     if (attempt.channel !== 'call') throw ApplicationFailure.nonRetryable('not a call attempt', 'BadAttempt');
     const line = await chooseLine(attempt, contact.tags, strategy);
@@ -197,7 +197,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
       }
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
-    await waitForCampaignSlot(attempt.campaignId);
+    await waitForCampaignSlot(attempt.campaignId, campaignCps);
     await waitForSlot(line.id);
     try {
       const call = await client.calls.create({
@@ -282,13 +282,8 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
   }
 
-  const bulk = deps.temporal
-    ? createBulkActivities({ db, temporal: deps.temporal, taskQueue: deps.taskQueue ?? TASK_QUEUE })
-    : {
-        enrolImportPage: () => Promise.reject(ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured')),
-        signalCampaignCadences: () => Promise.reject(ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured')),
-      };
   const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+  const bulk = createBulkActivities({ db, temporal: deps.temporal, taskQueue });
   const ops = createOpsActivities({ db, temporal: deps.temporal, taskQueue, carrier, opsWebhookUrl: deps.opsWebhookUrl });
   const maintenance = createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert });
   return { reserveAttempt, placeCall, sendSms, cancelCall, reconcileAttempt, ...bulk, ...ops, ...maintenance };

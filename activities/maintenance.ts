@@ -17,7 +17,8 @@ import { audit } from '../db/queries/audit';
 import { activeStrategy, ensureCampaign } from '../db/queries/campaigns';
 import { removeOptOut, upsertContact } from '../db/queries/contacts';
 import { lineHealth, linesFor } from '../db/queries/lines';
-import { rates, summary } from '../db/queries/reports';
+import { callCounts, rates, summary, type Counts } from '../db/queries/reports';
+import { zoneAtLocalHour } from '../workflows/policy/local-time';
 import { apiKeys, attempts, campaigns, contacts, lines, maintenanceRuns, optOuts, type CheckResult } from '../db/schema';
 import type { AlertInput } from './ops';
 import { deliverEvent } from './cadences';
@@ -68,11 +69,8 @@ const skipped = (name: string, summary: string): CheckResult => ({ name, status:
 const pct = (r: number | null) => (r === null ? 'n/a' : `${Math.round(r * 1000) / 10}%`);
 const mask = (phone: string) => `${phone.slice(0, -4).replace(/\d/g, '•')}${phone.slice(-4)}`;
 
-/** An IANA zone where it is around noon now, so a check's call is never in quiet hours. */
-function noonZone(now = Date.now()): string {
-  const offset = 12 - new Date(now).getUTCHours();
-  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
+/** A zone where it is noon now, so a check's call is never in quiet hours. */
+const noonZone = () => zoneAtLocalHour(12, Date.now());
 
 async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T | null> {
   const until = Date.now() + timeoutMs;
@@ -184,6 +182,13 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
     if (!deps.temporal) return skipped('self-check-opt-out', 'this worker has no Temporal client');
     const { tenant } = cfg;
     const started = new Date();
+    const dtmfNumber = cfg.selfCheckDtmfNumber;
+    if (!dtmfNumber && !cfg.simUrl) return skipped('self-check-opt-out', 'real carrier and no REDIAL_SELF_CHECK_DTMF_NUMBER: nothing to check against');
+    const optedOutSince = (phone: string, since: Date, timeoutMs: number) =>
+      waitFor(async () => {
+        const [o] = await db.select().from(optOuts).where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, phone), gte(optOuts.createdAt, since)));
+        return o;
+      }, timeoutMs);
     await ensureCampaign(db, {
       id: SELF_CHECK_CAMPAIGN,
       name: 'Self-check (maintenance)',
@@ -194,7 +199,6 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
     const detail: Record<string, unknown> = {};
 
     let dtmf: typeof optOuts.$inferSelect | null = null;
-    const dtmfNumber = cfg.selfCheckDtmfNumber;
     if (!dtmfNumber) detail.dtmf = 'skipped: set REDIAL_SELF_CHECK_DTMF_NUMBER to a number that answers and presses 0';
     else {
       await removeOptOut(db, tenant, dtmfNumber);
@@ -208,10 +212,7 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
         strategy: active.strategy,
         strategyVersion: active.version,
       });
-      dtmf = await waitFor(async () => {
-        const [o] = await db.select().from(optOuts).where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, dtmfNumber), gte(optOuts.createdAt, started)));
-        return o;
-      }, cfg.selfCheckTimeoutMs);
+      dtmf = await optedOutSince(dtmfNumber, started, cfg.selfCheckTimeoutMs);
       detail.dtmf = dtmf ? { optedOutAt: dtmf.createdAt.toISOString(), source: dtmf.source, seconds: (dtmf.createdAt.getTime() - started.getTime()) / 1000 } : 'no opt-out recorded in time';
     }
 
@@ -227,10 +228,7 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
         await inbound('START'); // the carrier's own list: resubscribe after yesterday's check
         const since = new Date();
         await inbound('TD');
-        const listed = await waitFor(async () => {
-          const [o] = await db.select().from(optOuts).where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, cfg.selfCheckSmsNumber), gte(optOuts.createdAt, since)));
-          return o;
-        }, 30_000);
+        const listed = await optedOutSince(cfg.selfCheckSmsNumber, since, 30_000);
         let carrierRefused = false;
         try {
           await deps.carrier.client(line).messages.create({ to: cfg.selfCheckSmsNumber, from: line.fromNumber, body: 'Redial self-check' });
@@ -247,7 +245,6 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
       await deps.raiseAlert({ kind: 'self-check', severity: 'critical', message: `Opt-out self-check failed: ${problems.join('; ')}`, detail });
       return attention('self-check-opt-out', problems.join('; '), detail);
     }
-    if (!dtmfNumber && !cfg.simUrl) return skipped('self-check-opt-out', 'real carrier and no REDIAL_SELF_CHECK_DTMF_NUMBER: nothing to check against');
     const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
     return ok('self-check-opt-out', parts.join('; '), detail);
   }
@@ -340,7 +337,7 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
   async function strategyReview(): Promise<CheckResult> {
     const since = new Date(Date.now() - 7 * DAY);
     const rows = await db
-      .select({ campaignId: attempts.campaignId, version: attempts.strategyVersion, attempted: sql<number>`count(*)::int`, placed: sql<number>`count(*) filter (where ${attempts.providerSid} is not null or ${attempts.status} = 'carrier-failed')::int`, delivered: sql<number>`count(*) filter (where ${attempts.status} in ('completed','busy','no-answer'))::int`, answered: sql<number>`count(*) filter (where ${attempts.status} = 'completed' and coalesce(${attempts.answeredBy}, 'human') not like 'machine%')::int`, converted: sql<number>`count(*) filter (where ${attempts.outcome} = 'converted')::int`, optedOut: sql<number>`count(*) filter (where ${attempts.outcome} = 'opted-out')::int`, invalid: sql<number>`count(*) filter (where ${attempts.outcome} = 'invalid')::int`, carrierFailures: sql<number>`count(*) filter (where ${attempts.outcome} = 'carrier-failure')::int` })
+      .select({ campaignId: attempts.campaignId, version: attempts.strategyVersion, ...callCounts })
       .from(attempts)
       .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, since), ne(attempts.campaignId, STRESS_CAMPAIGN), ne(attempts.campaignId, SELF_CHECK_CAMPAIGN)))
       .groupBy(attempts.campaignId, attempts.strategyVersion)
@@ -403,23 +400,27 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
   /** Each line's days over the last month: calls, failure and connect rates, and the bad days. */
   async function lineStability(): Promise<CheckResult> {
     const since = new Date(Date.now() - 30 * DAY);
+    const day = sql<string>`to_char(${attempts.reservedAt} at time zone 'UTC', 'YYYY-MM-DD')`;
     const rows = await db
-      .select({ lineId: attempts.lineId, day: sql<string>`to_char(${attempts.reservedAt} at time zone 'UTC', 'YYYY-MM-DD')`, placed: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where ${attempts.outcome} = 'carrier-failure')::int`, delivered: sql<number>`count(*) filter (where ${attempts.status} in ('completed','busy','no-answer'))::int`, invalid: sql<number>`count(*) filter (where ${attempts.outcome} = 'invalid')::int` })
+      .select({ lineId: attempts.lineId, day, ...callCounts })
       .from(attempts)
       .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, since), sql`${attempts.lineId} is not null`))
-      .groupBy(attempts.lineId, sql`2`)
-      .orderBy(attempts.lineId, sql`2`);
-    const byLine: Record<string, { days: number; calls: number; failureRate: number; connectRate: number; badDays: string[] }> = {};
-    for (const r of rows) {
-      const l = (byLine[r.lineId!] ??= { days: 0, calls: 0, failureRate: 0, connectRate: 0, badDays: [] });
-      const fr = r.placed ? r.failures / r.placed : 0;
-      const cr = r.placed - r.invalid ? r.delivered / (r.placed - r.invalid) : 1;
-      l.days++;
-      l.failureRate = (l.failureRate * l.calls + fr * r.placed) / (l.calls + r.placed || 1);
-      l.connectRate = (l.connectRate * l.calls + cr * r.placed) / (l.calls + r.placed || 1);
-      l.calls += r.placed;
-      if (r.placed >= 20 && (fr >= 0.1 || cr < 0.85)) l.badDays.push(r.day);
+      .groupBy(attempts.lineId, day)
+      .orderBy(attempts.lineId, day);
+    const totals: Record<string, Counts & { days: number; badDays: string[] }> = {};
+    for (const { lineId, day: d, ...c } of rows) {
+      const t = (totals[lineId!] ??= { attempted: 0, placed: 0, delivered: 0, answered: 0, converted: 0, optedOut: 0, invalid: 0, carrierFailures: 0, days: 0, badDays: [] });
+      for (const k of Object.keys(c) as Array<keyof Counts>) t[k] += c[k];
+      t.days++;
+      const r = rates(c);
+      if (c.placed >= 20 && ((r.lineFailureRate ?? 0) >= 0.1 || (r.lineConnectRate ?? 1) < 0.85)) t.badDays.push(d);
     }
+    const byLine = Object.fromEntries(
+      Object.entries(totals).map(([id, t]) => {
+        const r = rates(t);
+        return [id, { days: t.days, calls: t.placed, failureRate: r.lineFailureRate ?? 0, connectRate: r.lineConnectRate ?? 1, badDays: t.badDays }];
+      }),
+    );
     const unstable = Object.entries(byLine).filter(([, l]) => l.badDays.length);
     return unstable.length ? attention('line-stability', unstable.map(([id, l]) => `${id}: ${l.badDays.length} bad day(s)`).join('; '), byLine) : ok('line-stability', `${Object.keys(byLine).length} line(s), no bad day in 30 days`, byLine);
   }

@@ -13,6 +13,7 @@ import { activeHold, campaignConnectRates, carrierApiFailures, interfaceErrorCou
 import { alerts, attempts, campaigns, lines } from '../db/schema';
 import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
 import type { IncidentPolicy } from '../workflows/policy/incident';
+import { requireClient } from './cadences';
 import type { Carrier } from './carrier';
 
 export interface OpsDeps {
@@ -62,11 +63,11 @@ export function createOpsActivities(deps: OpsDeps) {
    * last incident about it closed.
    */
   async function detectIncidents(p: IncidentPolicy): Promise<string[]> {
-    if (!deps.temporal) throw new Error('the watchdog needs a Temporal client');
+    const temporal = requireClient(deps.temporal);
     const now = Date.now();
     const started: string[] = [];
     const start = async (workflowId: string, begin: () => Promise<unknown>) => {
-      if (await running(workflowId)) return;
+      if (await running(temporal, workflowId)) return;
       await begin();
       started.push(workflowId);
     };
@@ -84,7 +85,7 @@ export function createOpsActivities(deps: OpsDeps) {
     for (const [iface, detail] of failing) {
       const workflowId = `incident:interface:${iface}`;
       await start(workflowId, () =>
-        deps.temporal!.workflow.start(interfaceIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ iface, detail, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+        temporal.workflow.start(interfaceIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ iface, detail, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
       );
     }
     if (failing.length || (await activeHold(db))) return started;
@@ -94,15 +95,15 @@ export function createOpsActivities(deps: OpsDeps) {
       if (!r || r.placed < p.minCalls || r.rate >= p.connectRateFloor) continue;
       const workflowId = `incident:connect-rate:${r.campaignId}`;
       await start(workflowId, () =>
-        deps.temporal!.workflow.start(connectRateIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ campaignId: r.campaignId, rate: r.rate, placed: r.placed, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+        temporal.workflow.start(connectRateIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ campaignId: r.campaignId, rate: r.rate, placed: r.placed, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
       );
     }
     return started;
   }
 
-  async function running(workflowId: string): Promise<boolean> {
+  async function running(temporal: Client, workflowId: string): Promise<boolean> {
     try {
-      return (await deps.temporal!.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+      return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;

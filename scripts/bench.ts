@@ -11,7 +11,7 @@
  * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does).
  */
 import fs from 'node:fs';
-import { localParts } from '../workflows/policy/local-time';
+import { zoneAtLocalHour } from '../workflows/policy/local-time';
 import { startProcesses } from './lib/processes';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
@@ -51,14 +51,7 @@ function treeCpuSec(pid: number | undefined): number {
   return total;
 }
 
-/** A fixed-offset zone where the local hour is `hour` now. */
-function zoneAtHour(hour: number): string {
-  for (let off = -12; off <= 14; off++) {
-    const tz = off === 0 ? 'Etc/UTC' : `Etc/GMT${off > 0 ? '-' : '+'}${Math.abs(off)}`;
-    if (Math.floor(localParts(Date.now(), tz).minute / 60) === hour) return tz;
-  }
-  throw new Error(`no zone at hour ${hour}`);
-}
+const zoneAtHour = (hour: number) => zoneAtLocalHour(hour, Date.now());
 
 /** The i-th valid North American number in an area code, ending in 7 (the simulator's "listens"). */
 const nanp = (area: string, i: number) => `+1${area}${200 + Math.floor(i / 1000)}${String((i % 1000) * 10 + 7).padStart(4, '0')}`;

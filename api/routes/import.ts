@@ -157,20 +157,16 @@ export const importRoutes = new OpenAPIHono<AppEnv>()
     const { mode, campaignId, event } = c.req.valid('query');
     // a campaign a row may enrol into: exists, not cancelled, and the event starts a follow-up in it
     const campaigns = new Map<string, string | null>();
+    const judge = async (id: string): Promise<string | null> => {
+      const a = await activeStrategy(db, id);
+      if (!a) return `no campaign "${id}"`;
+      if (a.status === 'cancelled') return `campaign "${id}" is cancelled`;
+      if (!a.strategy.triggers.includes(a.strategy.eventMap[event] ?? event))
+        return `event "${event}" starts no follow-up in campaign "${id}" (its triggers: ${a.strategy.triggers.join(', ')}); pass ?event=<one of them>`;
+      return null;
+    };
     const campaignProblem = async (id: string): Promise<string | null> => {
-      if (!campaigns.has(id)) {
-        const a = await activeStrategy(db, id);
-        campaigns.set(
-          id,
-          !a
-            ? `no campaign "${id}"`
-            : a.status === 'cancelled'
-              ? `campaign "${id}" is cancelled`
-              : !a.strategy.triggers.includes(a.strategy.eventMap[event] ?? event)
-                ? `event "${event}" starts no follow-up in campaign "${id}" (its triggers: ${a.strategy.triggers.join(', ')}); pass ?event=<one of them>`
-                : null,
-        );
-      }
+      if (!campaigns.has(id)) campaigns.set(id, await judge(id));
       return campaigns.get(id)!;
     };
     // the import's own campaign is checked before the body is read: a wrong one costs nothing

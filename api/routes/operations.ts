@@ -4,7 +4,7 @@
  * PostgreSQL.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { desc, eq } from 'drizzle-orm';
 import { audit } from '../../db/queries/audit';
 import { incidentById, listAlerts, listIncidents, type Incident } from '../../db/queries/operations';
@@ -36,32 +36,51 @@ const alertView = z
 
 const viewOfIncident = (i: Incident) => ({ ...i, openedAt: i.openedAt.toISOString(), closedAt: i.closedAt?.toISOString() ?? null, timeline: i.timeline });
 
-async function describeSchedule(c: { var: AppEnv['Variables'] }, name: ScheduleName) {
-  const id = scheduleId(name, c.var.deps.schedulePrefix);
+/** Runs a Temporal call on a schedule; an unregistered schedule is a 404. */
+async function onSchedule<T>(id: string, fn: () => Promise<T>): Promise<T> {
   try {
-    const d = await c.var.deps.temporal.schedule.getHandle(id).describe();
-    const last = d.info.recentActions.at(-1);
-    return {
-      name,
-      scheduleId: id,
-      paused: d.state.paused,
-      note: typeof d.memo?.note === 'string' ? d.memo.note : null,
-      nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null,
-      lastRunAt: last?.takenAt.toISOString() ?? null,
-      runningWorkflows: d.info.runningActions.map((a) => a.workflow.workflowId),
-    };
+    return await fn();
   } catch (err) {
-    if ((err as Error).name === 'ScheduleNotFoundError') throw new ApiError(404, ErrorCode.notFound, `Schedule ${id} is not registered (the worker registers it at start unless REDIAL_SCHEDULES=off).`);
+    if (err instanceof ScheduleNotFoundError) throw new ApiError(404, ErrorCode.notFound, `Schedule ${id} is not registered (the worker registers it at start unless REDIAL_SCHEDULES=off).`);
     throw err;
   }
 }
 
-const scheduleAction = (action: 'trigger' | 'pause' | 'unpause', summary: string) =>
+async function describeSchedule(c: { var: AppEnv['Variables'] }, name: ScheduleName) {
+  const id = scheduleId(name, c.var.deps.schedulePrefix);
+  const d = await onSchedule(id, () => c.var.deps.temporal.schedule.getHandle(id).describe());
+  const last = d.info.recentActions.at(-1);
+  return {
+    name,
+    scheduleId: id,
+    paused: d.state.paused,
+    note: typeof d.memo?.note === 'string' ? d.memo.note : null,
+    nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null,
+    lastRunAt: last?.takenAt.toISOString() ?? null,
+    runningWorkflows: d.info.runningActions.map((a) => a.workflow.workflowId),
+  };
+}
+
+type ScheduleHandle = ReturnType<Client['schedule']['getHandle']>;
+const scheduleActions = {
+  trigger: { summary: 'Run a schedule’s routine now (operator)', run: (h: ScheduleHandle) => h.trigger() },
+  pause: { summary: 'Pause a schedule (operator)', run: (h: ScheduleHandle, by: string) => h.pause(`paused through the API by ${by}`) },
+  unpause: { summary: 'Unpause a schedule (operator)', run: (h: ScheduleHandle, by: string) => h.unpause(`unpaused through the API by ${by}`) },
+};
+
+async function actOnSchedule(c: { var: AppEnv['Variables'] }, name: ScheduleName, action: keyof typeof scheduleActions) {
+  const id = scheduleId(name, c.var.deps.schedulePrefix);
+  await onSchedule(id, () => scheduleActions[action].run(c.var.deps.temporal.schedule.getHandle(id), c.var.principal.keyId));
+  await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: `schedule.${action}`, target: name });
+  return describeSchedule(c, name);
+}
+
+const scheduleAction = (action: keyof typeof scheduleActions) =>
   createRoute({
     method: 'post',
     path: `/v1/maintenance/schedules/{name}/${action}`,
     operationId: `${action}Schedule`,
-    summary,
+    summary: scheduleActions[action].summary,
     tags: ['operations'],
     middleware: [requireRole('operator')] as const,
     security: [{ bearer: [] }],
@@ -111,27 +130,9 @@ export const operationsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => c.json({ schedules: await Promise.all(SCHEDULES.map((n) => describeSchedule(c, n))) }, 200),
   )
-  .openapi(scheduleAction('trigger', 'Run a schedule’s routine now (operator)'), async (c) => {
-    const { name } = c.req.valid('param');
-    await describeSchedule(c, name);
-    await c.var.deps.temporal.schedule.getHandle(scheduleId(name, c.var.deps.schedulePrefix)).trigger();
-    await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'schedule.trigger', target: name });
-    return c.json(await describeSchedule(c, name), 200);
-  })
-  .openapi(scheduleAction('pause', 'Pause a schedule (operator)'), async (c) => {
-    const { name } = c.req.valid('param');
-    await describeSchedule(c, name);
-    await c.var.deps.temporal.schedule.getHandle(scheduleId(name, c.var.deps.schedulePrefix)).pause(`paused through the API by ${c.var.principal.keyId}`);
-    await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'schedule.pause', target: name });
-    return c.json(await describeSchedule(c, name), 200);
-  })
-  .openapi(scheduleAction('unpause', 'Unpause a schedule (operator)'), async (c) => {
-    const { name } = c.req.valid('param');
-    await describeSchedule(c, name);
-    await c.var.deps.temporal.schedule.getHandle(scheduleId(name, c.var.deps.schedulePrefix)).unpause(`unpaused through the API by ${c.var.principal.keyId}`);
-    await audit(c.var.deps.db, { actor: c.var.principal.keyId, action: 'schedule.unpause', target: name });
-    return c.json(await describeSchedule(c, name), 200);
-  })
+  .openapi(scheduleAction('trigger'), async (c) => c.json(await actOnSchedule(c, c.req.valid('param').name, 'trigger'), 200))
+  .openapi(scheduleAction('pause'), async (c) => c.json(await actOnSchedule(c, c.req.valid('param').name, 'pause'), 200))
+  .openapi(scheduleAction('unpause'), async (c) => c.json(await actOnSchedule(c, c.req.valid('param').name, 'unpause'), 200))
   .openapi(
     createRoute({
       method: 'get',

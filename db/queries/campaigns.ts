@@ -8,17 +8,19 @@ export interface ActiveStrategy {
   status: string;
   version: number;
   strategy: Strategy;
+  /** The campaign's own CPS cap, if any (null: its lines' caps only). */
+  cps: number | null;
 }
 
 export async function activeStrategy(db: Tx, campaignId: string): Promise<ActiveStrategy | null> {
   const [row] = await db
-    .select({ campaignId: campaigns.id, status: campaigns.status, version: campaigns.activeStrategyVersion, body: strategies.body })
+    .select({ campaignId: campaigns.id, status: campaigns.status, version: campaigns.activeStrategyVersion, cps: campaigns.cps, body: strategies.body })
     .from(campaigns)
     .innerJoin(strategies, and(eq(strategies.campaignId, campaigns.id), eq(strategies.version, campaigns.activeStrategyVersion)))
     .where(eq(campaigns.id, campaignId));
   if (!row) return null;
   // stored bodies were validated when written; parsing again applies defaults added since
-  return { campaignId: row.campaignId, status: row.status, version: row.version, strategy: strategySchema.parse(row.body) };
+  return { campaignId: row.campaignId, status: row.status, version: row.version, cps: row.cps, strategy: strategySchema.parse(row.body) };
 }
 
 /** Creates a campaign with strategy version 1, unless it exists. */

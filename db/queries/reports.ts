@@ -22,7 +22,8 @@ export interface Rates {
   lineConnectRate: number | null;
 }
 
-const counts = {
+/** DESIGN.md's per-call counts as SQL aggregates over attempts; spread into a select with any grouping. */
+export const callCounts = {
   attempted: sql<number>`count(*)::int`,
   placed: sql<number>`count(*) filter (where ${attempts.providerSid} is not null or ${attempts.status} = 'carrier-failed')::int`,
   delivered: sql<number>`count(*) filter (where ${attempts.status} in ('completed', 'busy', 'no-answer'))::int`,
@@ -57,15 +58,15 @@ function where(f: ReportFilter): SQL {
 }
 
 export async function summary(db: Tx, f: ReportFilter) {
-  const [total] = await db.select(counts).from(attempts).where(where(f));
+  const [total] = await db.select(callCounts).from(attempts).where(where(f));
   const byLine = await db
-    .select({ lineId: attempts.lineId, ...counts })
+    .select({ lineId: attempts.lineId, ...callCounts })
     .from(attempts)
     .where(where(f))
     .groupBy(attempts.lineId)
     .orderBy(attempts.lineId);
   const byDay = await db
-    .select({ day: attempts.localDay, ...counts })
+    .select({ day: attempts.localDay, ...callCounts })
     .from(attempts)
     .where(where(f))
     .groupBy(attempts.localDay)

@@ -108,3 +108,16 @@ export function parseHm(hm: string): number {
   const [h, m] = hm.split(':').map(Number);
   return (h ?? 0) * 60 + (m ?? 0);
 }
+
+/**
+ * A fixed-offset zone (Etc/GMT±N) where the local hour is `hour` at `now`: for synthetic calls
+ * (self-checks, stress tests, benchmarks) that must fall inside every calling window.
+ */
+export function zoneAtLocalHour(hour: number, now: number): string {
+  for (let off = -12; off <= 14; off++) {
+    // Etc/GMT-N is N hours *ahead* of UTC (POSIX sign convention)
+    const tz = off === 0 ? 'Etc/UTC' : `Etc/GMT${off > 0 ? '-' : '+'}${Math.abs(off)}`;
+    if (Math.floor(localParts(now, tz).minute / 60) === hour) return tz;
+  }
+  throw new Error(`no zone at hour ${hour}`);
+}
