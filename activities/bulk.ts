@@ -9,7 +9,9 @@ import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { contacts, importContacts, imports } from '../db/schema';
 import { CAMPAIGN } from '../workflows/search-attributes';
-import { deliverEvent, requireClient, signalCancel } from './cadences';
+import { deliverEvent, signalCancel } from '../services/cadences';
+import { requireClient } from './client';
+import type { BulkActivities } from '../workflows/contracts';
 
 export interface BulkDeps {
   db: Db;
@@ -29,7 +31,7 @@ async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<voi
   }));
 }
 
-export function createBulkActivities({ db, temporal: maybeClient, taskQueue }: BulkDeps) {
+export function createBulkActivities({ db, temporal: maybeClient, taskQueue }: BulkDeps): BulkActivities {
   /**
    * Enrols the next page of an import's contacts (after contact id `after`) and moves the
    * import's cursor. A retried page delivers the same event ids again (the cadence ignores

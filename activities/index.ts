@@ -13,16 +13,18 @@ import { lineById, takeCampaignSlot, takeSlot } from '../db/queries/lines';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { CarrierFailure, TASK_QUEUE } from '../workflows/constants';
-import { localDate } from '../workflows/policy/local-time';
-import { refusalAt } from '../workflows/policy/next-attempt';
-import type { Strategy } from '../workflows/policy/strategy';
+import { localDate } from '../domain/local-time';
+import { refusalAt } from '../domain/next-attempt';
+import type { Strategy } from '../domain/strategy';
 import { createBulkActivities } from './bulk';
 import { createMaintenanceActivities, type MaintenanceConfig } from './maintenance';
 import { createOpsActivities } from './ops';
-import { applyCallReport, TERMINAL } from './call-status';
+import { applyCallReport } from '../services/carrier-reports';
+import { TERMINAL } from '../domain/outcomes';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
-import { defaultFailover, selectLine, type FailoverPolicy } from './line-selection';
-import type { PlaceResult, RedialActivities, ReserveRequest, ReserveResult } from './types';
+import { selectLine } from './line-selection';
+import { defaultFailover, type FailoverPolicy } from '../domain/failover';
+import type { PlaceResult, RedialActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
 
 export interface ActivityDeps {
   db: Db;

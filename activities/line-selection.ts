@@ -5,23 +5,8 @@
  * clean probes).
  */
 import type { Db } from '../db/client';
+import { hasRecovered, shouldFailOver, type FailoverPolicy } from '../domain/failover';
 import { claimProbe, lineHealth, linesFor, setLineState, type Line } from '../db/queries/lines';
-
-export interface FailoverPolicy {
-  /** The rolling window line health is computed over: at most `windowCalls` calls of the last `windowMs`. */
-  windowMs: number;
-  windowCalls: number;
-  /** Fewer calls than this in the window say nothing about a line. */
-  minSamples: number;
-  /** Failure rate at which a line is failed over (DESIGN.md: 10%). */
-  failAt: number;
-  /** A failed line gets one probe call this often. */
-  probeEveryMs: number;
-  /** Probes since the failure, all clean, before the line is active again. */
-  probesToRecover: number;
-}
-
-export const defaultFailover: FailoverPolicy = { windowMs: 5 * 60_000, windowCalls: 50, minSamples: 10, failAt: 0.1, probeEveryMs: 15_000, probesToRecover: 3 };
 
 export async function selectLine(db: Db, tier: string, policy: FailoverPolicy, log: (m: string) => void): Promise<Line | null> {
   const candidates = await linesFor(db, tier);
@@ -29,7 +14,7 @@ export async function selectLine(db: Db, tier: string, policy: FailoverPolicy, l
   for (const line of candidates) {
     if (line.state === 'active') {
       const h = await lineHealth(db, line.id, { since: new Date(Date.now() - policy.windowMs), lastN: policy.windowCalls });
-      if (h.calls >= policy.minSamples && h.failureRate >= policy.failAt) {
+      if (shouldFailOver(h, policy)) {
         if (await setLineState(db, line.id, 'active', 'failed')) log(`line ${line.id} failed over: ${h.failures} carrier failures in its last ${h.calls} calls`);
         continue;
       }
@@ -37,7 +22,7 @@ export async function selectLine(db: Db, tier: string, policy: FailoverPolicy, l
     }
     if (line.state === 'failed') {
       const probes = await lineHealth(db, line.id, { since: line.stateChangedAt, lastN: policy.probesToRecover });
-      if (probes.calls === policy.probesToRecover && probes.failures === 0) {
+      if (hasRecovered(probes, policy)) {
         if (await setLineState(db, line.id, 'failed', 'active')) log(`line ${line.id} recovered after ${probes.calls} clean probes`);
         return line;
       }

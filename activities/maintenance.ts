@@ -18,10 +18,11 @@ import { activeStrategy, ensureCampaign } from '../db/queries/campaigns';
 import { removeOptOut, upsertContact } from '../db/queries/contacts';
 import { lineHealth, linesFor } from '../db/queries/lines';
 import { callCounts, rates, summary, type Counts } from '../db/queries/reports';
-import { zoneAtLocalHour } from '../workflows/policy/local-time';
-import { apiKeys, attempts, campaigns, contacts, lines, maintenanceRuns, optOuts, type CheckResult } from '../db/schema';
-import type { AlertInput } from './ops';
-import { deliverEvent } from './cadences';
+import { zoneAtLocalHour } from '../domain/local-time';
+import { apiKeys, attempts, campaigns, contacts, lines, maintenanceRuns, optOuts } from '../db/schema';
+import type { CheckResult } from '../domain/maintenance';
+import type { AlertInput, MaintenanceActivities } from '../workflows/contracts';
+import { deliverEvent } from '../services/cadences';
 import { twilioErrorCode, TwilioCode, type Carrier } from './carrier';
 
 const run = promisify(execFile);
@@ -83,7 +84,7 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeo
   return null;
 }
 
-export function createMaintenanceActivities(deps: MaintenanceDeps) {
+export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceActivities {
   const { db, config: cfg } = deps;
   const actor = 'maintenance';
 
@@ -456,5 +457,3 @@ export function createMaintenanceActivities(deps: MaintenanceDeps) {
 
   return { recordRun, checkAlertRates, closeWeakLines, purgeContacts, checkDisk, sampleCalls, selfCheckOptOut, backupDatabase, permissionAudit, strategyReview, stressTest, lineStability, recordingsRetention };
 }
-
-export type MaintenanceActivities = ReturnType<typeof createMaintenanceActivities>;

@@ -12,9 +12,10 @@ import { audit } from '../db/queries/audit';
 import { activeHold, campaignConnectRates, carrierApiFailures, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
 import { alerts, attempts, campaigns, lines } from '../db/schema';
 import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
-import type { IncidentPolicy } from '../workflows/policy/incident';
-import { requireClient } from './cadences';
+import type { IncidentPolicy } from '../domain/incident';
+import { requireClient } from './client';
 import type { Carrier } from './carrier';
+import type { AlertInput, OpsActivities } from '../workflows/contracts';
 
 export interface OpsDeps {
   db: Db;
@@ -25,14 +26,7 @@ export interface OpsDeps {
   opsWebhookUrl?: string;
 }
 
-export interface AlertInput {
-  kind: string;
-  severity: 'warning' | 'critical' | 'info';
-  message: string;
-  detail?: unknown;
-}
-
-export function createOpsActivities(deps: OpsDeps) {
+export function createOpsActivities(deps: OpsDeps): OpsActivities {
   const { db } = deps;
 
   /** Stores the alert, then tells ops (a failed webhook is recorded on the alert, never lost). */
@@ -188,5 +182,3 @@ export function createOpsActivities(deps: OpsDeps) {
     probeInterface,
   };
 }
-
-export type OpsActivities = ReturnType<typeof createOpsActivities>;

@@ -7,7 +7,7 @@ import { ensureCampaign } from '../db/queries/campaigns';
 import { ensureLines } from '../db/queries/lines';
 import { DEFAULT_CAMPAIGN } from '../workflows/constants';
 import { ensureKey, newKey } from './auth';
-import type { LineConfig } from './config';
+import type { LineConfig } from '../services/config';
 
 export async function bootstrap(db: Db, opts: { adminKey?: string; lines: readonly LineConfig[] }): Promise<{ adminKey: string; generated: boolean }> {
   await ensureCampaign(db, { id: DEFAULT_CAMPAIGN, name: 'Default', strategy: {}, createdBy: 'system' });

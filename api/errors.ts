@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from '@hono/zod-openapi';
+import { ServiceError, type ServiceErrorCode } from '../services/errors';
 
 export const ErrorCode = {
   validation: 'validation_failed',
@@ -90,8 +91,19 @@ function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The HTTP status of each use-case error: one table, so every route answers a code the same way. */
+const serviceStatus: Record<ServiceErrorCode, ContentfulStatusCode> = {
+  not_found: 404,
+  unknown_campaign: 404,
+  conflict: 409,
+  invalid_phone: 422,
+  validation_failed: 400,
+  service_unavailable: 503,
+};
+
 export function renderError(err: unknown, c: Context, log: (m: string, e: unknown) => void) {
   if (err instanceof ApiError) return problem(c, err.status, err.code, err.message, err.errors);
+  if (err instanceof ServiceError) return problem(c, serviceStatus[err.code], err.code, err.message, err.errors);
   const state = sqlState(err);
   if (state && INPUT_SQLSTATES.has(state)) return problem(c, 400, ErrorCode.malformedBody, 'The request holds a value that cannot be stored (e.g. a NUL character or a number out of range).');
   if (err instanceof HTTPException) {

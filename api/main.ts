@@ -2,19 +2,18 @@
 import { Client, Connection } from '@temporalio/client';
 import type { CountryCode } from 'libphonenumber-js';
 import { connect, migrateDb } from '../db/client';
-import { simulatorLines } from '../sim/defaults';
 import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
-import { apiConfigSchema, parseConfig } from './config';
-import { listen } from './listen';
+import { parseConfig } from '../services/config';
+import { apiConfigSchema } from './config';
+import { listen } from '../services/listen';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
   await migrateDb(cfg.DATABASE_URL);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
-  // with no lines configured and the simulator as carrier, the simulator's lines are the default
-  const lines = cfg.REDIAL_LINES ?? (process.env.TWILIO_API_BASE_URL ? simulatorLines : []);
+  const lines = cfg.REDIAL_LINES ?? [];
   const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, lines });
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });

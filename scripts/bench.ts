@@ -11,7 +11,7 @@
  * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does).
  */
 import fs from 'node:fs';
-import { zoneAtLocalHour } from '../workflows/policy/local-time';
+import { zoneAtLocalHour } from '../domain/local-time';
 import { startProcesses } from './lib/processes';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);

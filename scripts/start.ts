@@ -12,6 +12,7 @@ import { startChild, stopChild } from './lib/exec';
 import { preferredPort } from './lib/ports';
 import { defaultDataDir, startStack, type Stack } from './lib/stack';
 import { root } from './lib/tools';
+import { simulatorLines } from '../sim/defaults';
 
 const log = (m: string) => console.log(`[start] ${m}`);
 const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
@@ -96,7 +97,7 @@ async function main() {
     REDIAL_PUBLIC_URL: publicUrl,
     REDIAL_API_PORT: String(apiPort),
     REDIAL_ADMIN_KEY: adminKey,
-    ...(simUrl ? { TWILIO_API_BASE_URL: simUrl, SIM_PORT: String(simPort), SIM_INBOUND_SMS_URL: `${publicUrl}/twilio/sms/inbound` } : {}),
+    ...(simUrl ? { REDIAL_LINES: JSON.stringify(simulatorLines), TWILIO_API_BASE_URL: simUrl, SIM_PORT: String(simPort), SIM_INBOUND_SMS_URL: `${publicUrl}/twilio/sms/inbound` } : {}),
   };
   const spawnTs = (name: string, file: string) => {
     const child = startChild(name, process.execPath, ['--import', 'tsx', path.join(root, file)], { env, cwd: root });

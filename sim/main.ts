@@ -1,6 +1,6 @@
 /** `npm run sim`: the carrier simulator on its own (default port 4010). */
 import { z } from 'zod';
-import { listen } from '../api/listen';
+import { serve } from '@hono/node-server';
 import { simulatorAccounts } from './defaults';
 import { createSim } from './server';
 
@@ -14,12 +14,13 @@ const env = z
 
 async function main() {
   const sim = createSim({ accounts: simulatorAccounts, timeScale: env.SIM_TIME_SCALE, inboundSmsUrl: env.SIM_INBOUND_SMS_URL, log: console.error });
-  const server = await listen(sim.app.fetch, env.SIM_PORT);
-  console.log(`carrier simulator on ${server.url} (time scale ${env.SIM_TIME_SCALE})`);
-  const stop = async () => {
+  // the simulator stands alone: it shares no code with Redial, as a real carrier would not
+  const server = serve({ fetch: sim.app.fetch, port: env.SIM_PORT, hostname: '127.0.0.1' }, (info) =>
+    console.log(`carrier simulator on http://127.0.0.1:${info.port} (time scale ${env.SIM_TIME_SCALE})`),
+  );
+  const stop = () => {
     sim.close();
-    await server.close();
-    process.exit(0);
+    server.close(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

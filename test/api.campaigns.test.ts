@@ -6,7 +6,7 @@ import { createActivities } from '../activities';
 import { createCarrier } from '../activities/carrier';
 import { upsertContact } from '../db/queries/contacts';
 import { auditLog } from '../db/schema';
-import { zonedInstant } from '../workflows/policy/local-time';
+import { zonedInstant } from '../domain/local-time';
 import { startApi, type Api } from './helpers/api';
 
 type CampaignView = { id: string; status: string; activeStrategyVersion: number; strategy: { maxCallsPerDay: number; quietHours: { start: string } }; versions: Array<{ version: number; createdBy: string }> };

@@ -1,7 +1,7 @@
 /** Multi-day cadence scenarios: the real workflow on the time-skipping server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { localParts, zonedInstant } from '../workflows/policy/local-time';
+import { localParts, zonedInstant } from '../domain/local-time';
 import { startTimeSkipping, type TimeSkipping } from './helpers/timeskip';
 
 const MIN = 60_000;

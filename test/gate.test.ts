@@ -7,13 +7,13 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../activities';
 import { createCarrier } from '../activities/carrier';
-import type { RedialActivities, ReserveRequest } from '../activities/types';
+import type { RedialActivities, ReserveRequest } from '../workflows/contracts';
 import { bootstrap } from '../api/bootstrap';
 import { newKey } from '../api/auth';
 import { upsertContact } from '../db/queries/contacts';
 import { attempts, campaigns, complianceLog, optOuts } from '../db/schema';
 import { simulatorLines } from '../sim/defaults';
-import { zonedInstant } from '../workflows/policy/local-time';
+import { zonedInstant } from '../domain/local-time';
 import { freshDatabase } from './helpers/env';
 
 const tz = 'Asia/Shanghai';

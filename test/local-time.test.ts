@@ -1,9 +1,9 @@
 /** DST-correct wall-clock arithmetic: the cases the property test found or would need luck to find. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { localParts, nextLocalMidnight, zonedInstant } from '../workflows/policy/local-time';
-import { nextAllowedInstant } from '../workflows/policy/next-attempt';
-import { strategySchema } from '../workflows/policy/strategy';
+import { localParts, nextLocalMidnight, zonedInstant } from '../domain/local-time';
+import { nextAllowedInstant } from '../domain/next-attempt';
+import { strategySchema } from '../domain/strategy';
 
 const iso = (t: number) => new Date(t).toISOString();
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ensureSchedules } from '../worker/schedules';
+import { ensureSchedules } from '../services/schedules';
 import { eventually, opsWebhook, startSystem, type System } from './helpers/system';
 
 type Run = { routine: string; status: string; results: Array<{ name: string; status: string; summary: string; detail?: unknown }> };

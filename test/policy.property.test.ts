@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { Outcome } from '../workflows/policy/cadence-state';
+import type { Outcome } from '../domain/cadence-state';
 import { instant, strategyArb, zones } from './helpers/arbitraries';
 import { oracleForbids, oracleLocal, oracleNextAllowed } from './helpers/oracle';
 import { simulate, type Input } from './helpers/simulate';

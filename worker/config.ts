@@ -1,12 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { baseConfigSchema } from '../services/config';
 import type { MaintenanceConfig } from '../activities/maintenance';
-import { defaultIncidentPolicy, type IncidentPolicy } from '../workflows/policy/incident';
+import { defaultIncidentPolicy, type IncidentPolicy } from '../domain/incident';
 
-export const workerConfigSchema = z.object({
-  DATABASE_URL: z.string().url(),
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+export const workerConfigSchema = baseConfigSchema.extend({
   /** Where the carrier reaches the API's webhooks (status callbacks, TwiML). */
   REDIAL_PUBLIC_URL: z.string().url().default('http://127.0.0.1:8080'),
   /** The carrier API origin: the simulator's URL; unset means real Twilio. */
@@ -16,7 +14,6 @@ export const workerConfigSchema = z.object({
    * replayed when they wake, so memory stays flat however many cadences sleep.
    */
   REDIAL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
-  REDIAL_TENANT: z.string().default('default'),
   /** Register the maintenance and watchdog schedules at start (idempotent). */
   REDIAL_SCHEDULES: z.enum(['on', 'off']).default('on'),
   /** The time zone of the routines' clock times (daily 03:00, weekly Sunday 04:00, monthly 1st 05:00). */

@@ -2,10 +2,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
-import { parseConfig } from '../api/config';
+import { parseConfig } from '../services/config';
 import { connect } from '../db/client';
 import { incidentPolicy, maintenanceConfig, workerConfigSchema } from './config';
-import { ensureSchedules } from './schedules';
+import { ensureSchedules } from '../services/schedules';
 import { createWorker } from './create';
 
 async function main() {

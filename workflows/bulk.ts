@@ -3,7 +3,7 @@
  * last page ended), visible in the Temporal UI, and safe to repeat.
  */
 import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { RedialActivities } from '../activities/types';
+import type { RedialActivities } from './contracts';
 
 const acts = proxyActivities<RedialActivities>({
   startToCloseTimeout: '5 minutes',

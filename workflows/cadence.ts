@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RedialActivities } from '../activities/types';
+import type { RedialActivities } from './contracts';
 import { CarrierFailure } from './constants';
 import {
   optOutSignal,
@@ -30,8 +30,8 @@ import {
   type AttemptOutcome,
   type CadenceView,
 } from './messages';
-import * as cs from './policy/cadence-state';
-import { localDate } from './policy/local-time';
+import * as cs from '../domain/cadence-state';
+import { localDate } from '../domain/local-time';
 import { CADENCE_STATUS, CAMPAIGN, INDUSTRY, NEXT_ATTEMPT_AT } from './search-attributes';
 
 export interface CadenceInput {

@@ -7,8 +7,8 @@
  * Operators resume (undo the automatic measure now) or abort (stop the automation, keep the measure).
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { RedialActivities } from '../activities/types';
-import type { IncidentPolicy } from './policy/incident';
+import type { RedialActivities } from './contracts';
+import type { IncidentPolicy } from '../domain/incident';
 
 const acts = proxyActivities<RedialActivities>({
   startToCloseTimeout: '1 minute',

@@ -5,8 +5,8 @@
  * pause and watch them in the Temporal UI, the `temporal` CLI or the API.
  */
 import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { RedialActivities } from '../activities/types';
-import type { CheckResult } from '../db/schema/operations';
+import type { RedialActivities } from './contracts';
+import type { CheckResult } from '../domain/maintenance';
 
 const quick = proxyActivities<RedialActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } });
 /** Backups, self-checks and stress tests take minutes and report progress by heartbeat. */

@@ -3,7 +3,7 @@
  * handlers for them and the API sends them.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CadenceEvent, CadenceStatus, Channel, Outcome, ProfileChange, Refused } from './policy/cadence-state';
+import type { CadenceEvent, CadenceStatus, Channel, Outcome, ProfileChange, Refused } from '../domain/cadence-state';
 
 export interface AttemptOutcome {
   attemptId: string;

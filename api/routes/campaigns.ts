@@ -11,7 +11,7 @@ import { activateVersion, activeStrategy, addStrategyVersion, campaignWithVersio
 import { campaigns } from '../../db/schema';
 import { cancelCampaignCadences } from '../../workflows/bulk';
 import { campaignCancelWorkflowId } from '../../workflows/constants';
-import { strategySchema } from '../../workflows/policy/strategy';
+import { strategySchema } from '../../domain/strategy';
 import { requireRole } from '../auth';
 import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse, zodErrors } from '../errors';

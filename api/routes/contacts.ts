@@ -4,7 +4,7 @@ import { attemptsOfContact } from '../../db/queries/attempts';
 import { audit } from '../../db/queries/audit';
 import { addOptOut, contactById, removeOptOut } from '../../db/queries/contacts';
 import { requireRole } from '../auth';
-import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, workflowIdOf } from '../../activities/cadences';
+import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, workflowIdOf } from '../../services/cadences';
 import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse } from '../errors';
 

@@ -15,12 +15,12 @@ import { upsertContactsBatch } from '../../db/queries/import';
 import { imports } from '../../db/schema';
 import { enrolImport } from '../../workflows/bulk';
 import { importWorkflowId } from '../../workflows/constants';
-import { isValidTimeZone } from '../../workflows/policy/local-time';
+import { isValidTimeZone } from '../../domain/local-time';
 import { requireRole } from '../auth';
 import type { AppEnv } from '../context';
 import { CsvError, readCsv, textChunks } from '../csv';
 import { ApiError, ErrorCode, problem, problemResponse, problemSchema } from '../errors';
-import { normalizePhone, zoneForCountry } from '../phone';
+import { normalizePhone, zoneForCountry } from '../../domain/phone';
 
 export const IMPORT_MAX_ROWS = 100_000;
 export const IMPORT_MAX_BYTES = 32 * 1024 * 1024;

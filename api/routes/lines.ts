@@ -1,7 +1,7 @@
 /** Carrier lines: list, add, inspect health, change CPS or close — secrets never leave the API. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { defaultFailover } from '../../activities/line-selection';
+import { defaultFailover } from '../../domain/failover';
 import { audit } from '../../db/queries/audit';
 import { lineById, lineHealth, type Line } from '../../db/queries/lines';
 import { lines } from '../../db/schema';

@@ -9,7 +9,7 @@ import { desc, eq } from 'drizzle-orm';
 import { audit } from '../../db/queries/audit';
 import { incidentById, listAlerts, listIncidents, type Incident } from '../../db/queries/operations';
 import { maintenanceRuns } from '../../db/schema';
-import { SCHEDULES, scheduleId, type ScheduleName } from '../../worker/schedules';
+import { SCHEDULES, scheduleId, type ScheduleName } from '../../services/schedules';
 import { abortIncidentSignal, resumeIncidentSignal } from '../../workflows/incidents';
 import { requireRole } from '../auth';
 import type { AppEnv } from '../context';

@@ -6,15 +6,15 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import twilio from 'twilio';
-import { applyCallReport, recordScriptOutcome } from '../../activities/call-status';
+import { applyCallReport, recordScriptOutcome } from '../../services/carrier-reports';
 import { activeStrategy } from '../../db/queries/campaigns';
 import { attemptWithContact, storeCallEvent } from '../../db/queries/attempts';
 import { addOptOut, contactByPhone } from '../../db/queries/contacts';
 import { lineByAccount } from '../../db/queries/lines';
-import { signalOptOut, signalOutcome, workflowIdOf } from '../../activities/cadences';
+import { signalOptOut, signalOutcome, workflowIdOf } from '../../services/cadences';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
-import { isOptOutReply } from '../opt-out-words';
+import { isOptOutReply } from '../../domain/opt-out-words';
 
 type TwilioEnv = AppEnv & { Variables: { params: Record<string, string> } };
 

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { strategySchema, type Strategy, type StrategyInput } from '../../workflows/policy/strategy';
+import { strategySchema, type Strategy, type StrategyInput } from '../../domain/strategy';
 import type { Tx } from '../client';
 import { campaigns, strategies } from '../schema';
 

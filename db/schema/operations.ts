@@ -1,13 +1,5 @@
+import type { CheckResult } from '../../domain/maintenance';
 import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-/** One check of a maintenance routine, as stored in maintenance_runs.results. */
-export interface CheckResult {
-  name: string;
-  /** ok | attention (a finding someone should look at) | failed (the check itself could not run) | skipped */
-  status: 'ok' | 'attention' | 'failed' | 'skipped';
-  summary: string;
-  detail?: unknown;
-}
 
 /** Every run of a scheduled (or triggered) maintenance routine and what each check found. */
 export const maintenanceRuns = pgTable(

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { newKey } from '../../api/auth';
-import { listen } from '../../api/listen';
-import { simulatorAccounts } from '../../sim/defaults';
+import { listen } from '../../services/listen';
+import { simulatorAccounts, simulatorLines } from '../../sim/defaults';
 import { createSim } from '../../sim/server';
 import { run, startChild, stopChild } from './exec';
 import { freePort } from './ports';
@@ -34,7 +34,7 @@ export async function startProcesses(opts: { log: (m: string) => void; timeScale
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const adminKey = newKey();
-    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url };
+    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url, REDIAL_LINES: JSON.stringify(simulatorLines) };
     const spawnTs = (name: string, file: string) => {
       // REDIAL_CPU_PROFILE=<dir>: V8 CPU profiles of the api and worker (open in Chrome DevTools)
       const prof = process.env.REDIAL_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.REDIAL_CPU_PROFILE)}`] : [];

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { strategySchema, type Strategy } from '../../workflows/policy/strategy';
+import { strategySchema, type Strategy } from '../../domain/strategy';
 
 /** Zones with DST both ways, half- and three-quarter-hour offsets, and none. */
 export const zones = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Australia/Sydney', 'Asia/Shanghai', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'Etc/UTC'];

@@ -3,7 +3,7 @@
  * policy's own Intl.formatToParts arithmetic), and the next allowed instant found by scanning
  * minute by minute (not by the policy's window-jumping). Slow and obviously right.
  */
-import type { Strategy } from '../../workflows/policy/strategy';
+import type { Strategy } from '../../domain/strategy';
 
 /**
  * The zone's offset is read with toLocaleString once per 15-minute bucket (every real offset

@@ -3,9 +3,9 @@
  * plan or the next input, reserve through a gate, record the outcome — over a random timeline.
  * The gate applies the same checks as the reservation activity, with the oracle's clock reading.
  */
-import * as cs from '../../workflows/policy/cadence-state';
-import { refusalAt } from '../../workflows/policy/next-attempt';
-import type { Strategy } from '../../workflows/policy/strategy';
+import * as cs from '../../domain/cadence-state';
+import { refusalAt } from '../../domain/next-attempt';
+import type { Strategy } from '../../domain/strategy';
 import { oracleLocal } from './oracle';
 
 export type Input =

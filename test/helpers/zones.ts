@@ -1,4 +1,4 @@
-import { zoneAtLocalHour } from '../../workflows/policy/local-time';
+import { zoneAtLocalHour } from '../../domain/local-time';
 
 /** A fixed-offset zone where the local hour right now is `hour`, whenever the tests run. */
 export const zoneAt = (hour: number, now = Date.now()) => zoneAtLocalHour(hour, now);

@@ -8,7 +8,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { watchdog } from '../workflows/incidents';
 import { dailyMaintenance, monthlyMaintenance, weeklyMaintenance } from '../workflows/maintenance';
-import type { IncidentPolicy } from '../workflows/policy/incident';
+import type { IncidentPolicy } from '../domain/incident';
 
 export const SCHEDULES = ['maintenance-daily', 'maintenance-weekly', 'maintenance-monthly', 'incident-watchdog'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];

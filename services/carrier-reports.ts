@@ -5,10 +5,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
 import { attempts, contacts } from '../db/schema';
-import type { Outcome } from '../workflows/policy/cadence-state';
-
-export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
-const ORDER = ['reserved', 'dialing', 'queued', 'initiated', 'ringing', 'in-progress'];
+import type { Outcome } from '../domain/cadence-state';
+import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
 
 export interface CallReport {
   sid: string;
@@ -18,23 +16,6 @@ export interface CallReport {
   durationSec?: number | null;
   sipResponseCode?: number | null;
   price?: string | null;
-}
-
-/** The cadence outcome of a terminal call, given what the script already recorded (opt-out, interest). */
-export function outcomeOf(status: string, answeredBy: string | null | undefined, sip: number | null | undefined, recorded: string | null): Outcome {
-  if (recorded === 'opted-out' || recorded === 'converted' || recorded === 'not-interested') return recorded;
-  switch (status) {
-    case 'completed':
-      return answeredBy?.startsWith('machine') || answeredBy === 'fax' ? 'machine' : 'answered';
-    case 'busy':
-      return 'busy';
-    case 'no-answer':
-      return 'no-answer';
-    case 'failed':
-      return sip === 404 || sip === 604 ? 'invalid' : 'carrier-failure';
-    default:
-      return 'carrier-failure';
-  }
 }
 
 /**
@@ -74,7 +55,7 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
       if (outcome === 'invalid') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
       return { attemptId: a.id, workflowId: a.workflowId, outcome };
     }
-    const forward = !wasTerminal && ORDER.indexOf(r.status) > ORDER.indexOf(a.status);
+    const forward = !wasTerminal && CALL_PROGRESS.indexOf(r.status) > CALL_PROGRESS.indexOf(a.status);
     await tx
       .update(attempts)
       .set(forward ? { ...details, status: r.status } : details)

@@ -2,21 +2,14 @@
  * The client side of the cadence workflow: every Temporal client call to a cadence (from the API
  * and from the bulk activities), in one place.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
 import { cadenceWorkflowId } from '../workflows/constants';
 import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
-import { initialState, type CadenceEvent } from '../workflows/policy/cadence-state';
+import { initialState, type CadenceEvent } from '../domain/cadence-state';
 
 type Contact = typeof contacts.$inferSelect;
-
-/** For activities that talk to other workflows: the worker's client, or a clear non-retryable failure. */
-export function requireClient(temporal: Client | undefined): Client {
-  if (!temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client', 'Misconfigured');
-  return temporal;
-}
 
 export function workflowIdOf(c: Pick<Contact, 'tenant' | 'phone'>) {
   return cadenceWorkflowId(c.tenant, c.phone);

@@ -1,0 +1,31 @@
+/**
+ * One helper for the metadata every authenticated route shares: its tag, the bearer security
+ * scheme, the role it needs, and the standard problem responses (400, 401, 403). A route adds
+ * only what is its own: path, operationId, summary, request, its success and specific errors.
+ */
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { requireRole } from '../auth';
+import type { Role } from '../context';
+import { problemResponse } from '../errors';
+
+export const standardErrors = {
+  400: problemResponse('Invalid request'),
+  401: problemResponse('Missing or invalid API key'),
+  403: problemResponse('Role too low'),
+};
+
+type Own = Omit<RouteConfig, 'tags' | 'security' | 'middleware'>;
+
+export function apiRoute<R extends Own>(tag: string, role: Role, r: R) {
+  return createRoute({
+    ...r,
+    tags: [tag],
+    middleware: [requireRole(role)] as const,
+    security: [{ bearer: [] }],
+    responses: { ...standardErrors, ...r.responses } as typeof standardErrors & R['responses'],
+  });
+}
+
+/** A JSON request body / response entry. */
+export const jsonBody = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+export const jsonResponse = <T>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });

@@ -1,0 +1,30 @@
+/** What a maintenance routine's check reports, and the rules the checks judge by. */
+
+/** One check of a maintenance routine, as stored in maintenance_runs.results. */
+export interface CheckResult {
+  name: string;
+  /** ok | attention (a finding someone should look at) | failed (the check itself could not run) | skipped */
+  status: 'ok' | 'attention' | 'failed' | 'skipped';
+  summary: string;
+  detail?: unknown;
+}
+
+const withDetail = (detail: unknown) => (detail === undefined ? {} : { detail });
+export const ok = (name: string, summary: string, detail?: unknown): CheckResult => ({ name, status: 'ok', summary, ...withDetail(detail) });
+export const attention = (name: string, summary: string, detail?: unknown): CheckResult => ({ name, status: 'attention', summary, ...withDetail(detail) });
+export const skipped = (name: string, summary: string): CheckResult => ({ name, status: 'skipped', summary });
+
+/** A run's status is its worst check. */
+export function runStatus(results: CheckResult[]): 'ok' | 'attention' | 'failed' {
+  return results.some((x) => x.status === 'failed') ? 'failed' : results.some((x) => x.status === 'attention') ? 'attention' : 'ok';
+}
+
+/** Minimum recording retention per industry (finance keeps ≥ 1 year). */
+export const MIN_RETENTION_DAYS: Record<string, number> = { finance: 365 };
+
+/** Campaigns the routines run themselves; reports and reviews leave them out. */
+export const SELF_CHECK_CAMPAIGN = '__selfcheck';
+export const STRESS_CAMPAIGN = '__stress';
+
+/** A rate as people read it: 12.5%, or n/a when there was nothing to divide. */
+export const pct = (r: number | null) => (r === null ? 'n/a' : `${Math.round(r * 1000) / 10}%`);

@@ -1,0 +1,24 @@
+/** What a carrier's call status means for the cadence: terminal or not, and the outcome it records. */
+import type { Outcome } from './cadence-state';
+
+/** Call statuses after which nothing changes. */
+export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+/** Non-terminal call statuses in the order a call moves through them. */
+export const CALL_PROGRESS = ['reserved', 'dialing', 'queued', 'initiated', 'ringing', 'in-progress'];
+
+/** The cadence outcome of a terminal call, given what the script already recorded (opt-out, interest). */
+export function outcomeOf(status: string, answeredBy: string | null | undefined, sip: number | null | undefined, recorded: string | null): Outcome {
+  if (recorded === 'opted-out' || recorded === 'converted' || recorded === 'not-interested') return recorded;
+  switch (status) {
+    case 'completed':
+      return answeredBy?.startsWith('machine') || answeredBy === 'fax' ? 'machine' : 'answered';
+    case 'busy':
+      return 'busy';
+    case 'no-answer':
+      return 'no-answer';
+    case 'failed':
+      return sip === 404 || sip === 604 ? 'invalid' : 'carrier-failure';
+    default:
+      return 'carrier-failure';
+  }
+}

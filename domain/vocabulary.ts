@@ -1,0 +1,28 @@
+/**
+ * Redial's vocabulary: the enums and patterns every floor shares (API schemas, configuration,
+ * strategies, the database), defined once.
+ */
+
+/** The industries Redial has playbooks for; `other` takes the defaults. */
+export const INDUSTRIES = ['education', 'finance', 'ecommerce', 'local-services', 'other'] as const;
+export type Industry = (typeof INDUSTRIES)[number];
+
+/** Carrier line tiers, best first: a contact's tier picks the line, failover walks down. */
+export const LINE_TIERS = ['premium', 'standard', 'backup'] as const;
+export type LineTier = (typeof LINE_TIERS)[number];
+
+/** A phone number in E.164 form: `+`, country code, subscriber number, 8 to 15 digits. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+export const E164_HINT = 'E.164, e.g. +14155550100';
+
+/** A Twilio Account SID. */
+export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+export const ACCOUNT_SID_HINT = 'a Twilio Account SID (AC + 32 hex)';
+
+/** A business event type, e.g. `lead.created`. */
+export const EVENT_TYPE = /^[a-z][a-z0-9_.-]{0,63}$/;
+export const EVENT_TYPE_HINT = 'lower-case event type, e.g. "lead.created"';
+
+/** Ids people choose (campaigns, lines): lower-case letters, digits and dashes. */
+export const SLUG_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const SLUG_ID_HINT = 'lower-case letters, digits and dashes';

@@ -1,0 +1,111 @@
+/**
+ * The activity contracts: what the workflows need from the outside world, one interface per group,
+ * with plain serialisable requests and results. Workflows proxy these interfaces; activities/
+ * implements them (typed against them, never the other way round).
+ */
+import type { Channel, Outcome } from '../domain/cadence-state';
+import type { IncidentPolicy } from '../domain/incident';
+import type { CheckResult } from '../domain/maintenance';
+import type { Strategy } from '../domain/strategy';
+
+export interface ReserveRequest {
+  workflowId: string;
+  seq: number;
+  tenant: string;
+  contactId: string;
+  phone: string;
+  timeZone: string;
+  followUpId: string;
+  campaignId: string;
+  channel: Channel;
+  /** Attempts this follow-up already had (for the max-attempts rule). */
+  attemptsSoFar: number;
+}
+
+export type ReserveResult =
+  | { granted: true; attemptId: string; at: number; strategy: Strategy; strategyVersion: number }
+  | {
+      granted: false;
+      at: number;
+      reason: string;
+      retryAt: number | null;
+      callsToday: number;
+      strategy: Strategy;
+      strategyVersion: number;
+    };
+
+export interface PlaceResult {
+  providerSid: string;
+  lineId: string;
+}
+
+export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities;
+
+export interface CadenceActivities {
+  reserveAttempt(req: ReserveRequest): Promise<ReserveResult>;
+  placeCall(req: { attemptId: string }): Promise<PlaceResult>;
+  sendSms(req: { attemptId: string }): Promise<PlaceResult>;
+  /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
+  cancelCall(req: { attemptId: string }): Promise<void>;
+  /** For a call whose outcome never arrived: ask the carrier, store what it says. */
+  reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+}
+
+export interface BulkActivities {
+  /** Bulk (workflows/bulk.ts): enrol the next page of an import into its campaign. */
+  enrolImportPage(req: { importId: string; after: string | null }): Promise<{ next: string | null }>;
+  /** Bulk: tell every running cadence of a cancelled campaign; returns how many were told. */
+  signalCampaignCadences(req: { campaignId: string }): Promise<number>;
+}
+
+export interface AlertInput {
+  kind: string;
+  severity: 'warning' | 'critical' | 'info';
+  message: string;
+  detail?: unknown;
+}
+
+export interface ConnectRate {
+  campaignId: string;
+  placed: number;
+  delivered: number;
+  rate: number;
+}
+
+/** Operations (workflows/incidents.ts, workflows/maintenance.ts): alerts and the steps incidents take. */
+export interface OpsActivities {
+  /** Stores the alert, then tells ops (a failed webhook is recorded on the alert, never lost). */
+  raiseAlert(a: AlertInput): Promise<number>;
+  /** The watchdog's look: starts the incident workflows that are due; returns their ids. */
+  detectIncidents(p: IncidentPolicy): Promise<string[]>;
+  openIncident(i: { kind: string; subject: string; workflowId: string; detail?: unknown }): Promise<string>;
+  noteIncident(n: { id: string; step: string; detail?: unknown; status?: string }): Promise<void>;
+  campaignConnectRate(req: { campaignId: string; since: number }): Promise<ConnectRate>;
+  /** The campaign's own CPS cap (null: none) and the CPS it effectively runs at. */
+  campaignCps(req: { campaignId: string }): Promise<{ own: number | null; effective: number }>;
+  setCampaignCps(req: { campaignId: string; cps: number | null; actor: string }): Promise<void>;
+  /** Activates the version before the active one; null when there is none. */
+  rollbackCampaign(req: { campaignId: string; actor: string }): Promise<{ from: number; to: number } | null>;
+  probeInterface(req: { iface: 'carrier' | 'crm'; sinceMs: number }): Promise<{ ok: boolean; detail: string }>;
+}
+
+/** The checks of the scheduled routines (workflows/maintenance.ts); each reports a CheckResult. */
+export interface MaintenanceActivities {
+  /** Stores a routine's run; its status is its worst check. Returns the run's id. */
+  recordRun(r: { routine: string; workflowId: string; runId: string; startedAt: number; results: CheckResult[] }): Promise<number>;
+  // daily
+  checkAlertRates(): Promise<CheckResult>;
+  closeWeakLines(): Promise<CheckResult>;
+  purgeContacts(): Promise<CheckResult>;
+  checkDisk(): Promise<CheckResult>;
+  sampleCalls(): Promise<CheckResult>;
+  selfCheckOptOut(): Promise<CheckResult>;
+  // weekly
+  backupDatabase(): Promise<CheckResult>;
+  permissionAudit(): Promise<CheckResult>;
+  strategyReview(): Promise<CheckResult>;
+  // monthly
+  stressTest(): Promise<CheckResult>;
+  lineStability(): Promise<CheckResult>;
+  recordingsRetention(): Promise<CheckResult>;
+}
