@@ -1,5 +1,6 @@
-// One lint config. Two jobs: no floating promises anywhere, and workflows/ stays deterministic
-// (Temporal replays workflow code, so it may not touch Node built-ins, I/O clients or activity code).
+// One lint config. Two jobs: no floating promises anywhere, and workflows/ and the domain/ rules
+// they run stay deterministic (Temporal replays workflow code, so it may not touch Node built-ins,
+// I/O clients or activity code). Which folder may import which is .dependency-cruiser.cjs's job.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
@@ -25,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -41,9 +42,8 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['**/activities', '**/activities/**', '**/db', '**/db/**', 'drizzle-orm/*'],
-              allowTypeImports: true,
-              message: 'Workflows may only import types from activities/ and db/ (use `import type`).',
+              group: ['**/activities', '**/activities/**', '**/db', '**/db/**', '**/services', '**/services/**', 'drizzle-orm/*'],
+              message: 'Workflows and domain rules are replayed: no database, services or activities (activity contracts live in workflows/contracts.ts).',
             },
           ],
         },
@@ -51,7 +51,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs'],
+    files: ['**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );

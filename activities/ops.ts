@@ -7,12 +7,12 @@ import { log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { activateVersion, previousVersion } from '../db/queries/campaigns';
-import { audit } from '../db/queries/audit';
 import { activeHold, campaignConnectRates, carrierApiFailures, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
 import { alerts, attempts, campaigns, lines } from '../db/schema';
 import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
 import type { IncidentPolicy } from '../domain/incident';
+import { rollbackStrategy, setCampaignCps as setCps } from '../services/campaigns';
+import { ServiceError, ServiceErrorCode } from '../services/errors';
 import { requireClient } from './client';
 import type { Carrier } from './carrier';
 import type { AlertInput, OpsActivities } from '../workflows/contracts';
@@ -136,19 +136,24 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
     return { own: null, effective: used?.cps ?? any?.cps ?? 1 };
   }
 
+  /** The incident's CPS step: the same update as an admin's PATCH, audited as `campaign.cps`. */
   async function setCampaignCps({ campaignId, cps, actor }: { campaignId: string; cps: number | null; actor: string }) {
-    const [before] = await db.select({ cps: campaigns.cps }).from(campaigns).where(eq(campaigns.id, campaignId));
-    await db.update(campaigns).set({ cps }).where(eq(campaigns.id, campaignId));
-    await audit(db, { actor, action: 'campaign.cps', target: campaignId, before: { cps: before?.cps ?? null }, after: { cps } });
+    try {
+      await setCps({ db }, { campaignId, cps, actor });
+    } catch (err) {
+      // a campaign that does not exist has no cap to set; retrying would not make one
+      if (!(err instanceof ServiceError && err.code === ServiceErrorCode.unknownCampaign)) throw err;
+    }
   }
 
   async function rollbackCampaign({ campaignId, actor }: { campaignId: string; actor: string }): Promise<{ from: number; to: number } | null> {
-    const [c] = await db.select({ v: campaigns.activeStrategyVersion }).from(campaigns).where(eq(campaigns.id, campaignId));
-    const prev = await previousVersion(db, campaignId);
-    if (!c || prev === null) return null;
-    await activateVersion(db, campaignId, prev);
-    await audit(db, { actor, action: 'strategy.rollback', target: campaignId, before: { activeStrategyVersion: c.v }, after: { activeStrategyVersion: prev } });
-    return { from: c.v, to: prev };
+    try {
+      return await rollbackStrategy({ db }, { campaignId, actor });
+    } catch (err) {
+      // no such campaign, or it is at its first version: nothing to roll back to (the incident notes it)
+      if (err instanceof ServiceError && (err.code === ServiceErrorCode.unknownCampaign || err.code === ServiceErrorCode.conflict)) return null;
+      throw err;
+    }
   }
 
   /** Does the interface answer? carrier: its API lists calls on some open line; crm: no sync errors since the last probe. */

@@ -55,16 +55,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/v1/*', authenticate());
 
-  app.route('/', healthRoutes);
-  app.route('/', eventsRoutes);
-  app.route('/', importRoutes);
-  app.route('/', contactsRoutes);
-  app.route('/', linesRoutes);
-  app.route('/', campaignsRoutes);
-  app.route('/', reportsRoutes);
-  app.route('/', exportsRoutes);
-  app.route('/', keysRoutes);
-  app.route('/', operationsRoutes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/', docsRoutes);
 

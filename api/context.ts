@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Db } from '../db/client';
 
-export type Role = 'viewer' | 'operator' | 'admin';
+import type { Role } from '../domain/vocabulary';
+
+export type { Role };
 
 export interface Principal {
   keyId: string;

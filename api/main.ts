@@ -4,7 +4,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { connect, migrateDb } from '../db/client';
 import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
-import { bootstrap } from './bootstrap';
+import { bootstrap } from '../services/bootstrap';
 import { parseConfig } from '../services/config';
 import { apiConfigSchema } from './config';
 import { listen } from '../services/listen';

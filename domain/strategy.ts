@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINE_TIERS } from './vocabulary';
 
 /**
  * A campaign's strategy: data, never code. Parsed (and defaulted) at the edges (API, activities);
@@ -49,8 +50,8 @@ export const strategySchema = z.strictObject({
     .nullable()
     .default(null),
   /** Contact tag → line tier; contacts without a matching tag use `defaultLineTier`. */
-  lineTier: z.record(z.string(), z.enum(['premium', 'standard', 'backup'])).default({ 'high-value': 'premium' }),
-  defaultLineTier: z.enum(['premium', 'standard', 'backup']).default('standard'),
+  lineTier: z.record(z.string(), z.enum(LINE_TIERS)).default({ 'high-value': 'premium' }),
+  defaultLineTier: z.enum(LINE_TIERS).default('standard'),
   /** Spread of wake-ups when a window opens, so 08:00 is not a herd. */
   jitterSeconds: z.number().int().min(0).max(3600).default(120),
   record: z.boolean().default(false),

@@ -26,3 +26,7 @@ export const EVENT_TYPE_HINT = 'lower-case event type, e.g. "lead.created"';
 /** Ids people choose (campaigns, lines): lower-case letters, digits and dashes. */
 export const SLUG_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const SLUG_ID_HINT = 'lower-case letters, digits and dashes';
+
+/** API key roles, least first: a route names the least role it needs. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];

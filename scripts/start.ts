@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { newKey } from '../api/auth';
+import { newKey } from '../services/keys';
 import { startChild, stopChild } from './lib/exec';
 import { preferredPort } from './lib/ports';
 import { defaultDataDir, startStack, type Stack } from './lib/stack';

@@ -3,10 +3,14 @@
  * call's fate: signed status callbacks (api/routes/twilio.ts) and reconciliation by fetch.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Tx } from '../db/client';
+import type { Client } from '@temporalio/client';
+import type { Db, Tx } from '../db/client';
+import { attemptWithContact, storeCallEvent } from '../db/queries/attempts';
+import { addOptOut } from '../db/queries/contacts';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
+import { signalOptOut, signalOutcome } from './cadences';
 
 export interface CallReport {
   sid: string;
@@ -70,4 +74,48 @@ export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: 'o
     .update(attempts)
     .set({ outcome })
     .where(and(eq(attempts.id, attemptId), sql`${attempts.outcome} is distinct from 'opted-out'`));
+}
+
+/**
+ * A signed status callback: stored raw (idempotent per sid + status + sequence), applied to the
+ * attempt, and — when it ends the call — told to the cadence.
+ */
+export async function reportCallStatus(deps: { db: Db; temporal: Client }, input: { attemptId: string; params: Record<string, string> }): Promise<void> {
+  const { db, temporal } = deps;
+  const p = input.params;
+  const sequence = Number(p.SequenceNumber ?? 0);
+  await storeCallEvent(db, { sid: p.CallSid!, status: p.CallStatus!, sequence, payload: p });
+  const done = await applyCallReport(
+    db,
+    {
+      sid: p.CallSid!,
+      status: p.CallStatus!,
+      sequence,
+      answeredBy: p.AnsweredBy ?? null,
+      durationSec: p.CallDuration ? Number(p.CallDuration) : null,
+      sipResponseCode: p.SipResponseCode ? Number(p.SipResponseCode) : null,
+    },
+    input.attemptId,
+  );
+  if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
+}
+
+/**
+ * What the person pressed in the call's script: 0 opts out at once (DNC, the attempt's outcome,
+ * the cadence), 1 is interest. Returns what happened, for the reply the call plays.
+ */
+export async function scriptKeyPressed(deps: { db: Db; temporal: Client }, input: { attemptId: string; digits: string | undefined }): Promise<'unknown-attempt' | 'opted-out' | 'converted' | 'none'> {
+  const row = await attemptWithContact(deps.db, input.attemptId);
+  if (!row) return 'unknown-attempt';
+  if (input.digits === '0') {
+    await addOptOut(deps.db, row.contact.tenant, row.contact.phone, 'dtmf');
+    await recordScriptOutcome(deps.db, row.attempt.id, 'opted-out');
+    await signalOptOut(deps.temporal, row.attempt.workflowId, 'dtmf');
+    return 'opted-out';
+  }
+  if (input.digits === '1') {
+    await recordScriptOutcome(deps.db, row.attempt.id, 'converted');
+    return 'converted';
+  }
+  return 'none';
 }

@@ -1,24 +1,18 @@
 /** Campaigns and versioned strategies on the real app and PostgreSQL. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../activities';
 import { createCarrier } from '../activities/carrier';
 import { upsertContact } from '../db/queries/contacts';
 import { auditLog } from '../db/schema';
 import { zonedInstant } from '../domain/local-time';
-import { startApi, type Api } from './helpers/api';
+import { useApi, type Api } from './helpers/api';
 
 type CampaignView = { id: string; status: string; activeStrategyVersion: number; strategy: { maxCallsPerDay: number; quietHours: { start: string } }; versions: Array<{ version: number; createdBy: string }> };
 
 describe('/v1/campaigns and strategies', () => {
-  let api: Api;
-  before(async () => {
-    api = await startApi();
-  });
-  after(async () => {
-    await api?.close();
-  });
+  const api = useApi();
   const req: Api['req'] = (...args) => api.req(...args);
 
   test('an admin creates a campaign; defaults fill the strategy; operators may not', async () => {

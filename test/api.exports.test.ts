@@ -1,19 +1,13 @@
 /** The attempts export is admin-only, complete, and safe against spreadsheet formula injection. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { csvCell } from '../api/routes/exports';
 import { upsertContact } from '../db/queries/contacts';
 import { attempts } from '../db/schema';
-import { startApi, type Api } from './helpers/api';
+import { useApi } from './helpers/api';
 
 describe('GET /v1/exports/attempts.csv', () => {
-  let api: Api;
-  before(async () => {
-    api = await startApi();
-  });
-  after(async () => {
-    await api?.close();
-  });
+  const api = useApi();
 
   test('cells that a spreadsheet would run as formulas are neutralised', () => {
     assert.equal(csvCell('=HYPERLINK("http://evil","x")'), `"'=HYPERLINK(""http://evil"",""x"")"`);

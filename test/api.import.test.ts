@@ -1,19 +1,13 @@
 /** Contact import against real PostgreSQL: edge cases, all-or-nothing, partial, idempotent re-import, 100,000 rows. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { startApi, type Api, type Role } from './helpers/api';
+import { useApi, type Role } from './helpers/api';
 
 type Report = { written: boolean; rows: number; valid: number; created: number; updated: number; unchanged: number; invalid: number; duplicates: number; rejected: Array<{ row: number; reason: string }> };
 
 describe('POST /v1/contacts/import', () => {
-  let api: Api;
-  before(async () => {
-    api = await startApi();
-  });
-  after(async () => {
-    await api?.close();
-  });
+  const api = useApi();
   const csv = (body: string | Uint8Array, query = '', role: Role = 'operator') =>
     api.app.request(`/v1/contacts/import${query}`, { method: 'POST', headers: { authorization: `Bearer ${api.keys[role]}`, 'content-type': 'text/csv' }, body });
   const count = async () => Number((await api.db.execute<{ n: number }>(sql`select count(*)::int as n from contacts`))[0]!.n);

@@ -1,18 +1,12 @@
 /** API keys: shown once, hashed at rest, revocable, audited. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { hashKey } from '../api/auth';
+import { describe, test } from 'node:test';
+import { hashKey } from '../services/keys';
 import { apiKeys } from '../db/schema';
-import { startApi, type Api } from './helpers/api';
+import { useApi } from './helpers/api';
 
 describe('/v1/keys', () => {
-  let api: Api;
-  before(async () => {
-    api = await startApi();
-  });
-  after(async () => {
-    await api?.close();
-  });
+  const api = useApi();
   const as = (key: string, method: string, path: string, body?: unknown) =>
     api.app.request(path, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
 

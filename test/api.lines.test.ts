@@ -1,19 +1,13 @@
 /** /v1/lines on the real app and real PostgreSQL: roles, validation, audit, runtime CPS changes. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { auditLog, lines } from '../db/schema';
 import { simulatorLines } from '../sim/defaults';
-import { startApi, type Api } from './helpers/api';
+import { useApi, type Api } from './helpers/api';
 
 describe('/v1/lines', () => {
-  let api: Api;
-  before(async () => {
-    api = await startApi();
-  });
-  after(async () => {
-    await api?.close();
-  });
+  const api = useApi();
 
   const req: Api['req'] = (...args) => api.req(...args);
 

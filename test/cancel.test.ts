@@ -1,19 +1,13 @@
 /** An opt-out while the phone rings hangs the call up at the carrier at once. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { attempts } from '../db/schema';
-import { eventually, startSystem, type System } from './helpers/system';
+import { eventually, useSystem } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
 
 describe('cancel a ringing call', () => {
-  let sys: System;
-  before(async () => {
-    sys = await startSystem({ timeScale: 0.2 }); // a no-answer call rings ~6 s here
-  });
-  after(async () => {
-    await sys?.stop();
-  });
+  const sys = useSystem({ timeScale: 0.2 }); // a no-answer call rings ~6 s here
 
   test('an operator opt-out during ringing cancels the call through the twilio client', async () => {
     const phone = '+14155550162';

@@ -4,13 +4,13 @@
  * signature checks, and SMS opt-out replies.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { attempts, callEvents, lines, optOuts } from '../db/schema';
 import { createCarrier } from '../activities/carrier';
 import { simulatorLines } from '../sim/defaults';
 import { twilioSignature } from '../sim/signature';
-import { eventually, startSystem, type System } from './helpers/system';
+import { eventually, useSystem } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
 
 const TERMINAL = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
@@ -21,13 +21,7 @@ const numbers = (area: string, n: number, digit?: number) =>
   Array.from({ length: n }, (_, i) => `+1${area}${200 + Math.floor(i / 100)}${String((i % 100) * 100 + (digit ?? i % 10)).padStart(4, '0')}`);
 
 describe('carrier: twilio client ⇄ simulator', () => {
-  let sys: System;
-  before(async () => {
-    sys = await startSystem();
-  });
-  after(async () => {
-    await sys?.stop();
-  });
+  const sys = useSystem();
 
   const send = async (phones: string[], tz = afternoonZone()) => {
     for (let i = 0; i < phones.length; i += 25)

@@ -5,21 +5,15 @@
  * in GET /v1/contacts/{id}.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { ensureKey, newKey } from '../api/auth';
+import { registerKey, newKey } from '../services/keys';
 import { attempts, auditLog, callEvents, contacts, optOuts } from '../db/schema';
-import { eventually, startSystem, type System } from './helpers/system';
+import { eventually, useSystem } from './helpers/system';
 import { afternoonZone, zoneAt } from './helpers/zones';
 
 describe('end to end: event → cadence → twilio → simulator → callbacks → outcome', () => {
-  let sys: System;
-  before(async () => {
-    sys = await startSystem();
-  });
-  after(async () => {
-    await sys?.stop();
-  });
+  const sys = useSystem();
 
   const contactOf = async (contactId: string) => {
     const res = await sys.call('GET', `/v1/contacts/${contactId}`);
@@ -110,7 +104,7 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
 
   test('operators pause, resume and opt out a sleeping cadence; only an admin takes a number off the DNC list', async () => {
     const operator = newKey();
-    await ensureKey(sys.db, operator, 'operator', 'ops');
+    await registerKey(sys.db, operator, 'operator', 'ops');
     const night = zoneAt(23);
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155550157', contact: { timeZone: night } });
     const { contactId } = (await res.json()) as { contactId: string };

@@ -4,21 +4,15 @@
  * Through the real twilio client and the simulator, with a fast probe policy.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { simulatorLines } from '../sim/defaults';
-import { eventually, startSystem, type System } from './helpers/system';
+import { eventually, useSystem } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
 
 const standard = simulatorLines.find((l) => l.id === 'sim-standard')!;
 
 describe('line recovery', () => {
-  let sys: System;
-  before(async () => {
-    sys = await startSystem({ failover: { minSamples: 5, probeEveryMs: 300, probesToRecover: 3 } });
-  });
-  after(async () => {
-    await sys?.stop();
-  });
+  const sys = useSystem({ failover: { minSamples: 5, probeEveryMs: 300, probesToRecover: 3 } });
 
   let next = 0;
   const call = async (n: number, gapMs = 0) => {

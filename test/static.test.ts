@@ -1,4 +1,4 @@
-/** The type checker and the linter (workflow determinism, floating promises) are part of the suite. */
+/** The type checker, the linter (determinism, floating promises) and the import floors (ARCHITECTURE.md) are part of the suite. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -19,5 +19,10 @@ test('typecheck is clean', async () => {
 
 test('lint is clean', async () => {
   const r = await run([path.join(root, 'node_modules/eslint/bin/eslint.js'), '.']);
+  assert.equal(r.code, 0, r.out);
+});
+
+test('imports follow the floors and nothing imports in a cycle', async () => {
+  const r = await run([path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', 'domain', 'db', 'workflows', 'services', 'activities', 'api', 'worker', 'scripts', 'sim', 'test']);
   assert.equal(r.code, 0, r.out);
 });

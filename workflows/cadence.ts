@@ -1,7 +1,7 @@
 /**
  * One durable cadence per contact. It reads like DESIGN.md's flow: plan the next allowed attempt,
  * sleep until then (waking on any signal), reserve through the compliance gate, dial or text, wait
- * for the outcome, decide. All decisions live in ./policy; this file only sequences them.
+ * for the outcome, decide. All decisions live in domain/; this file only sequences them.
  */
 import {
   ActivityFailure,

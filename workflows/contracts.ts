@@ -41,14 +41,25 @@ export interface PlaceResult {
 
 export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities;
 
-export interface CadenceActivities {
+export type CadenceActivities = GateActivities & DialingActivities & SmsActivities;
+
+/** The compliance gate (a local activity): every attempt is reserved here or refused with its reason. */
+export interface GateActivities {
   reserveAttempt(req: ReserveRequest): Promise<ReserveResult>;
+}
+
+/** Calls through the carrier, for a granted reservation. */
+export interface DialingActivities {
   placeCall(req: { attemptId: string }): Promise<PlaceResult>;
-  sendSms(req: { attemptId: string }): Promise<PlaceResult>;
   /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
   reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+}
+
+/** Texts through the carrier, for a granted reservation. */
+export interface SmsActivities {
+  sendSms(req: { attemptId: string }): Promise<PlaceResult>;
 }
 
 export interface BulkActivities {

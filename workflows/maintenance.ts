@@ -1,7 +1,7 @@
 /**
  * The scheduled routines (DESIGN.md "Scheduled routines"): each a workflow that runs its checks
  * as activities — one failing check never stops the others — and stores the run in
- * maintenance_runs. Temporal Schedules start them (worker/schedules.ts); operators trigger,
+ * maintenance_runs. Temporal Schedules start them (services/schedules.ts); operators trigger,
  * pause and watch them in the Temporal UI, the `temporal` CLI or the API.
  */
 import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';

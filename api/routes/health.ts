@@ -1,5 +1,9 @@
+/**
+ * The health check, for monitors and load balancers: no auth (so not an apiRoute), and a 503 that
+ * still carries the report, so a monitor reads which part is down.
+ */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
+import { ping } from '../../db/queries/operations';
 import type { AppEnv } from '../context';
 
 const component = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
@@ -31,7 +35,7 @@ async function probe(fn: () => Promise<unknown>): Promise<z.infer<typeof compone
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { db, temporal } = c.var.deps;
   const [postgres, tmprl] = await Promise.all([
-    probe(() => db.execute(sql`select 1`)),
+    probe(() => ping(db)),
     probe(() => temporal.workflowService.getSystemInfo({})),
   ]);
   const ok = postgres.ok && tmprl.ok;

@@ -1,8 +1,8 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { summary } from '../../db/queries/reports';
-import { requireRole } from '../auth';
 import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse } from '../errors';
+import { apiRoute, jsonResponse } from './define';
 
 const n = z.number().int();
 const rate = z.number().nullable();
@@ -33,14 +33,11 @@ const reportSchema = z
   })
   .openapi('SummaryReport');
 
-const route = createRoute({
+const route = apiRoute('reports', 'viewer', {
   method: 'get',
   path: '/v1/reports/summary',
   operationId: 'getSummaryReport',
-  tags: ['reports'],
   summary: 'Calling metrics per campaign, line and day, and refused attempts by reason (live: SQL over attempts)',
-  middleware: [requireRole('viewer')] as const,
-  security: [{ bearer: [] }],
   request: {
     query: z.object({
       campaignId: z.string().min(1).max(100).optional(),
@@ -49,10 +46,8 @@ const route = createRoute({
     }),
   },
   responses: {
-    200: { description: 'The report', content: { 'application/json': { schema: reportSchema } } },
+    200: jsonResponse('The report', reportSchema),
     400: problemResponse('Invalid query'),
-    401: problemResponse('Missing or invalid API key'),
-    403: problemResponse('Role too low'),
   },
 });
 

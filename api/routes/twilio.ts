@@ -6,15 +6,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import twilio from 'twilio';
-import { applyCallReport, recordScriptOutcome } from '../../services/carrier-reports';
-import { activeStrategy } from '../../db/queries/campaigns';
-import { attemptWithContact, storeCallEvent } from '../../db/queries/attempts';
-import { addOptOut, contactByPhone } from '../../db/queries/contacts';
+import { attemptWithStrategy } from '../../db/queries/attempts';
 import { lineByAccount } from '../../db/queries/lines';
-import { signalOptOut, signalOutcome, workflowIdOf } from '../../services/cadences';
+import { isOptOutReply } from '../../domain/opt-out-words';
+import { reportCallStatus, scriptKeyPressed } from '../../services/carrier-reports';
+import { optOutBySms } from '../../services/contacts';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
-import { isOptOutReply } from '../../domain/opt-out-words';
 
 type TwilioEnv = AppEnv & { Variables: { params: Record<string, string> } };
 
@@ -42,8 +40,8 @@ export const twilioRoutes = new Hono<TwilioEnv>()
 
   .post('/voice/:attemptId', async (c) => {
     const { db, publicUrl } = c.var.deps;
-    const row = await attemptWithContact(db, c.req.param('attemptId'));
-    const strategy = row ? (await activeStrategy(db, row.attempt.campaignId))?.strategy : undefined;
+    const row = await attemptWithStrategy(db, c.req.param('attemptId'));
+    const strategy = row?.strategy;
     if (!row || !strategy) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
     const { text, language } = strategy.announcement;
     const lang = xml(language);
@@ -58,53 +56,25 @@ export const twilioRoutes = new Hono<TwilioEnv>()
   })
 
   .post('/gather/:attemptId', async (c) => {
-    const { db, temporal } = c.var.deps;
-    const row = await attemptWithContact(db, c.req.param('attemptId'));
-    if (!row) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
-    const { Digits: digits, SpeechResult: speech } = c.var.params;
-    if (digits === '0') {
-      await addOptOut(db, row.contact.tenant, row.contact.phone, 'dtmf');
-      await recordScriptOutcome(db, row.attempt.id, 'opted-out');
-      await signalOptOut(temporal, row.attempt.workflowId, 'dtmf');
-      return c.body(twiml('<Say>You will not be called again. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
-    }
-    if (digits === '1') {
-      await recordScriptOutcome(db, row.attempt.id, 'converted');
-      return c.body(twiml('<Say>Thank you. An advisor will contact you shortly. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
-    }
-    const reply = speech ? 'Thank you for your question. An advisor will answer it shortly.' : 'Thank you.';
+    const pressed = await scriptKeyPressed(c.var.deps, { attemptId: c.req.param('attemptId'), digits: c.var.params.Digits });
+    if (pressed === 'unknown-attempt') return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
+    if (pressed === 'opted-out') return c.body(twiml('<Say>You will not be called again. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
+    if (pressed === 'converted') return c.body(twiml('<Say>Thank you. An advisor will contact you shortly. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
+    const reply = c.var.params.SpeechResult ? 'Thank you for your question. An advisor will answer it shortly.' : 'Thank you.';
     return c.body(twiml(`<Say>${reply} Goodbye.</Say><Hangup/>`), 200, { 'content-type': 'text/xml' });
   })
 
   .post('/status/:attemptId', async (c) => {
-    const { db, temporal } = c.var.deps;
     const p = c.var.params;
     if (!p.CallSid || !p.CallStatus) return problem(c, 400, ErrorCode.validation, 'CallSid and CallStatus are required.');
-    const sequence = Number(p.SequenceNumber ?? 0);
-    await storeCallEvent(db, { sid: p.CallSid, status: p.CallStatus, sequence, payload: p });
-    const done = await applyCallReport(
-      db,
-      {
-        sid: p.CallSid,
-        status: p.CallStatus,
-        sequence,
-        answeredBy: p.AnsweredBy ?? null,
-        durationSec: p.CallDuration ? Number(p.CallDuration) : null,
-        sipResponseCode: p.SipResponseCode ? Number(p.SipResponseCode) : null,
-      },
-      c.req.param('attemptId'),
-    );
-    if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
+    await reportCallStatus(c.var.deps, { attemptId: c.req.param('attemptId'), params: p });
     return c.body(null, 204);
   })
 
   .post('/sms/inbound', async (c) => {
-    const { db, temporal, tenant } = c.var.deps;
     const { From: from, Body: text } = c.var.params;
     if (from && text !== undefined && isOptOutReply(text)) {
-      await addOptOut(db, tenant, from, 'sms');
-      const contact = await contactByPhone(db, tenant, from);
-      if (contact) await signalOptOut(temporal, workflowIdOf(contact), 'sms');
+      await optOutBySms(c.var.deps, { tenant: c.var.deps.tenant, phone: from });
       return c.body(twiml('<Message>You have been unsubscribed and will not be contacted again.</Message>'), 200, { 'content-type': 'text/xml' });
     }
     return c.body(twiml(''), 200, { 'content-type': 'text/xml' });

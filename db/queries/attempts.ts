@@ -1,5 +1,6 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
+import { activeStrategy } from './campaigns';
 import { attempts, callEvents, contacts } from '../schema';
 
 /**
@@ -34,6 +35,19 @@ export async function attemptWithContact(db: Tx, attemptId: string) {
     .innerJoin(contacts, eq(contacts.id, attempts.contactId))
     .where(eq(attempts.id, attemptId));
   return row ?? null;
+}
+
+/**
+ * An attempt with its contact and its campaign's active strategy: what the carrier path (placing,
+ * cancelling, reconciling a call; the call's TwiML) needs, read in one place. Null when the attempt
+ * or its campaign is gone.
+ */
+export async function attemptWithStrategy(db: Tx, attemptId: string) {
+  const row = await attemptWithContact(db, attemptId);
+  if (!row) return null;
+  const active = await activeStrategy(db, row.attempt.campaignId);
+  if (!active) return null;
+  return { ...row, strategy: active.strategy, campaignCps: active.cps };
 }
 
 export async function attemptsOfContact(db: Tx, contactId: string) {

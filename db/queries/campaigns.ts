@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { strategySchema, type Strategy, type StrategyInput } from '../../domain/strategy';
 import type { Tx } from '../client';
 import { campaigns, strategies } from '../schema';
@@ -23,20 +23,64 @@ export async function activeStrategy(db: Tx, campaignId: string): Promise<Active
   return { campaignId: row.campaignId, status: row.status, version: row.version, cps: row.cps, strategy: strategySchema.parse(row.body) };
 }
 
-/** Creates a campaign with strategy version 1, unless it exists. */
+/** Creates a campaign with strategy version 1, unless it exists. True when this call created it. */
 export async function ensureCampaign(
   db: Tx,
   c: { id: string; name: string; industry?: string | null; strategy: StrategyInput; createdBy: string },
-): Promise<void> {
+): Promise<boolean> {
   const body = strategySchema.parse(c.strategy);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(campaigns)
       .values({ id: c.id, name: c.name, industry: c.industry ?? null, activeStrategyVersion: 1 })
       .onConflictDoNothing()
       .returning({ id: campaigns.id });
     if (inserted.length) await tx.insert(strategies).values({ campaignId: c.id, version: 1, body, createdBy: c.createdBy });
+    return inserted.length > 0;
   });
+}
+
+/** Every campaign's id, in id order. */
+export async function campaignIds(db: Tx): Promise<string[]> {
+  return (await db.select({ id: campaigns.id }).from(campaigns).orderBy(campaigns.id)).map((r) => r.id);
+}
+
+/**
+ * The campaign's row, locked until the transaction ends: changes to one campaign (a PATCH, an
+ * incident lowering its CPS, a rollback from the API and one from an incident) take turns.
+ */
+export async function lockCampaign(tx: Tx, id: string) {
+  const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+  return c ?? null;
+}
+
+/** Changes a campaign's name and/or its own CPS cap; the row after, or null when there is no such campaign. */
+export async function updateCampaign(db: Tx, id: string, change: { name?: string; cps?: number | null }) {
+  const set = { ...(change.name !== undefined ? { name: change.name } : {}), ...(change.cps !== undefined ? { cps: change.cps } : {}) };
+  if (!Object.keys(set).length) return (await db.select().from(campaigns).where(eq(campaigns.id, id)))[0] ?? null;
+  const [after] = await db.update(campaigns).set(set).where(eq(campaigns.id, id)).returning();
+  return after ?? null;
+}
+
+export type CampaignStatus = 'active' | 'paused' | 'cancelled';
+
+/**
+ * Sets a campaign's status in one update, whose row says whether the campaign exists and may
+ * change: a cancelled campaign stays cancelled (cancelling it again matches). False when no row
+ * matched (no such campaign, or it is cancelled).
+ */
+export async function setCampaignStatus(db: Tx, id: string, status: CampaignStatus): Promise<boolean> {
+  const changed = await db
+    .update(campaigns)
+    .set({ status })
+    .where(and(eq(campaigns.id, id), status === 'cancelled' ? undefined : ne(campaigns.status, 'cancelled')))
+    .returning({ id: campaigns.id });
+  return changed.length > 0;
+}
+
+export async function campaignExists(db: Tx, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, id));
+  return !!row;
 }
 
 export async function campaignWithVersions(db: Tx, id: string) {

@@ -1,6 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
+import { imports } from '../schema';
 import type { ContactProfile } from './contacts';
+
+export type Import = typeof imports.$inferSelect;
 
 /**
  * Upserts a batch of contacts in one statement. A row that matches what is stored is not touched
@@ -41,4 +44,21 @@ export async function upsertContactsBatch(
   }
   const created = result.filter((r) => r.created).length;
   return { created, updated: result.length - created };
+}
+
+/** The record of an import, written before its contacts (they reference it through import_contacts). */
+export async function insertImport(db: Tx, values: typeof imports.$inferInsert): Promise<Import> {
+  const [row] = await db.insert(imports).values(values).returning();
+  return row!;
+}
+
+/** Sets what the import did to the stored contacts, once its batches are written. */
+export async function setImportCounts(db: Tx, id: string, counts: Pick<Import, 'created' | 'updated' | 'unchanged'>): Promise<Import> {
+  const [row] = await db.update(imports).set(counts).where(eq(imports.id, id)).returning();
+  return row!;
+}
+
+export async function importById(db: Tx, tenant: string, id: string): Promise<Import | null> {
+  const [row] = await db.select().from(imports).where(and(eq(imports.id, id), eq(imports.tenant, tenant)));
+  return row ?? null;
 }

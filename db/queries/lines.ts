@@ -1,17 +1,22 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { LINE_TIERS, type LineTier } from '../../domain/vocabulary';
 import type { Tx } from '../client';
 import { attempts, lines } from '../schema';
 
 export type Line = typeof lines.$inferSelect;
 
-export const tierOrder = ['premium', 'standard', 'backup'] as const;
+
+/** Every line, closed ones too, in id order. */
+export async function allLines(db: Tx): Promise<Line[]> {
+  return db.select().from(lines).orderBy(asc(lines.id));
+}
 
 /** Lines in the order a call for `tier` should try them: that tier, the tiers below, then the ones above. */
 export async function linesFor(db: Tx, tier: string): Promise<Line[]> {
-  const all = await db.select().from(lines).orderBy(asc(lines.id));
+  const all = await allLines(db);
   const rank = (t: string) => {
-    const i = tierOrder.indexOf(t as (typeof tierOrder)[number]);
-    const want = Math.max(0, tierOrder.indexOf(tier as (typeof tierOrder)[number]));
+    const i = LINE_TIERS.indexOf(t as LineTier);
+    const want = Math.max(0, LINE_TIERS.indexOf(tier as LineTier));
     return i >= want ? i - want : 10 + i;
   };
   return all.filter((l) => l.state !== 'closed').sort((a, b) => rank(a.tier) - rank(b.tier));
@@ -19,6 +24,24 @@ export async function linesFor(db: Tx, tier: string): Promise<Line[]> {
 
 export async function lineById(db: Tx, id: string) {
   const [row] = await db.select().from(lines).where(eq(lines.id, id));
+  return row ?? null;
+}
+
+/** The line's row, locked until the transaction ends (two changes to one line take turns). */
+export async function lockLine(tx: Tx, id: string) {
+  const [row] = await tx.select().from(lines).where(eq(lines.id, id)).for('update');
+  return row ?? null;
+}
+
+/** Adds a line unless one with its id exists; the new row, or null. */
+export async function insertLine(db: Tx, line: typeof lines.$inferInsert): Promise<Line | null> {
+  const [row] = await db.insert(lines).values(line).onConflictDoNothing().returning();
+  return row ?? null;
+}
+
+/** Changes a line's CPS and/or state; the row after, or null when there is no such line. */
+export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; stateChangedAt?: Date }): Promise<Line | null> {
+  const [row] = await db.update(lines).set(change).where(eq(lines.id, id)).returning();
   return row ?? null;
 }
 

@@ -1,7 +1,7 @@
-/** Queries of the operations side: incidents and their timelines, holds, alerts, interface errors. */
+/** Queries of the operations side: incidents and their timelines, holds, alerts, interface errors, maintenance runs. */
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
-import { alerts, attempts, incidents, interfaceErrors, type TimelineEntry } from '../schema';
+import { alerts, attempts, incidents, interfaceErrors, maintenanceRuns, type TimelineEntry } from '../schema';
 
 export type Incident = typeof incidents.$inferSelect;
 
@@ -103,4 +103,14 @@ export async function interfaceErrorCount(db: Tx, iface: string, since: Date) {
 
 export async function listAlerts(db: Tx, limit = 100) {
   return db.select().from(alerts).orderBy(desc(alerts.id)).limit(limit);
+}
+
+/** Recent maintenance runs, newest first; of one routine when given. */
+export async function listMaintenanceRuns(db: Tx, f: { routine?: string; limit: number }) {
+  return db.select().from(maintenanceRuns).where(f.routine ? eq(maintenanceRuns.routine, f.routine) : undefined).orderBy(desc(maintenanceRuns.id)).limit(f.limit);
+}
+
+/** The cheapest round trip: is the database answering? */
+export async function ping(db: Tx) {
+  await db.execute(sql`select 1`);
 }

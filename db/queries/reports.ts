@@ -1,7 +1,7 @@
-/** DESIGN.md's metrics, defined once, as SQL over attempts and the compliance log (never hand-kept counters). */
-import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+/** DESIGN.md's metrics, defined once, as SQL over attempts and the compliance log (never hand-kept counters); the attempts export. */
+import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../client';
-import { attempts, complianceLog } from '../schema';
+import { attempts, complianceLog, contacts } from '../schema';
 
 export interface Counts {
   attempted: number;
@@ -85,4 +85,31 @@ export async function summary(db: Tx, f: ReportFilter) {
     byLine: byLine.map((l) => ({ ...l, ...rates(l) })),
     byDay: byDay.map((d) => ({ ...d, ...rates(d) })),
   };
+}
+
+export interface ExportFilter {
+  campaignId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * One page of attempts with their contact's phone and name, in attempt id order, after the id
+ * `after` (keyset pagination: constant memory however large the export).
+ */
+export async function attemptsPage(db: Tx, f: ExportFilter, after: string | null, limit: number) {
+  return db
+    .select({ a: attempts, phone: contacts.phone, name: contacts.name })
+    .from(attempts)
+    .innerJoin(contacts, eq(contacts.id, attempts.contactId))
+    .where(
+      and(
+        after ? gt(attempts.id, after) : undefined,
+        f.campaignId ? eq(attempts.campaignId, f.campaignId) : undefined,
+        f.from ? gte(attempts.reservedAt, f.from) : undefined,
+        f.to ? lt(attempts.reservedAt, f.to) : undefined,
+      ),
+    )
+    .orderBy(asc(attempts.id))
+    .limit(limit);
 }

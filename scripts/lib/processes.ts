@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { newKey } from '../../api/auth';
+import { newKey } from '../../services/keys';
 import { listen } from '../../services/listen';
 import { simulatorAccounts, simulatorLines } from '../../sim/defaults';
 import { createSim } from '../../sim/server';

@@ -4,10 +4,10 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
-import { ensureKey, newKey } from '../../api/auth';
-import { bootstrap } from '../../api/bootstrap';
+import { registerKey, newKey } from '../../services/keys';
+import { bootstrap } from '../../services/bootstrap';
 import { simulatorLines } from '../../sim/defaults';
-import { freshDatabase, temporalAddress } from './env';
+import { freshDatabase, temporalAddress, useHarness } from './env';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
@@ -15,8 +15,8 @@ export async function startApi(opts: { tenant?: string; taskQueue?: string } = {
   const database = await freshDatabase();
   const keys: Record<Role, string> = { admin: newKey(), operator: newKey(), viewer: newKey() };
   await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
-  await ensureKey(database.db, keys.operator, 'operator', 'ops');
-  await ensureKey(database.db, keys.viewer, 'viewer', 'dashboards');
+  await registerKey(database.db, keys.operator, 'operator', 'ops');
+  await registerKey(database.db, keys.viewer, 'viewer', 'dashboards');
   /** A new app instance (no key cache) on the same database. */
   const newApp = () =>
     createApp({
@@ -40,3 +40,6 @@ export async function startApi(opts: { tenant?: string; taskQueue?: string } = {
 }
 
 export type Api = Awaited<ReturnType<typeof startApi>>;
+
+/** The API for this test file: started before its tests, its database dropped after. */
+export const useApi = (opts: Parameters<typeof startApi>[0] = {}) => useHarness(() => startApi(opts), (api) => api.close());

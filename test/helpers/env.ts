@@ -1,5 +1,6 @@
 /** What scripts/test.ts provides to every test file. */
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import postgres from 'postgres';
 import { connect, type DbHandle } from '../../db/client';
 
@@ -33,4 +34,24 @@ export async function freshDatabase(): Promise<DbHandle & { url: string }> {
       await a.end();
     },
   };
+}
+
+/**
+ * Registers `before`/`after` hooks in the calling suite that start a harness and stop it, and
+ * returns a handle to it usable inside the tests: one line per test file instead of a set-up block.
+ */
+export function useHarness<T extends object>(start: () => Promise<T>, stop: (h: T) => Promise<void>): T {
+  let harness: T | undefined;
+  before(async () => {
+    harness = await start();
+  });
+  after(async () => {
+    if (harness) await stop(harness);
+  });
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (!harness) throw new Error('the harness is used before its before() hook ran: use it inside a test');
+      return harness[key as keyof T];
+    },
+  });
 }

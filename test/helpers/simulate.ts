@@ -91,7 +91,7 @@ export function simulate(p: {
       const f = s.followUps.find((x) => x.id === plan.followUpId)!;
       const strategy = f.strategy;
       const { date } = oracleLocal(t, s.timeZone);
-      // the gate, as activities/index.ts applies it
+      // the gate, as activities/gate.ts applies it
       let reason: string | null = null;
       if (s.status === 'opted-out') reason = 'opted-out';
       else if (plan.channel === 'call' && f.attempts >= strategy.maxAttempts) reason = 'max-attempts';

@@ -7,8 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createCarrier } from '../../activities/carrier';
 import { createApp } from '../../api/app';
-import { newKey } from '../../api/auth';
-import { bootstrap } from '../../api/bootstrap';
+import { newKey } from '../../services/keys';
+import { bootstrap } from '../../services/bootstrap';
 import { listen } from '../../services/listen';
 import { simulatorLines } from '../../sim/defaults';
 import { createSim } from '../../sim/server';
@@ -20,7 +20,8 @@ import { defaultFailover, type FailoverPolicy } from '../../domain/failover';
 import type { MaintenanceConfig } from '../../activities/maintenance';
 import { ensureSchedules } from '../../services/schedules';
 import { defaultIncidentPolicy, type IncidentPolicy } from '../../domain/incident';
-import { freshDatabase, temporalAddress, uid, workflowBundle } from './env';
+import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle } from './env';
+import { recordHistories } from './record';
 
 let runtimeInstalled = false;
 /** Workers log at WARN in tests: state changes at INFO drown the test output. */
@@ -110,6 +111,11 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
     errors,
     call,
     async stop() {
+      if (process.env.REDIAL_RECORD_HISTORIES) {
+        const ids: string[] = [];
+        for await (const w of temporal.workflow.list({ query: `TaskQueue="${taskQueue}"` })) ids.push(w.workflowId);
+        await recordHistories(temporal, ids);
+      }
       for (const id of schedules) await temporal.schedule.getHandle(id).delete().catch(() => undefined);
       worker.shutdown();
       await running;
@@ -123,6 +129,9 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
 }
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
+
+/** The whole system for this test file: started before its tests, stopped after. */
+export const useSystem = (opts: Parameters<typeof startSystem>[0] = {}) => useHarness(() => startSystem(opts), (sys) => sys.stop());
 
 /** A stand-in for ops' alert receiver: a local HTTP endpoint that keeps what it is sent. */
 export async function opsWebhook() {

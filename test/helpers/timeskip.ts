@@ -10,8 +10,8 @@ import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { createCarrier } from '../../activities/carrier';
 import type { RedialActivities } from '../../workflows/contracts';
-import { bootstrap } from '../../api/bootstrap';
-import { newKey } from '../../api/auth';
+import { bootstrap } from '../../services/bootstrap';
+import { newKey } from '../../services/keys';
 import { ensureCampaign } from '../../db/queries/campaigns';
 import { addOptOut, upsertContact } from '../../db/queries/contacts';
 import { attempts } from '../../db/schema';
@@ -23,6 +23,7 @@ import { initialState, type Outcome } from '../../domain/cadence-state';
 import type { StrategyInput } from '../../domain/strategy';
 import { strategySchema } from '../../domain/strategy';
 import { freshDatabase, uid, workflowBundle } from './env';
+import { recordHistories } from './record';
 import { quietRuntime } from './system';
 
 export interface Dial {
@@ -68,6 +69,8 @@ export async function startTimeSkipping() {
     ...(workflowBundle() ? { workflowBundle: workflowBundle()! } : { workflowsPath: require.resolve('../../workflows') }),
   });
   const running = worker.run();
+  /** Every cadence this environment started, for REDIAL_RECORD_HISTORIES. */
+  const started = new Set<string>();
 
   return {
     env,
@@ -100,6 +103,7 @@ export async function startTimeSkipping() {
           },
         ],
       });
+      started.add(workflowId);
       return { workflowId, contactId: contact.id, handle: env.client.workflow.getHandle(workflowId) };
     },
     /** An operator opt-out as the API does it: the DNC row first, then the signal. */
@@ -111,6 +115,7 @@ export async function startTimeSkipping() {
     /** Moves the test server's clock forward; timers fire and activities run on the way. */
     sleep: (ms: number) => env.sleep(ms),
     async stop() {
+      await recordHistories(env.client, [...started]);
       worker.shutdown();
       await running;
       await database.close();

@@ -1,0 +1,134 @@
+/**
+ * Calls through the carrier for a granted reservation: placed once per reservation (a retry finds
+ * the call it already created instead of dialling twice), paced by the line's and the campaign's
+ * CPS, hung up when the cadence no longer wants it, reconciled when its outcome never arrived.
+ */
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { takeCampaignSlot, takeSlot } from '../db/queries/lines';
+import { attempts, contacts } from '../db/schema';
+import type { FailoverPolicy } from '../domain/failover';
+import { TERMINAL } from '../domain/outcomes';
+import type { Strategy } from '../domain/strategy';
+import { applyCallReport } from '../services/carrier-reports';
+import { CarrierFailure } from '../workflows/constants';
+import type { DialingActivities, PlaceResult } from '../workflows/contracts';
+import { chooseLine, loadForCarrier, markCarrierFailure } from './carrier-attempt';
+import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
+
+export interface CarrierDeps {
+  db: Db;
+  carrier: Carrier;
+  /** Where the carrier reaches our webhooks (the API's public base URL). */
+  publicUrl: string;
+  failover: FailoverPolicy;
+}
+
+export function createDialingActivities(deps: CarrierDeps): DialingActivities {
+  const { db, carrier } = deps;
+  const hooks = (path: string) => `${deps.publicUrl.replace(/\/$/, '')}/twilio/${path}`;
+  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(db, deps.failover, (m) => log.warn(m), a, tags, strategy);
+
+  /**
+   * The line's CPS holds across every worker: wait for this call's send slot, then send at once.
+   * A worker that wakes late (a blocked event loop) takes a new slot rather than send in a burst
+   * with the calls that were due after it.
+   */
+  async function waitForSlot(lineId: string) {
+    for (let tries = 0; tries < 5; tries++) {
+      const { waitMs, intervalMs } = await takeSlot(db, lineId);
+      const due = Date.now() + waitMs;
+      if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+      if (Date.now() - due <= intervalMs / 2) return;
+    }
+  }
+
+  /** A campaign with its own CPS cap (an incident lowered it) paces its calls across lines too. */
+  async function waitForCampaignSlot(campaignId: string, cps: number | null) {
+    if (cps === null) return; // the usual case: no campaign cap, no extra round trip
+    const waitMs = await takeCampaignSlot(db, campaignId);
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  }
+
+  async function placeCall({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
+    const { attempt, contact, strategy, campaignCps } = await loadForCarrier(db, attemptId);
+    if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
+    if (attempt.channel !== 'call') throw ApplicationFailure.nonRetryable('not a call attempt', 'BadAttempt');
+    const line = await lineFor(attempt, contact.tags, strategy);
+    const client = carrier.client(line);
+    if (attempt.status !== 'reserved') {
+      // an earlier try may have created the call and lost the answer: find it rather than dial twice
+      const found = await client.calls.list({ to: contact.phone, from: line.fromNumber, startTimeAfter: new Date(attempt.reservedAt.getTime() - 1000), limit: 20 });
+      const mine = found.find((c) => c.dateCreated >= new Date(attempt.reservedAt.getTime() - 1000));
+      if (mine) {
+        await db.update(attempts).set({ providerSid: mine.sid, status: 'queued', placedAt: new Date() }).where(eq(attempts.id, attemptId));
+        return { providerSid: mine.sid, lineId: line.id };
+      }
+    }
+    await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
+    await waitForCampaignSlot(attempt.campaignId, campaignCps);
+    await waitForSlot(line.id);
+    try {
+      const call = await client.calls.create({
+        to: contact.phone,
+        from: line.fromNumber,
+        url: hooks(`voice/${attemptId}`),
+        statusCallback: hooks(`status/${attemptId}`),
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        statusCallbackMethod: 'POST',
+        machineDetection: 'Enable',
+        timeout: strategy.ringTimeoutSeconds,
+        record: strategy.record,
+      });
+      // a fast callback may already have moved the status on: only 'dialing' becomes 'queued'
+      await db.update(attempts).set({ providerSid: call.sid, placedAt: new Date() }).where(eq(attempts.id, attemptId));
+      await db.update(attempts).set({ status: 'queued' }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
+      return { providerSid: call.sid, lineId: line.id };
+    } catch (err) {
+      const code = twilioErrorCode(err);
+      if (code === TwilioCode.invalidTo) {
+        await db.update(attempts).set({ status: 'failed', outcome: 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
+        await db.update(contacts).set({ status: 'invalid', updatedAt: new Date() }).where(eq(contacts.id, contact.id));
+        throw ApplicationFailure.nonRetryable(`carrier says ${contact.phone} is not a valid number`, CarrierFailure.invalidNumber);
+      }
+      await markCarrierFailure(db, attemptId, err);
+      log.warn('call create failed', { attemptId, line: line.id, code, error: (err as Error).message });
+      throw err;
+    }
+  }
+
+  async function cancelCall({ attemptId }: { attemptId: string }) {
+    const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
+    if (!attempt.providerSid || TERMINAL.has(attempt.status)) return;
+    const line = await lineFor(attempt, contact.tags, strategy);
+    // before an answer a call is canceled; once answered it is completed (hung up)
+    const status = attempt.status === 'in-progress' ? 'completed' : 'canceled';
+    try {
+      await carrier.client(line).calls(attempt.providerSid).update({ status });
+    } catch (err) {
+      if (twilioErrorCode(err) !== 20404) throw err;
+    }
+  }
+
+  async function reconcileAttempt({ attemptId }: { attemptId: string }) {
+    const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
+    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never };
+    if (!attempt.providerSid) return { outcome: 'carrier-failure' as const };
+    const line = await lineFor(attempt, contact.tags, strategy);
+    const call = await carrier.client(line).calls(attempt.providerSid).fetch();
+    if (!TERMINAL.has(call.status)) return { outcome: null };
+    const res = await applyCallReport(db, {
+      sid: call.sid,
+      status: call.status,
+      sequence: 1_000_000, // after any callback
+      answeredBy: call.answeredBy ?? null,
+      durationSec: call.duration ? Number(call.duration) : null,
+      price: call.price ?? null,
+    });
+    const [row] = await db.select({ outcome: attempts.outcome }).from(attempts).where(eq(attempts.id, attemptId));
+    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
+  }
+
+  return { placeCall, cancelCall, reconcileAttempt };
+}

@@ -1,0 +1,93 @@
+/**
+ * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
+ * reason (DNC, pause, hold, max attempts, quiet hours, blocked windows, daily cap by the real
+ * clock). Idempotent by (workflow id, sequence): a retried reservation returns the same row.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { attemptByKey, countOnDay } from '../db/queries/attempts';
+import { activeStrategy } from '../db/queries/campaigns';
+import { activeHold } from '../db/queries/operations';
+import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
+import { localDate } from '../domain/local-time';
+import { refusalAt } from '../domain/next-attempt';
+import type { Strategy } from '../domain/strategy';
+import type { GateActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
+
+export interface GateDeps {
+  db: Db;
+  /** The real clock in production; tests on the time-skipping server pass the server's clock. */
+  clock: () => Promise<number> | number;
+}
+
+/** How soon a cadence held by an interface incident asks again. */
+const HOLD_RECHECK_MS = 60_000;
+
+/** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
+const PAUSED_RECHECK_MS = 5 * 60_000;
+
+export function createGateActivities(deps: GateDeps): GateActivities {
+  const { db } = deps;
+
+  async function reserveAttempt(req: ReserveRequest): Promise<ReserveResult> {
+    const key = `${req.workflowId}#${req.seq}`;
+    return db.transaction(async (tx) => {
+      // one reservation at a time per person: the daily cap holds across campaigns and workers
+      const [contact] = await tx.select().from(contacts).where(eq(contacts.id, req.contactId)).for('update');
+      const active = await activeStrategy(tx, req.campaignId);
+      if (!contact || !active) throw ApplicationFailure.nonRetryable(`unknown contact ${req.contactId} or campaign ${req.campaignId}`, 'NotFound');
+      const now = await deps.clock();
+      const { strategy, version } = active;
+      const existing = await attemptByKey(tx, key);
+      if (existing) return { granted: true, attemptId: existing.id, at: existing.reservedAt.getTime(), strategy, strategyVersion: version };
+
+      const localDay = localDate(now, contact.timeZone);
+      const callsToday = await countOnDay(tx, contact.id, localDay, 'call');
+      // a refusal and a reservation name the same attempt: the key, who, which follow-up, which channel
+      const identity = { idempotencyKey: key, contactId: contact.id, campaignId: req.campaignId, workflowId: req.workflowId, channel: req.channel, strategyVersion: version };
+      const refuse = async (reason: string, retryAt: number | null, detail: Record<string, unknown> = {}): Promise<ReserveResult> => {
+        await tx
+          .insert(complianceLog)
+          .values({ ...identity, reason, detail: { ...detail, at: new Date(now).toISOString(), localDay } })
+          .onConflictDoNothing();
+        return { granted: false, at: now, reason, retryAt, callsToday, strategy, strategyVersion: version };
+      };
+
+      const [dnc] = await tx
+        .select()
+        .from(optOuts)
+        .where(and(eq(optOuts.tenant, contact.tenant), eq(optOuts.phone, contact.phone)));
+      if (dnc || contact.status === 'opted_out') return refuse('opted-out', null, { source: dnc?.source });
+      if (contact.status === 'invalid') return refuse('opted-out', null, { invalidNumber: true });
+      if (contact.deletedAt) return refuse('contact-deleted', null);
+      if (active.status === 'cancelled') return refuse('campaign-cancelled', null);
+      // an interface incident (carrier API or CRM sync down) holds everyone: they wait, nothing is lost
+      const hold = await activeHold(tx);
+      if (hold) return refuse('interface-hold', now + HOLD_RECHECK_MS, { incidentId: hold.id, interface: hold.subject });
+      if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
+      if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
+      if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
+      const counts = req.channel === 'call' ? { [localDay]: callsToday } : smsCounts(strategy, localDay, await countOnDay(tx, contact.id, localDay, 'sms'));
+      const r = refusalAt(now, contact.timeZone, strategy, counts);
+      if (r) return refuse(r.rule, r.until, { callsToday, max: strategy.maxCallsPerDay });
+
+      const [row] = await tx
+        .insert(attempts)
+        .values({
+          ...identity,
+          localDay,
+          reservedAt: new Date(now),
+        })
+        .returning({ id: attempts.id });
+      return { granted: true, attemptId: row!.id, at: now, strategy, strategyVersion: version };
+    });
+  }
+
+  return { reserveAttempt };
+}
+
+function smsCounts(strategy: Strategy, localDay: string, sent: number): Record<string, number> {
+  // the SMS cap reuses the daily-cap rule: saturate the count when the SMS limit is reached
+  return sent >= (strategy.sms?.maxPerDay ?? 1) ? { [localDay]: Number.MAX_SAFE_INTEGER } : {};
+}

@@ -1,0 +1,181 @@
+/** The daily routine's checks: alert rates, weak lines, contact purge, disk space, call samples, the opt-out self-check. */
+import { randomInt } from 'node:crypto';
+import { mkdir, statfs } from 'node:fs/promises';
+import { and, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
+import { audit } from '../../db/queries/audit';
+import { activeStrategy, ensureCampaign } from '../../db/queries/campaigns';
+import { removeOptOut, upsertContact } from '../../db/queries/contacts';
+import { lineHealth, linesFor } from '../../db/queries/lines';
+import { summary } from '../../db/queries/reports';
+import { attempts, contacts, lines, optOuts } from '../../db/schema';
+import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
+import { deliverEvent } from '../../services/cadences';
+import { twilioErrorCode, TwilioCode } from '../carrier';
+import type { MaintenanceDeps } from './deps';
+import { ACTOR, DAY, mask, noonZone, waitFor } from './shared';
+
+/** Dial failure rate ≥ 5% or complaint rate (opt-outs ÷ answered) ≥ 0.3% over the last day. */
+export async function checkAlertRates(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const s = await summary(db, { from: new Date(Date.now() - DAY), to: new Date() });
+  const failureRate = s.placed ? s.carrierFailures / s.placed : null;
+  const complaintRate = s.answered ? s.optedOut / s.answered : null;
+  const findings: string[] = [];
+  if (failureRate !== null && failureRate >= 0.05) findings.push(`dial failure rate ${pct(failureRate)} (≥ 5%) over ${s.placed} calls`);
+  if (complaintRate !== null && complaintRate >= 0.003) findings.push(`complaint rate ${pct(complaintRate)} (≥ 0.3%) over ${s.answered} answered calls`);
+  const detail = { placed: s.placed, carrierFailures: s.carrierFailures, answered: s.answered, optedOut: s.optedOut, failureRate, complaintRate };
+  for (const f of findings) await deps.raiseAlert({ kind: 'daily-rates', severity: 'warning', message: f, detail });
+  return findings.length ? attention('alert-rates', findings.join('; '), detail) : ok('alert-rates', `failure ${pct(failureRate)}, complaints ${pct(complaintRate)}`, detail);
+}
+
+/** Lines under 85% connect rate over the last day (≥ 20 calls) are closed; their tier falls to the next line. */
+export async function closeWeakLines(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const closed: unknown[] = [];
+  for (const line of await db.select().from(lines).where(ne(lines.state, 'closed'))) {
+    const h = await lineHealth(db, line.id, { since: new Date(Date.now() - DAY), lastN: 100_000 });
+    if (h.calls < 20 || h.connectRate >= 0.85) continue;
+    await db.update(lines).set({ state: 'closed', stateChangedAt: new Date() }).where(eq(lines.id, line.id));
+    const next = (await linesFor(db, line.tier))[0]?.id ?? null;
+    await audit(db, { actor: ACTOR, action: 'line.close', target: line.id, before: { state: line.state }, after: { state: 'closed', connectRate: h.connectRate, calls: h.calls, trafficTo: next } });
+    await deps.raiseAlert({ kind: 'line-closed', severity: 'warning', message: `Line ${line.id} closed: connect rate ${pct(h.connectRate)} over ${h.calls} calls; its traffic goes to ${next ?? 'no line'}`, detail: { lineId: line.id, trafficTo: next } });
+    closed.push({ lineId: line.id, connectRate: h.connectRate, calls: h.calls, trafficTo: next });
+  }
+  return closed.length ? attention('close-weak-lines', `${closed.length} line(s) closed`, closed) : ok('close-weak-lines', 'every line at ≥ 85% connect rate (or too few calls to judge)');
+}
+
+/**
+ * Soft-deletes invalid numbers and contacts not reached in 3 months (older than 90 days, no call
+ * answered in 90 days), with an audit record. The DNC list is separate and never purged.
+ * Duplicates cannot exist: (tenant, phone) is unique and every phone is normalised to E.164.
+ */
+export async function purgeContacts(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const cutoff = new Date(Date.now() - 90 * DAY);
+  const invalid = await db
+    .update(contacts)
+    .set({ deletedAt: new Date() })
+    .where(and(eq(contacts.status, 'invalid'), isNull(contacts.deletedAt)))
+    .returning({ id: contacts.id });
+  const stale = await db
+    .update(contacts)
+    .set({ deletedAt: new Date() })
+    .where(
+      and(
+        isNull(contacts.deletedAt),
+        ne(contacts.status, 'invalid'),
+        lt(contacts.createdAt, cutoff),
+        sql`not exists (select 1 from ${attempts} a where a.contact_id = ${contacts.id} and a.status = 'completed' and a.reserved_at >= ${cutoff.toISOString()})`,
+      ),
+    )
+    .returning({ id: contacts.id });
+  const detail = { invalid: invalid.length, notReachedIn90Days: stale.length, duplicates: 0, ids: [...invalid, ...stale].slice(0, 1000).map((r) => r.id) };
+  if (invalid.length + stale.length) await audit(db, { actor: ACTOR, action: 'contacts.purge', after: detail });
+  return ok('purge-contacts', `soft-deleted ${invalid.length} invalid and ${stale.length} not reached in 3 months; 0 duplicates (unique by normalised phone)`, detail);
+}
+
+/** Data and recordings need ≥ 30% free space. */
+export async function checkDisk(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { config: cfg } = deps;
+  const out: Array<{ path: string; freePercent: number }> = [];
+  for (const p of [...new Set([cfg.dataDir, cfg.recordingsDir])]) {
+    await mkdir(p, { recursive: true });
+    const s = await statfs(p);
+    out.push({ path: p, freePercent: Math.round((s.bavail / s.blocks) * 1000) / 10 });
+  }
+  const low = out.filter((d) => d.freePercent < 30);
+  for (const d of low) await deps.raiseAlert({ kind: 'disk', severity: 'critical', message: `Only ${d.freePercent}% free on ${d.path} (need ≥ 30%)`, detail: d });
+  return low.length ? attention('disk-space', low.map((d) => `${d.path}: ${d.freePercent}% free`).join('; '), out) : ok('disk-space', out.map((d) => `${d.path}: ${d.freePercent}% free`).join('; '), out);
+}
+
+/** 10–20 random finished calls of the last day, for a person to review. */
+export async function sampleCalls(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const want = randomInt(10, 21);
+  const rows = await db
+    .select({ id: attempts.id, phone: contacts.phone, campaignId: attempts.campaignId, status: attempts.status, outcome: attempts.outcome, durationSec: attempts.durationSec, providerSid: attempts.providerSid })
+    .from(attempts)
+    .innerJoin(contacts, eq(contacts.id, attempts.contactId))
+    .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, new Date(Date.now() - DAY)), sql`${attempts.endedAt} is not null`, ne(attempts.campaignId, STRESS_CAMPAIGN)))
+    .orderBy(sql`random()`)
+    .limit(want);
+  const sample = rows.map((r) => ({ ...r, phone: mask(r.phone) }));
+  return ok('sample-calls', `${sample.length} call(s) sampled for review`, sample);
+}
+
+/**
+ * The opt-out paths end to end against the carrier: a call to a number that presses 0 must put
+ * it on the DNC list through the real Gather webhook; an inbound "TD" must do the same, and the
+ * carrier must then refuse texts to it (21610). The check numbers are taken off the list first.
+ */
+export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db, config: cfg } = deps;
+  if (!deps.temporal) return skipped('self-check-opt-out', 'this worker has no Temporal client');
+  const { tenant } = cfg;
+  const started = new Date();
+  const dtmfNumber = cfg.selfCheckDtmfNumber;
+  if (!dtmfNumber && !cfg.simUrl) return skipped('self-check-opt-out', 'real carrier and no REDIAL_SELF_CHECK_DTMF_NUMBER: nothing to check against');
+  const optedOutSince = (phone: string, since: Date, timeoutMs: number) =>
+    waitFor(async () => {
+      const [o] = await db.select().from(optOuts).where(and(eq(optOuts.tenant, tenant), eq(optOuts.phone, phone), gte(optOuts.createdAt, since)));
+      return o;
+    }, timeoutMs);
+  await ensureCampaign(db, {
+    id: SELF_CHECK_CAMPAIGN,
+    name: 'Self-check (maintenance)',
+    strategy: { maxAttempts: 1, redialDelaysMinutes: [1], jitterSeconds: 0, firstContactAfterMinutes: {} },
+    createdBy: ACTOR,
+  });
+  const active = (await activeStrategy(db, SELF_CHECK_CAMPAIGN))!;
+  const detail: Record<string, unknown> = {};
+
+  let dtmf: typeof optOuts.$inferSelect | null = null;
+  if (!dtmfNumber) detail.dtmf = 'skipped: set REDIAL_SELF_CHECK_DTMF_NUMBER to a number that answers and presses 0';
+  else {
+    await removeOptOut(db, tenant, dtmfNumber);
+    const contact = await upsertContact(db, { tenant, phone: dtmfNumber, timeZone: noonZone(), name: 'self-check', consentSource: 'self-check' }, true);
+    await db.update(contacts).set({ status: 'active' }).where(eq(contacts.id, contact.id));
+    await deliverEvent(deps.temporal, deps.taskQueue, { ...contact, status: 'active' }, {
+      id: `selfcheck:${started.toISOString()}`,
+      type: 'lead.created',
+      campaignId: SELF_CHECK_CAMPAIGN,
+      occurredAt: started.getTime(),
+      strategy: active.strategy,
+      strategyVersion: active.version,
+    });
+    dtmf = await optedOutSince(dtmfNumber, started, cfg.selfCheckTimeoutMs);
+    detail.dtmf = dtmf ? { optedOutAt: dtmf.createdAt.toISOString(), source: dtmf.source, seconds: (dtmf.createdAt.getTime() - started.getTime()) / 1000 } : 'no opt-out recorded in time';
+  }
+
+  let sms: string | null = null;
+  if (!cfg.simUrl) detail.sms = 'skipped: inbound SMS needs a test handset on a real carrier';
+  else {
+    const [line] = await db.select().from(lines).where(ne(lines.state, 'closed')).limit(1);
+    if (!line) sms = 'no open line';
+    else {
+      await removeOptOut(db, tenant, cfg.selfCheckSmsNumber);
+      const inbound = (text: string) =>
+        fetch(`${cfg.simUrl}/sim/sms/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: cfg.selfCheckSmsNumber, to: line.fromNumber, body: text }) });
+      await inbound('START'); // the carrier's own list: resubscribe after yesterday's check
+      const since = new Date();
+      await inbound('TD');
+      const listed = await optedOutSince(cfg.selfCheckSmsNumber, since, 30_000);
+      let carrierRefused = false;
+      try {
+        await deps.carrier.client(line).messages.create({ to: cfg.selfCheckSmsNumber, from: line.fromNumber, body: 'Redial self-check' });
+      } catch (err) {
+        carrierRefused = twilioErrorCode(err) === TwilioCode.unsubscribed;
+      }
+      detail.sms = { optedOut: !!listed, carrierRefusesTexts: carrierRefused };
+      if (!listed) sms = 'inbound TD did not opt the number out';
+      else if (!carrierRefused) sms = 'the carrier still accepts texts after TD';
+    }
+  }
+  const problems = [dtmfNumber && !dtmf ? 'pressing 0 did not opt out' : null, sms].filter(Boolean) as string[];
+  if (problems.length) {
+    await deps.raiseAlert({ kind: 'self-check', severity: 'critical', message: `Opt-out self-check failed: ${problems.join('; ')}`, detail });
+    return attention('self-check-opt-out', problems.join('; '), detail);
+  }
+  const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
+  return ok('self-check-opt-out', parts.join('; '), detail);
+}

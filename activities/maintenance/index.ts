@@ -1,0 +1,45 @@
+/**
+ * The checks of the daily, weekly and monthly routines (DESIGN.md "Scheduled routines"). Each
+ * returns a CheckResult — ok, attention (a finding), skipped (not possible here, and why) — and
+ * raises an alert for findings; workflows/maintenance.ts runs them and stores the run.
+ * The checks live in daily.ts, weekly.ts and monthly.ts; this file assembles them.
+ */
+import { maintenanceRuns } from '../../db/schema';
+import { runStatus, type CheckResult } from '../../domain/maintenance';
+import type { MaintenanceActivities } from '../../workflows/contracts';
+import type { MaintenanceDeps } from './deps';
+import { checkAlertRates, checkDisk, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
+import { lineStability, recordingsRetention, stressTest } from './monthly';
+import { backupDatabase, permissionAudit, strategyReview } from './weekly';
+
+export type { MaintenanceConfig, MaintenanceDeps } from './deps';
+
+/** Stores a routine's run; the status is its worst check. */
+export async function recordRun(deps: MaintenanceDeps, r: { routine: string; workflowId: string; runId: string; startedAt: number; results: CheckResult[] }): Promise<number> {
+  const [row] = await deps.db
+    .insert(maintenanceRuns)
+    .values({ routine: r.routine, workflowId: r.workflowId, runId: r.runId, status: runStatus(r.results), results: r.results, startedAt: new Date(r.startedAt) })
+    .returning({ id: maintenanceRuns.id });
+  return row!.id;
+}
+
+export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceActivities {
+  return {
+    recordRun: (r) => recordRun(deps, r),
+    // daily
+    checkAlertRates: () => checkAlertRates(deps),
+    closeWeakLines: () => closeWeakLines(deps),
+    purgeContacts: () => purgeContacts(deps),
+    checkDisk: () => checkDisk(deps),
+    sampleCalls: () => sampleCalls(deps),
+    selfCheckOptOut: () => selfCheckOptOut(deps),
+    // weekly
+    backupDatabase: () => backupDatabase(deps),
+    permissionAudit: () => permissionAudit(deps),
+    strategyReview: () => strategyReview(deps),
+    // monthly
+    stressTest: () => stressTest(deps),
+    lineStability: () => lineStability(deps),
+    recordingsRetention: () => recordingsRetention(deps),
+  };
+}

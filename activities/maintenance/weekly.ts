@@ -1,0 +1,119 @@
+/** The weekly routine's checks: backup (restored and compared, then pruned), permission audit, strategy review. */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { heartbeat } from '@temporalio/activity';
+import { and, eq, gte, isNull, ne } from 'drizzle-orm';
+import postgres from 'postgres';
+import { callCounts, rates } from '../../db/queries/reports';
+import { apiKeys, attempts } from '../../db/schema';
+import { attention, ok, skipped, SELF_CHECK_CAMPAIGN, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
+import type { MaintenanceDeps } from './deps';
+import { DAY } from './shared';
+
+const run = promisify(execFile);
+
+async function pgBin(name: string) {
+  const dir = process.env.PG_BINDIR ?? (await run('pg_config', ['--bindir']).then((r) => r.stdout.trim()).catch(() => ''));
+  return dir ? path.join(dir, name) : name;
+}
+
+async function tableCounts(sqlc: postgres.Sql): Promise<Record<string, number>> {
+  const tables = await sqlc<{ t: string }[]>`select tablename as t from pg_tables where schemaname = 'public' order by 1`;
+  const out: Record<string, number> = {};
+  for (const { t } of tables) out[t] = Number((await sqlc.unsafe(`select count(*)::int as n from "${t}"`))[0]!.n);
+  return out;
+}
+
+/**
+ * pg_dump to the local target, copied to the second one (checksums compared), then restored into
+ * a scratch database and compared table by table; old backups beyond `backupKeep` are pruned.
+ */
+export async function backupDatabase(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { config: cfg } = deps;
+  if (!cfg.backupTargets.length) return skipped('backup', 'no backup target configured (REDIAL_BACKUP_DIRS)');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = `redial-${stamp}.dump`;
+  const [first, ...others] = cfg.backupTargets as [string, ...string[]];
+  await mkdir(first, { recursive: true });
+  const local = path.join(first, file);
+  const source = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {} });
+  const scratchName = `redial_verify_${stamp.replace(/-/g, '_').toLowerCase()}`;
+  try {
+    const before = await tableCounts(source);
+    await run(await pgBin('pg_dump'), ['--format=custom', '--no-owner', `--file=${local}`, cfg.databaseUrl], { maxBuffer: 16 << 20 });
+    heartbeat();
+    const after = await tableCounts(source);
+    const digest = createHash('sha256').update(await readFile(local)).digest('hex');
+    const copies: Array<{ target: string; sha256Matches: boolean }> = [];
+    for (const dir of others) {
+      await mkdir(dir, { recursive: true });
+      await copyFile(local, path.join(dir, file));
+      copies.push({ target: dir, sha256Matches: createHash('sha256').update(await readFile(path.join(dir, file))).digest('hex') === digest });
+    }
+    await source.unsafe(`create database "${scratchName}"`);
+    const scratchUrl = new URL(cfg.databaseUrl);
+    scratchUrl.pathname = `/${scratchName}`;
+    await run(await pgBin('pg_restore'), ['--no-owner', '--exit-on-error', `--dbname=${scratchUrl}`, local], { maxBuffer: 16 << 20 });
+    heartbeat();
+    const scratch = postgres(scratchUrl.toString(), { max: 1, onnotice: () => {} });
+    const restored = await tableCounts(scratch).finally(() => scratch.end({ timeout: 5 }));
+    // a table that changed while the dump ran can differ; one that did not must match exactly
+    const mismatched = Object.keys(before).filter((t) => before[t] === after[t] && restored[t] !== before[t]);
+    const pruned = await prune(cfg.backupTargets, cfg.backupKeep);
+    const detail = { file, bytes: (await stat(local)).size, sha256: digest, targets: cfg.backupTargets, copies, tables: Object.keys(restored).length, rows: restored, mismatched, pruned };
+    const bad = mismatched.length > 0 || copies.some((c) => !c.sha256Matches) || Object.keys(restored).length !== Object.keys(before).length;
+    if (bad) {
+      await deps.raiseAlert({ kind: 'backup', severity: 'critical', message: `Backup ${file} did not verify`, detail });
+      return attention('backup', `backup ${file} did not verify`, detail);
+    }
+    return ok('backup', `${file} (${detail.bytes} bytes) in ${cfg.backupTargets.length} target(s), restored and compared: ${detail.tables} tables match`, detail);
+  } finally {
+    await source.unsafe(`drop database if exists "${scratchName}"`).catch(() => undefined);
+    await source.end({ timeout: 5 });
+  }
+}
+
+async function prune(targets: string[], keep: number) {
+  let n = 0;
+  for (const dir of targets) {
+    const dumps = (await readdir(dir)).filter((f) => /^redial-.*\.dump$/.test(f)).sort();
+    for (const f of dumps.slice(0, Math.max(0, dumps.length - keep))) {
+      await rm(path.join(dir, f));
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Who holds admin, and keys unused for 30 days (candidates for revocation). */
+export async function permissionAudit(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const keys = await db.select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt }).from(apiKeys).where(isNull(apiKeys.revokedAt));
+  const cutoff = Date.now() - 30 * DAY;
+  const admins = keys.filter((k) => k.role === 'admin').map((k) => ({ id: k.id, name: k.name, lastUsedAt: k.lastUsedAt?.toISOString() ?? null }));
+  const unused = keys.filter((k) => (k.lastUsedAt ?? k.createdAt).getTime() < cutoff).map((k) => ({ id: k.id, name: k.name, role: k.role, lastUsedAt: k.lastUsedAt?.toISOString() ?? null }));
+  const detail = { admins, unusedFor30Days: unused, activeKeys: keys.length };
+  return unused.length ? attention('permission-audit', `${admins.length} admin key(s); ${unused.length} key(s) unused for 30 days`, detail) : ok('permission-audit', `${admins.length} admin key(s); every key used in the last 30 days`, detail);
+}
+
+/** Each campaign's strategy versions over the last week, side by side; a version that does worse than the one before is flagged. */
+export async function strategyReview(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const since = new Date(Date.now() - 7 * DAY);
+  const rows = await db
+    .select({ campaignId: attempts.campaignId, version: attempts.strategyVersion, ...callCounts })
+    .from(attempts)
+    .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, since), ne(attempts.campaignId, STRESS_CAMPAIGN), ne(attempts.campaignId, SELF_CHECK_CAMPAIGN)))
+    .groupBy(attempts.campaignId, attempts.strategyVersion)
+    .orderBy(attempts.campaignId, attempts.strategyVersion);
+  const review = rows.map((r) => ({ ...r, ...rates(r) }));
+  const worse = review.filter((r, i) => {
+    const prev = review[i - 1];
+    return prev && prev.campaignId === r.campaignId && r.answerRate !== null && prev.answerRate !== null && r.answerRate < prev.answerRate - 0.1;
+  });
+  const detail = { versions: review, worseThanPrevious: worse.map((w) => `${w.campaignId}@${w.version}`) };
+  return worse.length ? attention('strategy-review', `${worse.length} version(s) answer worse than the version before`, detail) : ok('strategy-review', `${review.length} campaign version(s) reviewed`, detail);
+}

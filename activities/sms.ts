@@ -1,0 +1,39 @@
+/** Texts through the carrier for a granted reservation; a carrier that says "unsubscribed" puts the number on the DNC list. */
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { attempts, optOuts } from '../db/schema';
+import type { Strategy } from '../domain/strategy';
+import { CarrierFailure } from '../workflows/constants';
+import type { PlaceResult, SmsActivities } from '../workflows/contracts';
+import { chooseLine, loadForCarrier, markCarrierFailure } from './carrier-attempt';
+import { TwilioCode, twilioErrorCode } from './carrier';
+import type { CarrierDeps } from './dialling';
+
+export function createSmsActivities(deps: CarrierDeps): SmsActivities {
+  const { db, carrier } = deps;
+  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(db, deps.failover, (m) => log.warn(m), a, tags, strategy);
+
+  async function sendSms({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
+    const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
+    if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
+    if (!strategy.sms) throw ApplicationFailure.nonRetryable('strategy has no SMS', 'BadAttempt');
+    const line = await lineFor(attempt, contact.tags, strategy);
+    await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
+    try {
+      const msg = await carrier.client(line).messages.create({ to: contact.phone, from: line.fromNumber, body: strategy.sms.text });
+      await db.update(attempts).set({ providerSid: msg.sid, status: 'sent', outcome: 'sms-sent', placedAt: new Date() }).where(eq(attempts.id, attemptId));
+      return { providerSid: msg.sid, lineId: line.id };
+    } catch (err) {
+      const code = twilioErrorCode(err);
+      if (code === TwilioCode.unsubscribed || code === TwilioCode.invalidTo) {
+        await db.update(attempts).set({ status: 'failed', outcome: code === TwilioCode.unsubscribed ? 'opted-out' : 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
+        if (code === TwilioCode.unsubscribed) await db.insert(optOuts).values({ tenant: contact.tenant, phone: contact.phone, source: 'sms' }).onConflictDoNothing();
+        throw ApplicationFailure.nonRetryable(`carrier refused the SMS (${code})`, code === TwilioCode.unsubscribed ? CarrierFailure.unsubscribed : CarrierFailure.invalidNumber);
+      }
+      await markCarrierFailure(db, attemptId, err);
+      throw err;
+    }
+  }
+
+  return { sendSms };
+}

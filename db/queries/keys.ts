@@ -1,0 +1,45 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Tx } from '../client';
+import { apiKeys } from '../schema';
+
+export type ApiKey = typeof apiKeys.$inferSelect;
+
+/** Stores a key by its hash (idempotent: the same hash is one key); returns the key's id. */
+export async function insertKey(db: Tx, k: { hash: string; role: string; name: string }): Promise<string> {
+  await db
+    .insert(apiKeys)
+    .values({ id: `key_${k.hash.slice(0, 16)}`, name: k.name, role: k.role, hash: k.hash })
+    .onConflictDoNothing();
+  const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.hash, k.hash));
+  return row!.id;
+}
+
+export async function keyById(db: Tx, id: string): Promise<ApiKey | null> {
+  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
+  return row ?? null;
+}
+
+/** Every key, oldest first, revoked ones too. */
+export async function allKeys(db: Tx): Promise<ApiKey[]> {
+  return db.select().from(apiKeys).orderBy(apiKeys.createdAt);
+}
+
+/** Revokes a key that is not revoked yet; the row when this call revoked it, else null. */
+export async function revokeKey(db: Tx, id: string): Promise<ApiKey | null> {
+  const [row] = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
+  return row ?? null;
+}
+
+/** The live (unrevoked) key with this hash, for authentication. */
+export async function liveKeyByHash(db: Tx, hash: string): Promise<{ id: string; role: string } | null> {
+  const [row] = await db
+    .select({ id: apiKeys.id, role: apiKeys.role })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)));
+  return row ?? null;
+}
+
+/** Records a key's use (the weekly permission audit finds unused keys). */
+export async function touchKey(db: Tx, id: string): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, id));
+}

@@ -1,0 +1,91 @@
+/**
+ * Carrier lines: list, add, inspect health, change CPS or close. A line's view never holds its
+ * auth token: secrets never leave the API, nor land in the audit log.
+ */
+import type { Db } from '../db/client';
+import { audit } from '../db/queries/audit';
+import { allLines, insertLine, lineById, lineHealth, lockLine, updateLine as writeLine, type Line } from '../db/queries/lines';
+import { defaultFailover } from '../domain/failover';
+import type { LineTier } from '../domain/vocabulary';
+import { conflict, notFound } from './errors';
+
+export interface LineDeps {
+  db: Db;
+}
+
+export type LineState = 'active' | 'failed' | 'closed';
+
+export interface LineView {
+  id: string;
+  provider: string;
+  accountSid: string;
+  fromNumber: string;
+  tier: LineTier;
+  cps: number;
+  state: LineState;
+  stateChangedAt: string;
+}
+
+const view = (l: Line): LineView => ({
+  id: l.id,
+  provider: l.provider,
+  accountSid: l.accountSid,
+  fromNumber: l.fromNumber,
+  tier: l.tier as LineTier,
+  cps: l.cps,
+  state: l.state as LineState,
+  stateChangedAt: l.stateChangedAt.toISOString(),
+});
+
+const noLine = () => notFound('No line with this id.');
+
+export async function listLines({ db }: LineDeps): Promise<LineView[]> {
+  return (await allLines(db)).map(view);
+}
+
+export interface NewLine {
+  id: string;
+  accountSid: string;
+  authToken: string;
+  fromNumber: string;
+  tier: LineTier;
+  cps: number;
+  actor: string;
+}
+
+/** Adds a carrier line; conflict when the id is taken. */
+export async function createLine({ db }: LineDeps, input: NewLine): Promise<LineView> {
+  const { actor, ...line } = input;
+  return db.transaction(async (tx) => {
+    const row = await insertLine(tx, line);
+    if (!row) throw conflict(`A line "${line.id}" exists; change it with PATCH /v1/lines/${line.id}.`);
+    await audit(tx, { actor, action: 'line.create', target: row.id, after: view(row) });
+    return view(row);
+  });
+}
+
+/** A line's failure and connect rate over its rolling health window (the failover's). */
+export async function lineHealthReport({ db }: LineDeps, lineId: string) {
+  const line = await lineById(db, lineId);
+  if (!line) throw noLine();
+  const { windowMs, windowCalls } = defaultFailover;
+  const h = await lineHealth(db, line.id, { since: new Date(Date.now() - windowMs), lastN: windowCalls });
+  return { lineId: line.id, state: line.state, windowSeconds: windowMs / 1000, windowCalls, calls: h.calls, failures: h.failures, failureRate: h.failureRate, connectRate: h.connectRate };
+}
+
+/** Changes a line's CPS (applies to the next call, on every worker) or closes/reopens it. */
+export async function updateLine({ db }: LineDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; actor: string }): Promise<LineView> {
+  const { lineId: id } = input;
+  return db.transaction(async (tx) => {
+    const before = await lockLine(tx, id);
+    if (!before) throw noLine();
+    const change = {
+      ...(input.cps !== undefined && input.cps !== before.cps ? { cps: input.cps } : {}),
+      ...(input.state && input.state !== before.state ? { state: input.state, stateChangedAt: new Date() } : {}),
+    };
+    if (Object.keys(change).length === 0) return view(before); // nothing to change: idempotent
+    const after = (await writeLine(tx, id, change))!;
+    await audit(tx, { actor: input.actor, action: 'line.update', target: id, before: view(before), after: view(after) });
+    return view(after);
+  });
+}

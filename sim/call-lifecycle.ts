@@ -1,0 +1,166 @@
+/**
+ * A call from creation to its end: the network's progress (initiated, ringing, answered), the
+ * callee's behaviour, the TwiML it fetches and executes, and the signed status callbacks it posts.
+ */
+import { HungUp, step } from './clock';
+import { calleeFor, QUESTIONS } from './outcomes';
+import { profileOf, type SimCall, type SimState } from './state';
+import { parseTwiml, type Verb } from './twiml';
+import { post } from './webhooks';
+import { one, rfc2822 } from './wire';
+
+export async function runCall(state: SimState, call: SimCall) {
+  const p = call.params;
+  const profile = profileOf(state, call.from);
+  const events = ([] as string[]).concat(p.StatusCallbackEvent ?? []).flatMap((e) => e.split(' '));
+  const callbackUrl = one(p.StatusCallback);
+  const held: Array<Record<string, string>> = [];
+  let seq = 0;
+  const base = () => ({ AccountSid: call.accountSid, CallSid: call.sid, From: call.from, To: call.to, Direction: 'outbound-api', ApiVersion: '2010-04-01' });
+  const emit = async (event: string, status: string, extra: Record<string, string> = {}) => {
+    call.events.push({ status, sequence: seq, at: Date.now() });
+    if (!callbackUrl || (event !== 'completed' && !events.includes(event))) {
+      seq++;
+      return;
+    }
+    const params = { ...base(), CallStatus: status, SequenceNumber: String(seq++), Timestamp: rfc2822(Date.now())!, CallbackSource: 'call-progress-events', ...extra };
+    if (profile.reorder) held.push(params);
+    else {
+      await post(state, call.accountSid, callbackUrl, params);
+      if (Math.random() < profile.duplicateRate) await post(state, call.accountSid, callbackUrl, params);
+    }
+  };
+  const end = async (status: string, extra: Record<string, string> = {}) => {
+    call.status = status;
+    call.endedAt = Date.now();
+    const virtual = call.startedAt ? Math.max(1, Math.round((call.endedAt - call.startedAt) / 1000 / state.timeScale)) : 0;
+    call.durationSec = virtual;
+    await emit('completed', status, {
+      CallDuration: String(virtual),
+      Duration: String(Math.ceil(virtual / 60)),
+      ...(call.answeredBy ? { AnsweredBy: call.answeredBy } : {}),
+      ...(call.sipResponseCode ? { SipResponseCode: String(call.sipResponseCode) } : {}),
+      ...extra,
+    });
+    for (const params of held.reverse()) await post(state, call.accountSid, callbackUrl!, params);
+  };
+
+  try {
+    call.status = 'initiated';
+    await emit('initiated', 'initiated');
+    await step(state, call, 0.5);
+    if (call.refusedBy) {
+      call.sipResponseCode = 503;
+      return end('failed');
+    }
+    const callee = calleeFor(call.to);
+    if (callee.kind === 'nonexistent') {
+      call.sipResponseCode = 404;
+      return end('failed');
+    }
+    call.status = 'ringing';
+    await emit('ringing', 'ringing');
+    if (callee.kind === 'busy') {
+      await step(state, call, 2);
+      call.sipResponseCode = 486;
+      return end('busy');
+    }
+    if (callee.kind === 'no-answer') {
+      await step(state, call, Number(one(p.Timeout) ?? 60));
+      call.sipResponseCode = 487;
+      return end('no-answer');
+    }
+    await step(state, call, 4);
+    call.status = 'in-progress';
+    call.startedAt = Date.now();
+    call.sipResponseCode = 200;
+    if (one(p.MachineDetection)) call.answeredBy = callee.kind === 'machine' ? 'machine_start' : 'human';
+    await emit('answered', 'in-progress', call.answeredBy ? { AnsweredBy: call.answeredBy } : {});
+    const talk = callee.kind === 'listens' ? 20 + Math.random() * 100 : 0;
+    const hangupAt = call.startedAt + talk * 1000 * state.timeScale;
+    try {
+      await execute(state, call, one(p.Url)!, one(p.Method) ?? 'POST', callee);
+    } catch (err) {
+      if (err instanceof HungUp) throw err;
+      state.log(`sim: TwiML for ${call.sid} failed: ${(err as Error).message}`);
+    }
+    const left = hangupAt - Date.now();
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    return end('completed');
+  } catch (err) {
+    if (!(err instanceof HungUp)) throw err;
+    return end(call.hangup!);
+  }
+}
+
+/** Fetches the call's TwiML and plays it, following Gather, Record and Redirect to the next document. */
+async function execute(state: SimState, call: SimCall, firstUrl: string, method: string, callee: ReturnType<typeof calleeFor>) {
+  let inputGiven = false;
+  const voiceParams = (extra: Record<string, string> = {}) => ({
+    AccountSid: call.accountSid,
+    CallSid: call.sid,
+    From: call.from,
+    To: call.to,
+    CallStatus: call.status,
+    Direction: 'outbound-api',
+    ApiVersion: '2010-04-01',
+    ...(call.answeredBy ? { AnsweredBy: call.answeredBy } : {}),
+    ...extra,
+  });
+  const fetchDoc = async (url: string, extra: Record<string, string> = {}): Promise<Verb[]> => {
+    if (method.toUpperCase() === 'GET') throw new Error('only POST webhooks are simulated');
+    const res = await post(state, call.accountSid, url, voiceParams(extra));
+    if (!res || !res.ok) throw new Error(`TwiML fetch ${url} answered ${res?.status ?? 'nothing'}`);
+    return parseTwiml(await res.text());
+  };
+  const speak = (v: Verb) => (v.name === 'Say' ? step(state, call, Math.max(1, v.text.split(/\s+/).length * 0.4)) : v.name === 'Play' ? step(state, call, 3) : v.name === 'Pause' ? step(state, call, Number(v.attrs.length ?? 1)) : undefined);
+  let url = firstUrl;
+  let doc = await fetchDoc(url);
+  for (let guard = 0; guard < 50; guard++) {
+    let next: { url: string; extra: Record<string, string> } | null = null;
+    for (const v of doc) {
+      if (v.name === 'Hangup' || v.name === 'Reject') return;
+      if (v.name === 'Redirect') {
+        next = { url: new URL(v.text, url).toString(), extra: {} };
+        break;
+      }
+      if (v.name === 'Gather') {
+        const action = new URL(v.attrs.action ?? url, url).toString();
+        const wantsSpeech = (v.attrs.input ?? 'dtmf').includes('speech');
+        const human = callee.kind === 'presses' || callee.kind === 'speaks';
+        if (human && !inputGiven) {
+          inputGiven = true;
+          await step(state, call, 1);
+          if (callee.kind === 'presses') {
+            call.digits.push(callee.digits);
+            next = { url: action, extra: { Digits: callee.digits } };
+          } else {
+            const q = QUESTIONS[Math.floor(Math.random() * QUESTIONS.length)]!;
+            call.speech.push(q);
+            next = wantsSpeech ? { url: action, extra: { SpeechResult: q, Confidence: '0.92' } } : null;
+          }
+          if (next) break;
+        }
+        for (const child of v.children) await speak(child);
+        await step(state, call, Number(v.attrs.timeout ?? 5));
+        if (v.attrs.actionOnEmptyResult === 'true') {
+          next = { url: action, extra: {} };
+          break;
+        }
+        continue;
+      }
+      if (v.name === 'Record') {
+        await step(state, call, Math.min(Number(v.attrs.maxLength ?? 10), 10));
+        if (v.attrs.action) {
+          next = { url: new URL(v.attrs.action, url).toString(), extra: { RecordingUrl: `https://sim.invalid/rec/${call.sid}`, RecordingDuration: '5' } };
+          break;
+        }
+        continue;
+      }
+      await speak(v);
+    }
+    if (!next) return;
+    url = next.url;
+    doc = await fetchDoc(url, next.extra);
+  }
+}

@@ -1,0 +1,53 @@
+/** The simulator's own /sim/* routes: tests and scripts inspect what it carried, set line faults, change the clock and send inbound SMS. */
+import type { Hono } from 'hono';
+import { isStartWord, isStopWord } from './outcomes';
+import { profileOf, type LineProfile, type SimMessage, type SimOptions, type SimState } from './state';
+import { post } from './webhooks';
+import { sidOf } from './wire';
+
+export function registerControlRoutes(app: Hono, state: SimState, opts: SimOptions) {
+  app.get('/sim/healthz', (c) => c.json({ ok: true }));
+  app.get('/sim/calls', (c) => {
+    const { to, from } = c.req.query();
+    const list = [...state.calls.values()].filter((x) => (!to || x.to === to) && (!from || x.from === from));
+    return c.json({ calls: list.map(({ params: _p, ...rest }) => rest) });
+  });
+  app.get('/sim/messages', (c) => c.json({ messages: state.messages }));
+  app.get('/sim/lines', (c) => c.json({ profiles: Object.fromEntries(state.profiles) }));
+  app.post('/sim/lines/:from/profile', async (c) => {
+    const from = c.req.param('from');
+    const body = (await c.req.json().catch(() => null)) as Partial<LineProfile> | null;
+    if (!body || typeof body !== 'object') return c.json({ error: 'expected a JSON profile' }, 400);
+    const next = { ...profileOf(state, from), ...body };
+    state.profiles.set(from, next);
+    return c.json(next);
+  });
+  app.post('/sim/config', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { timeScale?: number };
+    if (typeof body.timeScale === 'number' && body.timeScale > 0) state.timeScale = body.timeScale;
+    return c.json({ timeScale: state.timeScale });
+  });
+  app.post('/sim/sms/inbound', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { from?: string; to?: string; body?: string } | null;
+    if (!body?.from || !body.to || typeof body.body !== 'string') return c.json({ error: 'expected {from, to, body}' }, 400);
+    const owner = state.numberOwner.get(body.to) ?? [...state.accounts.keys()][0]!;
+    if (isStopWord(body.body)) state.blocked.add(`${body.to}|${body.from}`);
+    if (isStartWord(body.body)) state.blocked.delete(`${body.to}|${body.from}`);
+    const msg: SimMessage = { sid: sidOf('SM'), accountSid: owner, direction: 'inbound', from: body.from, to: body.to, body: body.body, status: 'received', createdAt: Date.now() };
+    state.messages.push(msg);
+    let delivered: number | null = null;
+    if (opts.inboundSmsUrl) {
+      const res = await post(state, owner, opts.inboundSmsUrl, { AccountSid: owner, MessageSid: msg.sid, SmsSid: msg.sid, From: body.from, To: body.to, Body: body.body, NumMedia: '0' });
+      delivered = res?.status ?? null;
+    }
+    return c.json({ sid: msg.sid, webhookStatus: delivered });
+  });
+  app.post('/sim/reset', (c) => {
+    state.calls.clear();
+    state.messages.length = 0;
+    state.profiles.clear();
+    state.blocked.clear();
+    state.recent.clear();
+    return c.json({ ok: true });
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * What the simulator knows: its accounts, the calls and messages it has carried, each line's
+ * fault profile, STOP blocks, and the work still in flight.
+ */
+
+export interface SimAccount {
+  sid: string;
+  token: string;
+}
+
+export interface LineProfile {
+  /** Share of calls that fail in the network (SIP 503), 0..1. */
+  failureRate: number;
+  /** Share of REST requests (call create, message create, call list) answered 500: the carrier's API itself failing. */
+  apiErrorRate: number;
+  /** Extra latency on every API request from this line, ms (real time). */
+  latencyMs: number;
+  /** Calls per second above which new calls are refused with SIP 503; null = unlimited. */
+  cps: number | null;
+  /** Share of status callbacks delivered twice, 0..1. */
+  duplicateRate: number;
+  /** Deliver a call's status callbacks in reverse order, after it ends. */
+  reorder: boolean;
+}
+
+export interface SimOptions {
+  accounts: SimAccount[];
+  /** Real seconds per simulated second: 0.01 plays a 60 s call in 0.6 s. */
+  timeScale?: number;
+  /** Where inbound SMS are delivered (Redial's /twilio/sms/inbound). */
+  inboundSmsUrl?: string;
+  log?: (m: string) => void;
+}
+
+export interface SimCallEvent {
+  status: string;
+  sequence: number;
+  at: number;
+}
+
+export interface SimCall {
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  status: string;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  answeredBy: string | null;
+  durationSec: number | null;
+  sipResponseCode: number | null;
+  /** Why the network failed it, when it did: cps (over the line's CPS) or fault (failure rate). */
+  refusedBy: 'cps' | 'fault' | null;
+  digits: string[];
+  speech: string[];
+  /** Set by a Calls update (Status=canceled|completed): the call ends at its next step. */
+  hangup: 'canceled' | 'completed' | null;
+  events: SimCallEvent[];
+  params: Record<string, string | string[]>;
+}
+
+export interface SimMessage {
+  sid: string;
+  accountSid: string;
+  direction: 'outbound-api' | 'inbound';
+  from: string;
+  to: string;
+  body: string;
+  status: string;
+  createdAt: number;
+}
+
+export interface SimState {
+  log: (m: string) => void;
+  /** Real seconds per simulated second; /sim/config may change it while calls run. */
+  timeScale: number;
+  accounts: Map<string, SimAccount>;
+  calls: Map<string, SimCall>;
+  messages: SimMessage[];
+  profiles: Map<string, LineProfile>;
+  /** "ourNumber|theirNumber" pairs where the person texted STOP. */
+  blocked: Set<string>;
+  /** Which account owns a from number (learnt from outbound traffic). */
+  numberOwner: Map<string, string>;
+  /** Per from-number, creation times within the last second (CPS). */
+  recent: Map<string, number[]>;
+  pending: Set<Promise<unknown>>;
+  closed: boolean;
+}
+
+export function createState(opts: SimOptions): SimState {
+  return {
+    log: opts.log ?? (() => {}),
+    timeScale: opts.timeScale ?? 0.05,
+    accounts: new Map(opts.accounts.map((a) => [a.sid, a])),
+    calls: new Map<string, SimCall>(),
+    messages: [],
+    profiles: new Map<string, LineProfile>(),
+    blocked: new Set<string>(),
+    numberOwner: new Map<string, string>(),
+    recent: new Map<string, number[]>(),
+    pending: new Set<Promise<unknown>>(),
+    closed: false,
+  };
+}
+
+const defaultProfile = (): LineProfile => ({ failureRate: 0, latencyMs: 0, cps: null, duplicateRate: 0, reorder: false, apiErrorRate: 0 });
+
+export const profileOf = (state: SimState, from: string) => state.profiles.get(from) ?? defaultProfile();
+
+export function overCps(state: SimState, from: string, now: number): boolean {
+  const cps = profileOf(state, from).cps;
+  const times = (state.recent.get(from) ?? []).filter((t) => now - t < 1000);
+  times.push(now);
+  state.recent.set(from, times);
+  return cps !== null && times.length > cps;
+}
+
+/** Background work (call scripts, callbacks) is tracked so idle() can wait for it. */
+export const track = <T>(state: SimState, p: Promise<T>) => {
+  state.pending.add(p);
+  void p.finally(() => state.pending.delete(p));
+  return p;
+};
