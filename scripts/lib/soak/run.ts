@@ -1,0 +1,151 @@
+/**
+ * One soak: the cluster up, campaigns created through the API, a steady stream of events with
+ * faults on a schedule (each with its recovery time measured by fresh probe events), a drain, the
+ * worker stopped cleanly so nothing moves, then the three records reconciled. Shared by
+ * `npm run soak` and test/soak.test.ts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { Client, Connection } from '@temporalio/client';
+import type { Sim } from '../../../sim/server';
+import { startCluster } from './cluster';
+import { FAULTS, type FaultName } from './faults';
+import { formatReport, reconcile, uncalled, type FaultRecord, type SimCallView, type SoakReport } from './reconcile';
+import { CAMPAIGNS, createTraffic, zonesFor } from './traffic';
+
+export interface SoakOptions {
+  /** Minutes of traffic (faults happen within them). */
+  minutes: number;
+  /** Events offered per second. */
+  rate: number;
+  faults: FaultName[];
+  /** Seconds from one fault's start to the next. */
+  faultIntervalSec: number;
+  /** Seconds before the first fault. */
+  firstFaultSec: number;
+  /** How long a carrier burst (5xx, hang, callback delay) lasts, in ms. */
+  burstMs: number;
+  /** Cycle through the faults again while traffic lasts (a long run) or inject each once (the short soak). */
+  repeatFaults: boolean;
+  /** The longest wait after traffic for every allowed event to be dialled, in seconds. */
+  drainSec: number;
+  timeScale: number;
+  log: (m: string) => void;
+  signal?: AbortSignal;
+}
+
+export const defaultSoakOptions: Omit<SoakOptions, 'log'> = {
+  minutes: 10,
+  rate: 2,
+  faults: Object.keys(FAULTS) as FaultName[],
+  faultIntervalSec: 60,
+  firstFaultSec: 20,
+  burstMs: 15_000,
+  repeatFaults: true,
+  drainSec: 180,
+  timeScale: 0.01,
+};
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/** The simulator's calls as GET /sim/calls shows them (read in-process while the run goes on). */
+const simCallsNow = (sim: Sim): SimCallView[] =>
+  [...sim.calls.values()].map((c) => ({ sid: c.sid, to: c.to, from: c.from, status: c.status, createdAt: c.createdAt, endedAt: c.endedAt, digits: c.digits, refusedBy: c.refusedBy, sipResponseCode: c.sipResponseCode, statusCallback: one(c.params.StatusCallback) ?? null }));
+
+const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; text: string }> {
+  const { log, signal } = o;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-soak-'));
+  const t0 = Date.now();
+  const since = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
+  log(`starting PostgreSQL, Temporal (file-backed), the simulator, the api and the worker in ${dataDir}`);
+  const cluster = await startCluster({ dataDir, timeScale: o.timeScale, log });
+  let sql: postgres.Sql | null = null;
+  let connection: Connection | null = null;
+  try {
+    log(`[${since()}] up: api ${cluster.apiUrl}, Temporal ${cluster.temporalAddress} (UI ${cluster.temporalUiUrl}), simulator ${cluster.simUrl}`);
+    const headers = { authorization: `Bearer ${cluster.adminKey}`, 'content-type': 'application/json' };
+    for (const [id, strategy] of Object.entries(CAMPAIGNS)) {
+      const res = await fetch(`${cluster.apiUrl}/v1/campaigns`, { method: 'POST', headers, body: JSON.stringify({ id, name: id, strategy }) });
+      if (res.status !== 201) throw new Error(`POST /v1/campaigns ${id} → ${res.status} ${await res.text()}`);
+    }
+    const trafficStart = Date.now();
+    const trafficEnd = trafficStart + o.minutes * 60_000;
+    const zones = zonesFor(trafficStart, trafficEnd + (o.drainSec + 120) * 1000);
+    log(`[${since()}] ${o.rate} events/s for ${o.minutes} min; day zones ${zones.day.length}, night zones ${zones.night.length}; faults: ${o.faults.join(', ') || 'none'}`);
+    const traffic = createTraffic({ apiUrl: cluster.apiUrl, adminKey: cluster.adminKey, zones, log });
+    const driving = traffic.drive(o.rate, trafficEnd, signal);
+
+    const faults: FaultRecord[] = [];
+    const probes: Array<Promise<unknown>> = [];
+    const dialledAmong = (after: number) => (phones: Set<string>) => {
+      let first: number | null = null;
+      for (const c of cluster.sim.calls.values()) if (phones.has(c.to) && c.createdAt >= after && (first === null || c.createdAt < first)) first = c.createdAt;
+      return first;
+    };
+    let next = trafficStart + o.firstFaultSec * 1000;
+    for (let i = 0; o.faults.length && (o.repeatFaults || i < o.faults.length) && !signal?.aborted; i++) {
+      await sleep(next - Date.now(), signal);
+      if (signal?.aborted || Date.now() > trafficEnd - 5_000) break;
+      const name = o.faults[i % o.faults.length]!;
+      traffic.setFault(name);
+      const rec: FaultRecord = { name, at: Date.now(), lastedMs: 0, recoveryMs: null };
+      faults.push(rec);
+      log(`[${since()}] fault: ${name}`);
+      probes.push(traffic.probe(dialledAmong(rec.at), 240_000, signal).then((at) => (rec.recoveryMs = at === null ? null : at - rec.at)));
+      try {
+        await FAULTS[name](cluster, o.burstMs);
+      } catch (err) {
+        log(`[${since()}] fault ${name} could not be undone: ${(err as Error).message}`);
+        throw err;
+      }
+      rec.lastedMs = Date.now() - rec.at;
+      log(`[${since()}] ${name} over after ${(rec.lastedMs / 1000).toFixed(1)} s`);
+      next = Math.max(next + o.faultIntervalSec * 1000, Date.now() + 3_000);
+    }
+    await driving;
+    traffic.setFault('end');
+    await Promise.all(probes);
+    await traffic.settle();
+    log(`[${since()}] traffic over: ${traffic.events.length} events offered; draining (at most ${o.drainSec} s)`);
+
+    // drain: until every allowed event was dialled and nothing is in flight, or the time is up
+    const drainEnd = Date.now() + o.drainSec * 1000;
+    let quietSince = 0;
+    while (Date.now() < drainEnd && !signal?.aborted) {
+      const calls = simCallsNow(cluster.sim);
+      if (uncalled(traffic, calls).length === 0 && calls.every((c) => TERMINAL.has(c.status))) {
+        quietSince ||= Date.now();
+        if (Date.now() - quietSince > 3_000) break;
+      } else quietSince = 0;
+      await sleep(1_000, signal);
+    }
+    log(`[${since()}] drained; stopping the worker cleanly so nothing moves while the records are read`);
+    await cluster.worker.stop();
+    await Promise.race([cluster.sim.idle(), sleep(65_000)]);
+
+    sql = postgres(cluster.databaseUrl, { max: 2, onnotice: () => {} });
+    const simCalls = ((await (await fetch(`${cluster.simUrl}/sim/calls`)).json()) as { calls: SimCallView[] }).calls;
+    connection = await Connection.connect({ address: cluster.temporalAddress });
+    const report = await reconcile({ traffic, simCalls, sql, temporal: new Client({ connection }), faults });
+    const text = formatReport(report, `soak: ${o.minutes} min at ${o.rate} events/s, faults ${o.faults.join(', ') || 'none'} (${since()} wall)`);
+    for (const f of report.findings) log(f);
+    return { report, text };
+  } finally {
+    await sql?.end().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await cluster.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
