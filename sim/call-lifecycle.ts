@@ -21,11 +21,12 @@ export async function runCall(state: SimState, call: SimCall) {
   // them (each is retried for the webhook window), never the call itself
   let outbox: Promise<unknown> = Promise.resolve();
   const send = (params: Record<string, string>) => {
-    const delayMs = profileOf(state, call.from).callbackDelayMs;
+    // a delay counts from when the status happened, not from when the callback before it left
+    const dueAt = Date.now() + profileOf(state, call.from).callbackDelayMs;
     outbox = track(
       state,
       outbox.then(async () => {
-        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+        if (dueAt > Date.now()) await new Promise((r) => setTimeout(r, dueAt - Date.now()));
         await post(state, call.accountSid, callbackUrl!, params);
         if (Math.random() < profile.duplicateRate) await post(state, call.accountSid, callbackUrl!, params);
       }),

@@ -16,7 +16,7 @@ import { formatReport, reconcile, uncalled, type FaultRecord, type SimCallView, 
 import { CAMPAIGNS, createTraffic, zonesFor } from './traffic';
 
 export interface SoakOptions {
-  /** Minutes of traffic (faults happen within them). */
+  /** Minutes of traffic (faults happen within them; a run that injects each fault once lasts until the last is over). */
   minutes: number;
   /** Events offered per second. */
   rate: number;
@@ -81,11 +81,12 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
       if (res.status !== 201) throw new Error(`POST /v1/campaigns ${id} → ${res.status} ${await res.text()}`);
     }
     const trafficStart = Date.now();
-    const trafficEnd = trafficStart + o.minutes * 60_000;
-    const zones = zonesFor(trafficStart, trafficEnd + (o.drainSec + 120) * 1000);
+    // a run that injects each fault once goes on until the last one is over (and 10 s more)
+    let trafficEnd = trafficStart + o.minutes * 60_000;
+    const zones = zonesFor(trafficStart, trafficEnd + (o.drainSec + 600) * 1000);
     log(`[${since()}] ${o.rate} events/s for ${o.minutes} min; day zones ${zones.day.length}, night zones ${zones.night.length}; faults: ${o.faults.join(', ') || 'none'}`);
     const traffic = createTraffic({ apiUrl: cluster.apiUrl, adminKey: cluster.adminKey, zones, log });
-    const driving = traffic.drive(o.rate, trafficEnd, signal);
+    const driving = traffic.drive(o.rate, () => trafficEnd, signal);
 
     const faults: FaultRecord[] = [];
     const probes: Array<Promise<unknown>> = [];
@@ -97,7 +98,7 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
     let next = trafficStart + o.firstFaultSec * 1000;
     for (let i = 0; o.faults.length && (o.repeatFaults || i < o.faults.length) && !signal?.aborted; i++) {
       await sleep(next - Date.now(), signal);
-      if (signal?.aborted || Date.now() > trafficEnd - 5_000) break;
+      if (signal?.aborted || (o.repeatFaults && Date.now() > trafficEnd - 5_000)) break;
       const name = o.faults[i % o.faults.length]!;
       traffic.setFault(name);
       const rec: FaultRecord = { name, at: Date.now(), lastedMs: 0, recoveryMs: null };
@@ -111,6 +112,7 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
         throw err;
       }
       rec.lastedMs = Date.now() - rec.at;
+      if (!o.repeatFaults) trafficEnd = Math.max(trafficEnd, Date.now() + 10_000);
       log(`[${since()}] ${name} over after ${(rec.lastedMs / 1000).toFixed(1)} s`);
       next = Math.max(next + o.faultIntervalSec * 1000, Date.now() + 3_000);
     }

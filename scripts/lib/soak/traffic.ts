@@ -175,10 +175,10 @@ export function createTraffic(opts: { apiUrl: string; adminKey: string; zones: {
     events,
     optOuts,
     setFault: (name: string) => (fault = name),
-    /** The steady stream at `rate` events/s until `until` (or the signal aborts). */
-    async drive(rate: number, until: number, signal?: AbortSignal) {
+    /** The steady stream at `rate` events/s until `until()` (or the signal aborts). */
+    async drive(rate: number, until: () => number, signal?: AbortSignal) {
       const t0 = Date.now();
-      for (let n = 0; Date.now() < until && !signal?.aborted; n++) {
+      for (let n = 0; Date.now() < until() && !signal?.aborted; n++) {
         const due = t0 + (n * 1000) / rate;
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
         // a stalled API must not pile up thousands of open requests: shed, as a CRM's queue would
