@@ -72,6 +72,7 @@ describe('kill -9 of the worker with 200 cadences in flight', () => {
     cluster.setAllLines({ responseDelayMs: 0 });
     cluster.sim.setProfile(premium.fromNumber, { callbackDelayMs: 0 });
     assert.ok(inFlightAtKill > 0, 'calls were in flight when the worker died');
+    console.log(`# ${inFlightAtKill} carrier calls in flight, ${people.length - cluster.sim.calls.size} contacts not yet dialled at the kill`);
     await cluster.worker.start();
 
     const callsTo = () => {

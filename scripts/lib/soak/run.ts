@@ -13,7 +13,9 @@ import type { Sim } from '../../../sim/server';
 import { startCluster } from './cluster';
 import { FAULTS, type FaultName } from './faults';
 import { formatReport, reconcile, uncalled, type FaultRecord, type SimCallView, type SoakReport } from './reconcile';
-import { CAMPAIGNS, createTraffic, zonesFor } from './traffic';
+import { CAMPAIGNS, createTraffic, mask, zonesFor } from './traffic';
+import { cadenceWorkflowId, DEFAULT_TENANT } from '../../../workflows/constants';
+import type { CadenceView } from '../../../workflows/messages';
 
 export interface SoakOptions {
   /** Minutes of traffic (faults happen within them; a run that injects each fault once lasts until the last is over). */
@@ -62,6 +64,21 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const simCallsNow = (sim: Sim): SimCallView[] =>
   [...sim.calls.values()].map((c) => ({ sid: c.sid, to: c.to, from: c.from, status: c.status, createdAt: c.createdAt, endedAt: c.endedAt, digits: c.digits, refusedBy: c.refusedBy, sipResponseCode: c.sipResponseCode, statusCallback: one(c.params.StatusCallback) ?? null }));
 
+/** A person's cadence (its state query) and attempts, masked, for the log. */
+async function explain(phone: string, sql: postgres.Sql, temporal: Client): Promise<string> {
+  const masked = mask(phone);
+  const rows = await sql<Array<{ status: string; outcome: string | null; reserved_at: Date }>>`
+    select a.status, a.outcome, a.reserved_at from attempts a join contacts c on c.id = a.contact_id where c.phone = ${phone} order by a.reserved_at`.catch(() => []);
+  const attempts = rows.map((r) => `${r.status}/${r.outcome ?? '-'}@${r.reserved_at.toISOString().slice(11, 19)}`).join(' ') || 'no attempt';
+  try {
+    const view = await temporal.connection.withDeadline(Date.now() + 5_000, () => temporal.workflow.getHandle(cadenceWorkflowId(DEFAULT_TENANT, phone)).query<CadenceView>('state'));
+    const refusals = view.lastRefusals.map((r) => r.reason).join(',') || 'none';
+    return `${masked}: cadence ${view.status}, next ${view.nextAttemptAt ?? '-'} (${view.nextAttemptReason ?? '-'}), follow-ups ${view.followUps.map((f) => `${f.campaignId}:${f.status}:${f.attempts}`).join(' ')}, refusals ${refusals}; attempts ${attempts}`;
+  } catch (err) {
+    return `${masked}: cadence state unavailable (${(err as Error).message.split('\n')[0]}); attempts ${attempts}`;
+  }
+}
+
 const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
 export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; text: string }> {
@@ -82,8 +99,9 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
     }
     const trafficStart = Date.now();
     // a run that injects each fault once goes on until the last one is over (and 10 s more)
-    let trafficEnd = trafficStart + o.minutes * 60_000;
-    const zones = zonesFor(trafficStart, trafficEnd + (o.drainSec + 600) * 1000);
+    const plannedEnd = trafficStart + o.minutes * 60_000;
+    let trafficEnd = o.repeatFaults || o.faults.length === 0 ? plannedEnd : Infinity;
+    const zones = zonesFor(trafficStart, plannedEnd + (o.drainSec + 600) * 1000);
     log(`[${since()}] ${o.rate} events/s for ${o.minutes} min; day zones ${zones.day.length}, night zones ${zones.night.length}; faults: ${o.faults.join(', ') || 'none'}`);
     const traffic = createTraffic({ apiUrl: cluster.apiUrl, adminKey: cluster.adminKey, zones, log });
     const driving = traffic.drive(o.rate, () => trafficEnd, signal);
@@ -112,10 +130,10 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
         throw err;
       }
       rec.lastedMs = Date.now() - rec.at;
-      if (!o.repeatFaults) trafficEnd = Math.max(trafficEnd, Date.now() + 10_000);
       log(`[${since()}] ${name} over after ${(rec.lastedMs / 1000).toFixed(1)} s`);
       next = Math.max(next + o.faultIntervalSec * 1000, Date.now() + 3_000);
     }
+    trafficEnd = Math.min(trafficEnd, Math.max(plannedEnd, Date.now() + 10_000));
     await driving;
     traffic.setFault('end');
     await Promise.all(probes);
@@ -133,14 +151,17 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
       } else quietSince = 0;
       await sleep(1_000, signal);
     }
+    sql = postgres(cluster.databaseUrl, { max: 2, onnotice: () => {} });
+    connection = await Connection.connect({ address: cluster.temporalAddress });
+    const temporal = new Client({ connection });
+    // what an event still waiting for its call is waiting on, while the worker can still answer
+    for (const e of uncalled(traffic, simCallsNow(cluster.sim)).slice(0, 10)) log(`waiting: ${await explain(e.phone, sql, temporal)}`);
     log(`[${since()}] drained; stopping the worker cleanly so nothing moves while the records are read`);
     await cluster.worker.stop();
     await Promise.race([cluster.sim.idle(), sleep(65_000)]);
 
-    sql = postgres(cluster.databaseUrl, { max: 2, onnotice: () => {} });
     const simCalls = ((await (await fetch(`${cluster.simUrl}/sim/calls`)).json()) as { calls: SimCallView[] }).calls;
-    connection = await Connection.connect({ address: cluster.temporalAddress });
-    const report = await reconcile({ traffic, simCalls, sql, temporal: new Client({ connection }), faults });
+    const report = await reconcile({ traffic, simCalls, sql, temporal, faults });
     const text = formatReport(report, `soak: ${o.minutes} min at ${o.rate} events/s, faults ${o.faults.join(', ') || 'none'} (${since()} wall)`);
     for (const f of report.findings) log(f);
     return { report, text };
