@@ -60,10 +60,17 @@ export function uncalled(traffic: Traffic, calls: SimCallView[]): SentEvent[] {
   });
 }
 
-/** Event ids each cadence got, read from every run's history (signals named "event"). */
-export async function deliveredEventIds(temporal: Client): Promise<Set<string>> {
+/**
+ * Event ids each cadence got, read from every run's history (signals named "event"), and how many
+ * cadence runs ended failed, terminated or timed out (a cadence that dies drops its follow-ups).
+ */
+export async function deliveredEventIds(temporal: Client): Promise<{ ids: Set<string>; broken: number }> {
   const runs: Array<{ workflowId: string; runId: string }> = [];
-  for await (const w of temporal.workflow.list({ query: 'WorkflowType = "cadence"' })) runs.push({ workflowId: w.workflowId, runId: w.runId });
+  let broken = 0;
+  for await (const w of temporal.workflow.list({ query: 'WorkflowType = "cadence"' })) {
+    runs.push({ workflowId: w.workflowId, runId: w.runId });
+    if (['FAILED', 'TERMINATED', 'TIMED_OUT'].includes(w.status.name)) broken++;
+  }
   const ids = new Set<string>();
   let next = 0;
   await Promise.all(
@@ -82,7 +89,7 @@ export async function deliveredEventIds(temporal: Client): Promise<Set<string>> 
       }
     }),
   );
-  return ids;
+  return { ids, broken };
 }
 
 export interface FaultRecord {
@@ -97,6 +104,8 @@ export interface FaultRecord {
 export interface SoakReport {
   events: { offered: number; accepted: number; refused: number; unanswered: number; delivered: number; probes: number };
   calls: { expected: number; placed: number; lost: number; lostUndelivered: number; lostUncalled: number; doubled: number; orphaned: number; recordMismatches: number };
+  /** Cadence runs that ended failed, terminated or timed out (Temporal's record). */
+  brokenCadences: number;
   violations: { night: number; overCap: number; afterOptOut: number; optOutNotRecorded: number; total: number };
   optOuts: { requested: number; acknowledged: number };
   faults: Array<FaultRecord & { events: number; refused: number; lost: number }>;
@@ -121,7 +130,8 @@ export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView
   const dnc = new Set((await sql<Array<{ phone: string }>>`select phone from opt_outs`).map((r) => r.phone));
 
   // —— Temporal ——
-  const delivered = await deliveredEventIds(input.temporal);
+  const { ids: delivered, broken } = await deliveredEventIds(input.temporal);
+  if (broken) note(`${broken} cadence runs ended failed, terminated or timed out`);
 
   // —— events: offered, answered, delivered, and whether each was served ——
   const ev = traffic.events;
@@ -220,6 +230,7 @@ export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView
       probes: ev.filter((e) => e.probe).length,
     },
     calls: { expected: expected.length, placed: mine.length, lost, lostUndelivered: lostUndelivered.length, lostUncalled: lostUncalled.length, doubled, orphaned, recordMismatches },
+    brokenCadences: broken,
     violations,
     optOuts: { requested: traffic.optOuts.length, acknowledged: acked.length },
     faults,
@@ -248,6 +259,7 @@ export function formatReport(r: SoakReport, header: string): string {
     ['doubled (2+ calls for 1 reservation)', r.calls.doubled],
     ['carrier calls without an attempt', r.calls.orphaned],
     ['attempts whose SID ≠ the carrier’s', r.calls.recordMismatches],
+    ['cadences failed / terminated', r.brokenCadences],
     ['violations', `${r.violations.total} (night ${r.violations.night}, over cap ${r.violations.overCap}, after opt-out ${r.violations.afterOptOut}, opt-out not recorded ${r.violations.optOutNotRecorded})`],
     ['opt-outs requested / acknowledged', `${r.optOuts.requested} / ${r.optOuts.acknowledged}`],
     ['event → first dial before any fault', `p50 ${s(r.baseline.p50Ms)}, p95 ${s(r.baseline.p95Ms)} (${r.baseline.events} events)`],

@@ -71,9 +71,11 @@ async function explain(phone: string, sql: postgres.Sql, temporal: Client): Prom
     select a.status, a.outcome, a.reserved_at from attempts a join contacts c on c.id = a.contact_id where c.phone = ${phone} order by a.reserved_at`.catch(() => []);
   const attempts = rows.map((r) => `${r.status}/${r.outcome ?? '-'}@${r.reserved_at.toISOString().slice(11, 19)}`).join(' ') || 'no attempt';
   try {
-    const view = await temporal.connection.withDeadline(Date.now() + 5_000, () => temporal.workflow.getHandle(cadenceWorkflowId(DEFAULT_TENANT, phone)).query<CadenceView>('state'));
+    const handle = temporal.workflow.getHandle(cadenceWorkflowId(DEFAULT_TENANT, phone));
+    const run = (await handle.describe()).status.name;
+    const view = await temporal.connection.withDeadline(Date.now() + 5_000, () => handle.query<CadenceView>('state'));
     const refusals = view.lastRefusals.map((r) => r.reason).join(',') || 'none';
-    return `${masked}: cadence ${view.status}, next ${view.nextAttemptAt ?? '-'} (${view.nextAttemptReason ?? '-'}), follow-ups ${view.followUps.map((f) => `${f.campaignId}:${f.status}:${f.attempts}`).join(' ')}, refusals ${refusals}; attempts ${attempts}`;
+    return `${masked}: run ${run}, cadence ${view.status}, next ${view.nextAttemptAt ?? '-'} (${view.nextAttemptReason ?? '-'}), follow-ups ${view.followUps.map((f) => `${f.campaignId}:${f.status}:${f.attempts}`).join(' ')}, refusals ${refusals}; attempts ${attempts}`;
   } catch (err) {
     return `${masked}: cadence state unavailable (${(err as Error).message.split('\n')[0]}); attempts ${attempts}`;
   }
