@@ -12,7 +12,7 @@ import { listen, type Listening } from '../../../services/listen';
 import { simulatorAccounts, simulatorLines } from '../../../sim/defaults';
 import { createSim, type LineProfile, type Sim } from '../../../sim/server';
 import { startChild, stopChild } from '../exec';
-import { freePort } from '../ports';
+import { isPortFree } from '../ports';
 import { startPostgres, type EmbeddedPostgres } from '../postgres';
 import { startTemporalDevServer, type EmbeddedTemporal } from '../temporal';
 import { root } from '../tools';
@@ -28,6 +28,22 @@ export interface ClusterOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A free port below the kernel's ephemeral range (32768+ on Linux). A part restarted on its port
+ * must find it still free: a port the kernel hands out could meanwhile be taken by any outgoing
+ * connection on the machine.
+ */
+async function stablePort(taken: Set<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.has(port) && (await isPortFree(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
 
 /** A child process (api or worker) that can be killed with SIGKILL and started again with the same environment. */
 class Restartable {
@@ -98,7 +114,8 @@ export async function startCluster(opts: ClusterOptions) {
   const { dataDir, log } = opts;
   fs.mkdirSync(dataDir, { recursive: true });
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL may run as another user
-  const [pgPort, temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const taken = new Set<number>();
+  const [pgPort, temporalPort, uiPort, apiPort] = [await stablePort(taken), await stablePort(taken), await stablePort(taken), await stablePort(taken)];
   const stops: Array<() => Promise<void>> = [];
   let temporal: EmbeddedTemporal | null = null;
   let pg: EmbeddedPostgres | null = null;
@@ -143,7 +160,8 @@ export async function startCluster(opts: ClusterOptions) {
     };
     const apiLog = path.join(dataDir, 'api.log');
     const workerLog = path.join(dataDir, 'worker.log');
-    const healthy = async () => (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0)) === 200;
+    // ours, and serving: its own log says it listens (another process on the port would not write there)
+    const healthy = async (since: number) => logHas(apiLog, since, '[api] listening on') && (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0)) === 200;
     const api = new Restartable('api', 'api/main.ts', env, apiLog, healthy);
     // the worker says so once it polls its task queue (after bundling its workflows)
     const worker = new Restartable('worker', 'worker/main.ts', env, workerLog, async (since) => logHas(workerLog, since, 'polling task queue'));
