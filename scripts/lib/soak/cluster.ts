@@ -131,7 +131,8 @@ export async function startCluster(opts: ClusterOptions) {
   };
   let sim: Sim | null = null;
   try {
-    pg = await startPostgres({ dataDir: path.join(dataDir, 'pg'), port: pgPort, database: 'redial', fast: true, log });
+    // durable (fsync and synchronous commit on): a crash must not take back a commit it acknowledged
+    pg = await startPostgres({ dataDir: path.join(dataDir, 'pg'), port: pgPort, database: 'redial', fast: false, log });
     const temporalFile = path.join(dataDir, 'temporal.db');
     // the server's own errors under faults (lost connections, timed-out writes) would drown the soak's output
     const startTemporal = () => startTemporalDevServer({ port: temporalPort, uiPort, dbFilename: temporalFile, log, serverLogLevel: 'never' });

@@ -92,6 +92,8 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
   const cluster = await startCluster({ dataDir, timeScale: o.timeScale, log });
   let sql: postgres.Sql | null = null;
   let connection: Connection | null = null;
+  // a failed run keeps its folder (process logs, PostgreSQL data, Temporal's file) for a look afterwards
+  let keep = process.env.SOAK_KEEP_DATA === '1';
   try {
     log(`[${since()}] up: api ${cluster.apiUrl}, Temporal ${cluster.temporalAddress} (UI ${cluster.temporalUiUrl}), simulator ${cluster.simUrl}`);
     const headers = { authorization: `Bearer ${cluster.adminKey}`, 'content-type': 'application/json' };
@@ -166,11 +168,13 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
     const report = await reconcile({ traffic, simCalls, sql, temporal, faults });
     const text = formatReport(report, `soak: ${o.minutes} min at ${o.rate} events/s, faults ${o.faults.join(', ') || 'none'} (${since()} wall)`);
     for (const f of report.findings) log(f);
+    keep ||= !report.ok;
     return { report, text };
   } finally {
     await sql?.end().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await cluster.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (keep) log(`kept ${dataDir} (api.log, worker.log, sim.log, pg/, temporal.db)`);
+    else fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
