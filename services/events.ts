@@ -8,7 +8,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { contactByExternalId, upsertContact } from '../db/queries/contacts';
-import { enqueueEvent, inboxEventById, notifyInbox, type InboxEvent } from '../db/queries/inbox';
+import { enqueueEvent, inboxEventById, notifyInbox, type AcceptedEvent } from '../db/queries/inbox';
 import { normalizePhone, zoneForCountry } from '../domain/phone';
 import type { InboxState, Industry } from '../domain/vocabulary';
 import { DEFAULT_CAMPAIGN } from '../workflows/constants';
@@ -104,7 +104,7 @@ export async function ingestEvent(deps: EventDeps, body: EventInput): Promise<Ev
   return accepted(row);
 }
 
-const accepted = (row: InboxEvent): EventAccepted => ({
+const accepted = (row: AcceptedEvent): EventAccepted => ({
   workflowId: row.workflowId,
   contactId: row.contactId,
   eventId: row.eventId,

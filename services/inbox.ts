@@ -24,6 +24,8 @@ export interface InboxOptions {
   batchSize?: number;
   /** The fallback poll: retries that fall due, and a NOTIFY missed while the listener reconnected. */
   pollMs?: number;
+  /** After a NOTIFY wakes an idle dispatcher, events arriving this soon after join the same round (fewer, fuller rounds under load). */
+  gatherMs?: number;
   /** How long one signal-with-start may take before it counts as a transient failure. */
   deliveryDeadlineMs?: number;
   /** Backoff after a transient failure: first retry, doubled per attempt, capped (recovery stays quick). */
@@ -31,7 +33,7 @@ export interface InboxOptions {
   retryMaxMs?: number;
 }
 
-const defaults: Required<InboxOptions> = { batchSize: 64, pollMs: 1000, deliveryDeadlineMs: 5000, retryFirstMs: 500, retryMaxMs: 10_000 };
+const defaults: Required<InboxOptions> = { batchSize: 64, pollMs: 1000, gatherMs: 10, deliveryDeadlineMs: 5000, retryFirstMs: 500, retryMaxMs: 10_000 };
 
 export interface InboxDispatcher {
   /** Runs a round now (as a NOTIFY would). */
@@ -82,15 +84,16 @@ export async function startInboxDispatcher(deps: InboxDeps, options: InboxOption
       }
       if (stopped) break;
       if (more || pending) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
+      const woken = await new Promise<boolean>((resolve) => {
+        const done = (byNotify: boolean) => {
           clearTimeout(timer);
           wakeUp = null;
-          resolve();
+          resolve(byNotify);
         };
-        const timer = setTimeout(done, opts.pollMs);
-        wakeUp = done;
+        const timer = setTimeout(() => done(false), opts.pollMs);
+        wakeUp = () => done(true);
       });
+      if (woken && !stopped && opts.gatherMs > 0) await new Promise((r) => setTimeout(r, opts.gatherMs));
     }
   })();
 

@@ -7,6 +7,17 @@ import { campaigns, contacts, inboxEvents } from '../schema';
 export type InboxEvent = typeof inboxEvents.$inferSelect;
 export type NewInboxEvent = Pick<typeof inboxEvents.$inferInsert, 'tenant' | 'eventId' | 'contactId' | 'campaignId' | 'type' | 'occurredAt' | 'strategyVersion' | 'workflowId' | 'payload'>;
 
+/** What the caller of POST /v1/events is told (the payload is not read back on the hot path). */
+const acceptedColumns = {
+  eventId: inboxEvents.eventId,
+  contactId: inboxEvents.contactId,
+  campaignId: inboxEvents.campaignId,
+  strategyVersion: inboxEvents.strategyVersion,
+  workflowId: inboxEvents.workflowId,
+  state: inboxEvents.state,
+};
+export type AcceptedEvent = { [K in keyof typeof acceptedColumns]: InboxEvent[K] };
+
 /** The channel a committed event is announced on: dispatchers LISTEN and deliver at once. */
 export const INBOX_CHANNEL = 'redial_inbox';
 
@@ -14,10 +25,13 @@ export const INBOX_CHANNEL = 'redial_inbox';
  * Inserts the event unless its id is already in the inbox; either way returns the row. A
  * concurrent insert of the same id waits for the first and then finds it.
  */
-export async function enqueueEvent(db: Tx, e: NewInboxEvent): Promise<{ row: InboxEvent; inserted: boolean }> {
-  const [row] = await db.insert(inboxEvents).values(e).onConflictDoNothing({ target: [inboxEvents.tenant, inboxEvents.eventId] }).returning();
+export async function enqueueEvent(db: Tx, e: NewInboxEvent): Promise<{ row: AcceptedEvent; inserted: boolean }> {
+  const [row] = await db.insert(inboxEvents).values(e).onConflictDoNothing({ target: [inboxEvents.tenant, inboxEvents.eventId] }).returning(acceptedColumns);
   if (row) return { row, inserted: true };
-  const existing = await inboxEventById(db, e.tenant, e.eventId);
+  const [existing] = await db
+    .select(acceptedColumns)
+    .from(inboxEvents)
+    .where(and(eq(inboxEvents.tenant, e.tenant), eq(inboxEvents.eventId, e.eventId)));
   return { row: existing!, inserted: false };
 }
 
