@@ -49,6 +49,8 @@ export interface RoundResult {
   delivered: number;
   failed: number;
   retried: number;
+  /** The first transient error of the round (phone numbers masked). */
+  retryError?: string;
 }
 
 /** Starts a dispatcher over the database of `deps.db`; several may run against one database. */
@@ -69,6 +71,7 @@ export async function startInboxDispatcher(deps: InboxDeps, options: InboxOption
 
   const loop = (async () => {
     let failing = false;
+    let temporalFailing = false;
     while (!stopped) {
       pending = false;
       let more = false;
@@ -76,6 +79,13 @@ export async function startInboxDispatcher(deps: InboxDeps, options: InboxOption
         const r = await dispatchRound(deps, opts);
         if (failing) deps.log('inbox: the database answers again');
         failing = false;
+        // one line when deliveries start failing and one when they pass again, not one per event
+        if (r.retryError && !r.delivered && !temporalFailing) deps.log(`inbox: delivery to Temporal failing, events stay queued and are retried: ${r.retryError}`);
+        if (r.retryError && !r.delivered) temporalFailing = true;
+        if (r.delivered && temporalFailing) {
+          deps.log('inbox: delivery to Temporal works again');
+          temporalFailing = false;
+        }
         // a delivered event may have made its contact's next one eligible; a full batch leaves more behind
         more = r.delivered + r.failed > 0 || r.claimed === opts.batchSize;
       } catch (err) {
@@ -134,7 +144,8 @@ export async function dispatchRound(deps: InboxDeps, options: InboxOptions = {})
       }
     }
     const count = (k: Outcome['kind']) => outcomes.filter((o) => o.kind === k).length;
-    return { claimed: claimed.length, delivered: count('delivered'), failed: count('failed'), retried: count('retry') };
+    const retryError = outcomes.find((o) => o.kind === 'retry');
+    return { claimed: claimed.length, delivered: count('delivered'), failed: count('failed'), retried: count('retry'), ...(retryError?.kind === 'retry' ? { retryError: retryError.error } : {}) };
   });
 }
 

@@ -21,7 +21,18 @@ describe('Temporal down while events arrive', () => {
   let server: { port: number; uiPort: number; dbFilename: string };
   let temporal: EmbeddedTemporal | undefined;
   let sys: System | undefined;
-  const startTemporal = async () => (temporal = await startTemporalDevServer({ ...server }));
+  /** Starts (or restarts) the server on its port and file; the port may take a moment to be free again. */
+  const startTemporal = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        temporal = await startTemporalDevServer({ ...server });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  };
 
   before(async () => {
     quietRuntime(); // before the dev server's client instantiates the SDK runtime
@@ -43,7 +54,7 @@ describe('Temporal down while events arrive', () => {
     const status = async (id: string) => (await (await s.call('GET', `/v1/events/${id}`)).json()) as { state: string; attempts: number; lastError: string | null };
 
     const before = (await (await post('+14155558001')).json()) as { eventId: string };
-    await eventually(async () => (await status(before.eventId)).state === 'delivered', 20_000, 'delivery while Temporal is up');
+    await eventually(async () => (await status(before.eventId)).state === 'delivered', 30_000, 'delivery while Temporal is up');
 
     await temporal!.stop();
     const down = Date.now();
@@ -77,6 +88,11 @@ describe('Temporal down while events arrive', () => {
     const drained = Date.now() - up;
     const failed = await s.sql`select event_id, last_error from inbox_events where state <> 'delivered'`;
     assert.deepEqual([...failed], []);
+    const logged = s.errors.map((e) => String((e as [string])[0]));
+    assert.ok(logged.some((m) => /delivery to Temporal failing/.test(m)), 'the outage is logged once it starts');
+    assert.ok(logged.some((m) => /delivery to Temporal works again/.test(m)), 'and when it ends');
+    assert.ok(logged.filter((m) => /failing/.test(m)).length <= 2, 'not once per event');
+    for (const m of logged) assert.doesNotMatch(m, /\+\d{7}/, 'no phone number in a log line');
     for (const a of accepted) {
       const d = await s.temporal.workflow.getHandle(a.workflowId).describe();
       assert.equal(d.status.name, 'RUNNING', `the cadence of ${a.eventId} exists`);
