@@ -22,8 +22,12 @@ export interface ReserveRequest {
   attemptsSoFar: number;
 }
 
+/**
+ * The gate's answer. `ceiling` is the per-person daily ceiling it enforces (the worker's
+ * configuration), so the cadence plans with the same effective cap (domain/daily-cap.ts).
+ */
 export type ReserveResult =
-  | { granted: true; attemptId: string; at: number; strategy: Strategy; strategyVersion: number }
+  | { granted: true; attemptId: string; at: number; strategy: Strategy; strategyVersion: number; ceiling: number }
   | {
       granted: false;
       at: number;
@@ -32,6 +36,7 @@ export type ReserveResult =
       callsToday: number;
       strategy: Strategy;
       strategyVersion: number;
+      ceiling: number;
     };
 
 export interface PlaceResult {
