@@ -2,6 +2,7 @@
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { alerts, attempts, incidents, interfaceErrors, maintenanceRuns, type TimelineEntry } from '../schema';
+import { realTraffic } from './traffic';
 
 export type Incident = typeof incidents.$inferSelect;
 
@@ -57,7 +58,7 @@ export async function lastClosed(db: Tx, kind: string, subject: string): Promise
 }
 
 /**
- * Connect rate per campaign over finished calls since `since` (DESIGN.md: delivered ÷ placed,
+ * Connect rate per campaign over finished real calls since `since` (DESIGN.md: delivered ÷ placed,
  * invalid numbers excluded).
  */
 export async function campaignConnectRates(db: Tx, since: Date, campaignId?: string) {
@@ -71,6 +72,7 @@ export async function campaignConnectRates(db: Tx, since: Date, campaignId?: str
     .where(
       and(
         eq(attempts.channel, 'call'),
+        realTraffic(),
         gte(attempts.reservedAt, since),
         sql`(${attempts.endedAt} is not null or ${attempts.status} = 'carrier-failed')`,
         campaignId ? eq(attempts.campaignId, campaignId) : undefined,
@@ -80,7 +82,7 @@ export async function campaignConnectRates(db: Tx, since: Date, campaignId?: str
   return rows.map((r) => ({ ...r, rate: r.placed ? r.delivered / r.placed : 1 }));
 }
 
-/** Carrier API failures (the create request itself failed) among the calls attempted since `since`. */
+/** Carrier API failures (the create request itself failed) among the real calls attempted since `since`. */
 export async function carrierApiFailures(db: Tx, since: Date) {
   const [r] = await db
     .select({
@@ -88,7 +90,7 @@ export async function carrierApiFailures(db: Tx, since: Date) {
       failed: sql<number>`count(*) filter (where ${attempts.status} = 'carrier-failed')::int`,
     })
     .from(attempts)
-    .where(gte(attempts.reservedAt, since));
+    .where(and(gte(attempts.reservedAt, since), realTraffic()));
   return { tried: r?.tried ?? 0, failed: r?.failed ?? 0 };
 }
 
