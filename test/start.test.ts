@@ -5,7 +5,7 @@
  * nothing running after SIGTERM — to itself, or to the npm that ran it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,11 +49,42 @@ async function prepare(): Promise<Stack> {
   return { dir, log: path.join(dir, 'start.log'), key, ports, env };
 }
 
-/** Runs `command &` from a shell that then exits: the started process outlives its launcher. Returns its pid. */
-function launchDetached(s: Stack, command: string): Promise<number> {
+/**
+ * Runs `command &` from a shell that stays until release() and then exits, like a script that
+ * launches the stack, waits until it serves and returns. Resolves with the command's pid.
+ */
+interface Launcher {
+  pid: number;
+  release(): Promise<void>;
+  /** For a test that failed before release(). */
+  kill(): void;
+}
+
+function launchDetached(s: Stack, command: string): Promise<Launcher> {
+  const go = path.join(s.dir, 'launcher-may-exit');
+  const sh = spawn('sh', ['-c', `${command} > '${s.log}' 2>&1 & echo $!; while [ ! -e '${go}' ]; do sleep 0.1; done`], { cwd: root, env: s.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => sh.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', `${command} > '${s.log}' 2>&1 & echo $!`], { cwd: root, env: s.env }, (err, stdout) => (err ? reject(err) : resolve(Number(stdout.trim()))));
+    sh.stdout.once('data', (chunk: Buffer) => {
+      resolve({
+        pid: Number(chunk.toString().trim()),
+        async release() {
+          fs.writeFileSync(go, '');
+          await exited;
+        },
+        kill: () => sh.kill('SIGKILL'),
+      });
+    });
+    sh.once('error', reject);
   });
+}
+
+/** The launcher returns; the stack must not notice. */
+async function releaseLauncher(s: Stack, launcher: { release(): Promise<void> }, startPid: number) {
+  await launcher.release();
+  await sleep(2000); // the old ancestor watch looked every 0.5 s
+  assert.ok(isRunning(startPid), `the start script stopped when its launcher exited:\n${readLog(s).slice(-2000)}`);
+  assert.equal(await healthz(s), 200);
 }
 
 const readLog = (s: Stack) => (fs.existsSync(s.log) ? fs.readFileSync(s.log, 'utf8') : '');
@@ -103,6 +134,10 @@ function withDescendants(pids: number[]): number[] {
 async function waitServing(s: Stack, startPid: number) {
   await waitUntil('the api to be healthy', s, startPid, async () => (await healthz(s)) === 200);
   await waitUntil('the worker to poll', s, startPid, () => count(readLog(s), /\[worker\] polling task queue/) >= 1);
+}
+
+/** The pid of each part, from the pid files the start script keeps. */
+async function partPids(s: Stack, startPid: number) {
   const pids: Record<string, number> = {};
   for (const name of ['postgres', 'temporal', 'sim', 'api', 'worker']) pids[name] = await waitUntil(`${name}.pid`, s, startPid, () => pidOf(s, name));
   return pids;
@@ -124,6 +159,12 @@ async function assertStopsEverything(s: Stack, startPid: number, stop: () => voi
   assert.deepEqual(fs.readdirSync(path.join(s.dir, 'run')), [], 'pid files are removed');
 }
 
+/** The process running scripts/start.ts below npm (npm → sh → tsx → node). */
+function startScriptBelow(npmPid: number): number | undefined {
+  const below = withDescendants([npmPid]).filter((p) => p !== npmPid);
+  return below.find((p) => cmdline(p).includes('--import') && cmdline(p).endsWith('scripts/start.ts') && !cmdline(p).includes('.bin/tsx'));
+}
+
 /** Whatever a failed test left behind is killed, so nothing outlives the run. */
 function cleanUp(s: Stack, pids: number[]) {
   const found = fs.readdirSync('/proc').filter((e) => Number.isInteger(Number(e)) && cmdline(Number(e)).includes(s.dir)).map(Number);
@@ -141,16 +182,16 @@ describe('npm start', { timeout: 240_000 }, () => {
   test('outlives its launcher, restarts a killed worker and api while the rest serve, and SIGTERM stops every part', async () => {
     const s = await prepare();
     let startPid = 0;
+    let launcher: Launcher | undefined;
     const seen: number[] = [];
     try {
-      startPid = await launchDetached(s, `'${process.execPath}' --import tsx scripts/start.ts`);
+      launcher = await launchDetached(s, `'${process.execPath}' --import tsx scripts/start.ts`);
+      startPid = launcher.pid;
       seen.push(startPid);
-      const pids = await waitServing(s, startPid);
+      await waitServing(s, startPid);
+      await releaseLauncher(s, launcher, startPid);
+      const pids = await partPids(s, startPid);
       seen.push(...Object.values(pids));
-      // the shell that launched it exited long ago
-      await sleep(1500);
-      assert.ok(isRunning(startPid), 'still running after its launcher exited');
-      assert.equal(await healthz(s), 200);
 
       // kill -9 the worker: the api keeps taking events, the worker comes back and polls again
       const hostname = os.hostname();
@@ -184,6 +225,7 @@ describe('npm start', { timeout: 240_000 }, () => {
 
       await assertStopsEverything(s, startPid, () => process.kill(startPid, 'SIGTERM'));
     } finally {
+      launcher?.kill();
       cleanUp(s, seen);
     }
   });
@@ -191,17 +233,24 @@ describe('npm start', { timeout: 240_000 }, () => {
   test('run by npm from a launcher that exits: keeps running, and SIGTERM to npm stops every part', async () => {
     const s = await prepare();
     let npmPid = 0;
+    let launcher: Launcher | undefined;
     const seen: number[] = [];
     try {
-      npmPid = await launchDetached(s, 'npm start');
+      launcher = await launchDetached(s, 'npm start');
+      npmPid = launcher.pid;
       seen.push(npmPid);
-      const startPid = await waitUntil('start.pid', s, npmPid, () => pidOf(s, 'start'));
+      // the start script is the node process below npm → sh → tsx that listens on the api port
+      const startPid = await waitUntil('the start script', s, npmPid, () => startScriptBelow(npmPid));
       seen.push(startPid);
-      seen.push(...Object.values(await waitServing(s, startPid)));
+      await waitServing(s, startPid);
+      await releaseLauncher(s, launcher, startPid);
+      seen.push(...Object.values(await partPids(s, startPid)));
       assert.ok(isRunning(npmPid), 'npm still running');
+      assert.equal(pidOf(s, 'start'), startPid, 'start.pid names it');
       await assertStopsEverything(s, startPid, () => process.kill(npmPid, 'SIGTERM'));
       assert.match(readLog(s), new RegExp(`npm \\(process ${npmPid}\\) ended`));
     } finally {
+      launcher?.kill();
       cleanUp(s, seen);
     }
   });
