@@ -247,8 +247,14 @@ describe('npm start', { timeout: 240_000 }, () => {
       seen.push(...Object.values(await partPids(s, startPid)));
       assert.ok(isRunning(npmPid), 'npm still running');
       assert.equal(pidOf(s, 'start'), startPid, 'start.pid names it');
+      const tsxPid = procStat(startPid)!.ppid;
       await assertStopsEverything(s, startPid, () => process.kill(npmPid, 'SIGTERM'));
       assert.match(readLog(s), new RegExp(`npm \\(process ${npmPid}\\) ended`));
+      // and what npm ran us through: its shell and tsx
+      const until = Date.now() + 10_000;
+      while ((isRunning(npmPid) || isRunning(tsxPid)) && Date.now() < until) await sleep(200);
+      assert.equal(isRunning(npmPid), false, 'npm ended');
+      assert.equal(isRunning(tsxPid), false, 'tsx ended');
     } finally {
       launcher?.kill();
       cleanUp(s, seen);
