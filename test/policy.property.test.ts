@@ -50,7 +50,8 @@ const mixedCaps = instant.chain((start) =>
     strategies: fc.tuple(strategyArb(start, { min: 1, max: 2 }), strategyArb(start, { min: 3, max: 6 }), strategyArb(start, { min: 1, max: 6 })),
     // a trigger for every campaign on the first day, more later
     inputs: fc.array(inputArb(start), { maxLength: 8 }).map((more): Input[] => [...[0, 1, 2].map((campaign) => ({ at: start, kind: 'event' as const, type: 'lead.created', campaign })), ...more]),
-    outcomes: fc.array(fc.constantFrom<Outcome>('no-answer', 'busy', 'machine', 'no-answer', 'carrier-failure'), { minLength: 1, maxLength: 6 }),
+    // one carrier failure in each cycle of outcomes: it frees its call of the day, and is retried in 15 s
+    outcomes: fc.array(fc.constantFrom<Outcome>('no-answer', 'busy', 'machine', 'no-answer'), { minLength: 1, maxLength: 6 }).map((o): Outcome[] => [...o, 'carrier-failure']),
     jitter: fc.array(fc.double({ min: 0, max: 0.999, noNaN: true }), { minLength: 1, maxLength: 5 }),
     ceiling: fc.integer({ min: 1, max: 3 }),
   }),
@@ -82,11 +83,11 @@ describe('compliance invariants over random timelines', () => {
     assert.ok(attempts > RUNS, `the generator must produce attempts to check (got ${attempts})`);
   });
 
-  test(`the per-person ceiling holds across any mix of campaigns with different caps, and is reached without a refusal (${Math.ceil(RUNS / 10)} runs)`, () => {
+  test(`the per-person ceiling holds across any mix of campaigns with different caps, and is reached without a refusal (${Math.ceil(RUNS / 20)} runs)`, () => {
     let atCeiling = 0;
     fc.assert(
       fc.property(mixedCaps, (sc) => {
-        const run = simulate({ ...sc, horizonMs: 4 * DAY });
+        const run = simulate({ ...sc, horizonMs: 3 * DAY });
         // the cadence plans with the same effective cap the gate enforces: it never asks in vain
         assert.deepEqual(run.refused, [], 'the cadence asked the gate for a call over the cap');
         const perDay = new Map<string, number>();
@@ -101,7 +102,7 @@ describe('compliance invariants over random timelines', () => {
           assert.equal(oracleForbids(g.at, g.tz, g.strategy, () => g.callsThatDay - 1, sc.ceiling), null, `call #${g.callsThatDay} at ${new Date(g.at).toISOString()}`);
         }
       }),
-      { numRuns: Math.ceil(RUNS / 10) },
+      { numRuns: Math.ceil(RUNS / 20) },
     );
     assert.ok(atCeiling > 0, 'some days must reach the ceiling, or the property says nothing');
   });
