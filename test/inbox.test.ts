@@ -39,14 +39,19 @@ describe('event inbox', () => {
   };
   const stopAll = (ds: InboxDispatcher[]) => Promise.all(ds.map((d) => d.stop()));
 
-  /** The event ids the cadence received, in the order its history holds them. */
-  const receivedIds = async (workflowId: string) => {
-    const history = await sys.temporal.workflow.getHandle(workflowId).fetchHistory();
-    return (history.events ?? [])
-      .map((e) => e.workflowExecutionSignaledEventAttributes)
-      .filter((a) => a?.signalName === 'event')
-      .map((a) => defaultPayloadConverter.fromPayload<CadenceEvent>(a!.input!.payloads![0]!).id);
-  };
+  /**
+   * The event ids the cadence received, in the order its history holds them, once it holds at
+   * least `n` (a signal that arrives while a workflow task runs is written to history after it).
+   */
+  const receivedIds = (workflowId: string, n: number) =>
+    eventually(async () => {
+      const history = await sys.temporal.workflow.getHandle(workflowId).fetchHistory();
+      const ids = (history.events ?? [])
+        .map((e) => e.workflowExecutionSignaledEventAttributes)
+        .filter((a) => a?.signalName === 'event')
+        .map((a) => defaultPayloadConverter.fromPayload<CadenceEvent>(a!.input!.payloads![0]!).id);
+      return ids.length >= n ? ids : null;
+    }, 20_000, `${n} events in the history of the cadence`);
 
   test('the same id is accepted once: one row, one delivery, and the repeat answers its state', async () => {
     const id = `crm-${uid()}`;
@@ -65,7 +70,7 @@ describe('event inbox', () => {
     assert.equal(repeat.state, 'delivered', 'a repeat after delivery says so');
     const rows = await sys.sql`select count(*)::int as n from inbox_events where event_id = ${id}`;
     assert.equal(rows[0]!.n, 1);
-    assert.deepEqual(await receivedIds(first.workflowId), [id], 'the cadence got it once');
+    assert.deepEqual(await receivedIds(first.workflowId, 1), [id], 'the cadence got it once');
   });
 
   test('GET /v1/events/{id}: state, attempts, timestamps, ids; viewers may read; 404 for an unknown id', async () => {
@@ -123,7 +128,7 @@ describe('event inbox', () => {
       await eventually(async () => (await sys.sql`select count(*)::int as n from inbox_events where event_id = any(${all}) and state = 'delivered'`)[0]!.n === all.length, 30_000, 'every event to be delivered');
       for (const phone of phones) {
         const ids = sent.get(phone)!;
-        assert.deepEqual(await receivedIds(`cadence:${sys.tenant}:${phone}`), ids, `the cadence of …${phone.slice(-3)} got its events in order`);
+        assert.deepEqual(await receivedIds(`cadence:${sys.tenant}:${phone}`, ids.length), ids, `the cadence of …${phone.slice(-3)} got its events in order`);
         const rows = await sys.sql`select event_id, delivered_at from inbox_events where event_id = any(${ids}) order by seq`;
         assert.deepEqual(rows.map((r) => r.event_id), ids, 'sequence follows acceptance');
         for (let i = 1; i < rows.length; i++) assert.ok(rows[i]!.delivered_at > rows[i - 1]!.delivered_at, 'each delivered after the one before');
@@ -147,7 +152,7 @@ describe('event inbox', () => {
       assert.equal(failed.attempts, 1);
       assert.equal(failed.nextAttemptAt, null);
       await delivered(after.eventId);
-      assert.deepEqual(await receivedIds(doomed.workflowId), [after.eventId], 'the cadence never got the failed one');
+      assert.deepEqual(await receivedIds(doomed.workflowId, 1), [after.eventId], 'the cadence never got the failed one');
     } finally {
       await stopAll(dispatchers);
     }
