@@ -39,6 +39,16 @@ const local = (t: number, tz: string) => {
   return `${p.date} ${String(Math.floor(p.minute / 60)).padStart(2, '0')}:${String(p.minute % 60).padStart(2, '0')}`;
 };
 
+/** Calls to `phone` per local day in `tz`, in the order the days came. */
+function callsPerLocalDay(dials: TimeSkipping['dials'], phone: string, tz: string): Map<string, number> {
+  const perDay = new Map<string, number>();
+  for (const d of dials.filter((x) => x.phone === phone && x.channel === 'call')) {
+    const day = localParts(d.at, tz).date;
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  return perDay;
+}
+
 describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () => {
   let ts: TimeSkipping;
   before(async () => {
@@ -76,11 +86,7 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'edu-cap', strategy: { maxCallsPerDay: 2, redialDelaysMinutes: [3] } });
     await ts.event({ phone, timeZone: tz, type: 'payment.due', campaignId: 'shop-cap', strategy: { maxCallsPerDay: 2, redialDelaysMinutes: [3] } });
     await ts.sleep(2 * 24 * HOUR);
-    const perDay = new Map<string, number>();
-    for (const d of ts.dials.filter((x) => x.phone === phone && x.channel === 'call')) {
-      const day = localParts(d.at, tz).date;
-      perDay.set(day, (perDay.get(day) ?? 0) + 1);
-    }
+    const perDay = callsPerLocalDay(ts.dials, phone, tz);
     assert.ok(perDay.size >= 2, `calls on several days: ${[...perDay]}`);
     for (const [day, n] of perDay) assert.ok(n <= 2, `${n} calls on ${day}`);
     assert.equal([...perDay.values()][0], 2, 'both calls of the first day were used');
@@ -96,11 +102,7 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     const { contactId, workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'edu-3', strategy: generous });
     await ts.event({ phone, timeZone: tz, type: 'payment.due', campaignId: 'shop-3', strategy: generous });
     await ts.sleep(2 * 24 * HOUR);
-    const perDay = new Map<string, number>();
-    for (const d of ts.dials.filter((x) => x.phone === phone && x.channel === 'call')) {
-      const day = localParts(d.at, tz).date;
-      perDay.set(day, (perDay.get(day) ?? 0) + 1);
-    }
+    const perDay = callsPerLocalDay(ts.dials, phone, tz);
     assert.ok(perDay.size >= 2, `calls on several days: ${[...perDay]}`);
     for (const [day, n] of perDay) assert.ok(n <= 2, `${n} calls on ${day}: the ceiling is 2 whatever the campaigns allow`);
     assert.equal([...perDay.values()][0], 2, 'both calls of the first day were used');
