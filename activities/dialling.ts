@@ -110,14 +110,15 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         throw ApplicationFailure.nonRetryable(`carrier says ${maskPhone(contact.phone)} is not a valid number`, CarrierFailure.invalidNumber);
       }
       log.warn('call create failed', { attemptId, line: line.id, code, error: (err as Error).message });
-      if (mayHaveHappened(err)) {
-        // the carrier may have placed the call and lost the answer: find it before calling it failed
-        const found = await findReservationCall(db, client, reservation).catch(() => undefined);
-        if (found) return adopted(found);
-        // the carrier could not be asked: leave the attempt 'dialing' so the next try looks again
-        if (found === undefined) throw err;
-      }
+      // the carrier's API failed: the watchdog counts it at once (domain/incident.ts)
       await markCarrierFailure(db, attemptId, err);
+      if (mayHaveHappened(err)) {
+        // it may still have placed the call and lost the answer: find it (adopting undoes the
+        // failure). If the carrier cannot be asked, the next try looks again before dialling,
+        // because the attempt is no longer 'reserved'.
+        const found = await findReservationCall(db, client, reservation).catch(() => null);
+        if (found) return adopted(found);
+      }
       throw err;
     }
     // one statement: the SID, when it was placed, and 'queued' unless a fast callback moved it on

@@ -1,7 +1,8 @@
 /**
  * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
  * reason (DNC, pause, hold, max attempts, quiet hours, blocked windows, daily cap by the real
- * clock). Idempotent by (workflow id, sequence): a retried reservation returns the same row.
+ * clock — the strategy's cap lowered to the per-person ceiling). Idempotent by (workflow id,
+ * sequence): a retried reservation returns the same row.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
@@ -10,6 +11,7 @@ import { attemptByKey, countOnDay } from '../db/queries/attempts';
 import { activeStrategy } from '../db/queries/campaigns';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
+import { withCeiling } from '../domain/daily-cap';
 import { localDate } from '../domain/local-time';
 import { refusalAt } from '../domain/next-attempt';
 import type { Strategy } from '../domain/strategy';
@@ -19,6 +21,8 @@ export interface GateDeps {
   db: Db;
   /** The real clock in production; tests on the time-skipping server pass the server's clock. */
   clock: () => Promise<number> | number;
+  /** Calls per person per local day across every campaign (REDIAL_MAX_CALLS_PER_PERSON_PER_DAY): no strategy raises it. */
+  maxCallsPerPersonPerDay: number;
 }
 
 /** How soon a cadence held by an interface incident asks again. */
@@ -29,6 +33,7 @@ const PAUSED_RECHECK_MS = 5 * 60_000;
 
 export function createGateActivities(deps: GateDeps): GateActivities {
   const { db } = deps;
+  const ceiling = deps.maxCallsPerPersonPerDay;
 
   async function reserveAttempt(req: ReserveRequest): Promise<ReserveResult> {
     const key = `${req.workflowId}#${req.seq}`;
@@ -40,7 +45,7 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       const now = await deps.clock();
       const { strategy, version } = active;
       const existing = await attemptByKey(tx, key);
-      if (existing) return { granted: true, attemptId: existing.id, at: existing.reservedAt.getTime(), strategy, strategyVersion: version };
+      if (existing) return { granted: true, attemptId: existing.id, at: existing.reservedAt.getTime(), strategy, strategyVersion: version, ceiling };
 
       const localDay = localDate(now, contact.timeZone);
       const callsToday = await countOnDay(tx, contact.id, localDay, 'call');
@@ -51,7 +56,7 @@ export function createGateActivities(deps: GateDeps): GateActivities {
           .insert(complianceLog)
           .values({ ...identity, reason, detail: { ...detail, at: new Date(now).toISOString(), localDay } })
           .onConflictDoNothing();
-        return { granted: false, at: now, reason, retryAt, callsToday, strategy, strategyVersion: version };
+        return { granted: false, at: now, reason, retryAt, callsToday, strategy, strategyVersion: version, ceiling };
       };
 
       const [dnc] = await tx
@@ -69,8 +74,9 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
       if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
       const counts = req.channel === 'call' ? { [localDay]: callsToday } : smsCounts(strategy, localDay, await countOnDay(tx, contact.id, localDay, 'sms'));
-      const r = refusalAt(now, contact.timeZone, strategy, counts);
-      if (r) return refuse(r.rule, r.until, { callsToday, max: strategy.maxCallsPerDay });
+      const policy = req.channel === 'call' ? withCeiling(strategy, ceiling) : strategy;
+      const r = refusalAt(now, contact.timeZone, policy, counts);
+      if (r) return refuse(r.rule, r.until, { callsToday, max: policy.maxCallsPerDay });
 
       const [row] = await tx
         .insert(attempts)
@@ -80,7 +86,7 @@ export function createGateActivities(deps: GateDeps): GateActivities {
           reservedAt: new Date(now),
         })
         .returning({ id: attempts.id });
-      return { granted: true, attemptId: row!.id, at: now, strategy, strategyVersion: version };
+      return { granted: true, attemptId: row!.id, at: now, strategy, strategyVersion: version, ceiling };
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY } from '../domain/daily-cap';
 import { defaultFailover, type FailoverPolicy } from '../domain/failover';
 import { TASK_QUEUE } from '../workflows/constants';
 import type { RedialActivities } from '../workflows/contracts';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   /** Where the carrier reaches our webhooks (the API's public base URL). */
   publicUrl: string;
   failover?: FailoverPolicy;
+  /** The per-person daily ceiling the gate enforces across campaigns (REDIAL_MAX_CALLS_PER_PERSON_PER_DAY; default 2). */
+  maxCallsPerPersonPerDay?: number;
   /** For the bulk activities, which talk to many cadences (absent in tests that run none). */
   temporal?: Client;
   /** The task queue cadences run on (TASK_QUEUE unless a test runs its own). */
@@ -55,7 +58,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
   const carrierDeps = { db, carrier, publicUrl: deps.publicUrl, failover: deps.failover ?? defaultFailover };
   const ops = createOpsActivities({ db, temporal: deps.temporal, taskQueue, carrier, opsWebhookUrl: deps.opsWebhookUrl });
   return {
-    ...createGateActivities({ db, clock: deps.clock }),
+    ...createGateActivities({ db, clock: deps.clock, maxCallsPerPersonPerDay: deps.maxCallsPerPersonPerDay ?? DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY }),
     ...createDialingActivities(carrierDeps),
     ...createSmsActivities(carrierDeps),
     ...createBulkActivities({ db, temporal: deps.temporal, taskQueue }),

@@ -7,15 +7,15 @@ import { log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { activeHold, campaignConnectRates, carrierApiFailures, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
+import { activeHold, campaignConnectRates, carrierApiFailures, incidentDuring, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
 import { alerts, attempts, campaigns, lines } from '../db/schema';
 import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
-import type { IncidentPolicy } from '../domain/incident';
+import { carrierInterfaceFailing, defaultIncidentPolicy, type IncidentPolicy } from '../domain/incident';
 import { rollbackStrategy, setCampaignCps as setCps } from '../services/campaigns';
 import { ServiceError, ServiceErrorCode } from '../services/errors';
 import { requireClient } from './client';
 import type { Carrier } from './carrier';
-import type { AlertInput, OpsActivities } from '../workflows/contracts';
+import type { AlertInput, OpsActivities, RollbackResult } from '../workflows/contracts';
 
 export interface OpsDeps {
   db: Db;
@@ -51,12 +51,17 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
   }
 
   /**
-   * The watchdog's look (every minute): a campaign whose connect rate fell under the floor, or the
-   * carrier API / CRM sync failing beyond the threshold, starts its incident workflow — one per
-   * subject at a time (the workflow id is the subject), judged only on what happened since the
-   * last incident about it closed.
+   * The watchdog's look (every minute), in the source's order: the lines first, then the pace,
+   * then the strategy. The carrier API or CRM sync failing beyond the threshold starts its
+   * interface incident; only while no interface holds does a campaign whose connect rate fell
+   * under the floor start its connect-rate incident — judged on its own calls (carrier failures
+   * are the carrier's) made after the last carrier incident closed, so an outage never slows a
+   * campaign down or rolls its strategy back. One incident per subject at a time (the workflow
+   * id is the subject), judged only on what happened since the last one about it closed.
    */
-  async function detectIncidents(p: IncidentPolicy): Promise<string[]> {
+  async function detectIncidents(policy: IncidentPolicy): Promise<string[]> {
+    // a schedule registered by an older worker may lack newer fields: the defaults fill them
+    const p: IncidentPolicy = { ...defaultIncidentPolicy, ...policy };
     const temporal = requireClient(deps.temporal);
     const now = Date.now();
     const started: string[] = [];
@@ -66,15 +71,14 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
       started.push(workflowId);
     };
     // what happened before an incident about the same subject closed is that incident's, not a new one
-    const since = async (kind: string, subject: string, windowMs: number) => {
+    const since = async (kind: string, subject: string, windowMs: number, after = 0) => {
       const closed = await lastClosed(db, kind, subject);
-      return new Date(Math.max(now - windowMs, closed?.getTime() ?? 0));
+      return new Date(Math.max(now - windowMs, closed?.getTime() ?? 0, after));
     };
-    // interfaces first: while the carrier or the CRM is down every campaign looks bad, and that is the interface incident's job
     const carrier = await carrierApiFailures(db, await since('interface', 'carrier', p.escalationWindowMs));
     const crmErrors = await interfaceErrorCount(db, 'crm', await since('interface', 'crm', p.escalationWindowMs));
     const failing: Array<['carrier' | 'crm', unknown]> = [];
-    if (carrier.tried >= p.minCalls && carrier.failed / carrier.tried >= p.carrierFailureRate) failing.push(['carrier', carrier]);
+    if (carrierInterfaceFailing(carrier, p)) failing.push(['carrier', carrier]);
     if (crmErrors >= p.crmErrors) failing.push(['crm', { errors: crmErrors }]);
     for (const [iface, detail] of failing) {
       const workflowId = `incident:interface:${iface}`;
@@ -83,9 +87,11 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
       );
     }
     if (failing.length || (await activeHold(db))) return started;
-    for (const r0 of await campaignConnectRates(db, new Date(now - p.windowMs))) {
+    // a campaign is judged only on calls made since the carrier last recovered: the outage's are not its own
+    const carrierBack = (await lastClosed(db, 'interface', 'carrier'))?.getTime() ?? 0;
+    for (const r0 of await campaignConnectRates(db, new Date(Math.max(now - p.windowMs, carrierBack)))) {
       if (r0.placed < p.minCalls || r0.rate >= p.connectRateFloor) continue;
-      const [r] = await campaignConnectRates(db, await since('connect-rate', r0.campaignId, p.windowMs), r0.campaignId);
+      const [r] = await campaignConnectRates(db, await since('connect-rate', r0.campaignId, p.windowMs, carrierBack), r0.campaignId);
       if (!r || r.placed < p.minCalls || r.rate >= p.connectRateFloor) continue;
       const workflowId = `incident:connect-rate:${r.campaignId}`;
       await start(workflowId, () =>
@@ -146,7 +152,14 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
     }
   }
 
-  async function rollbackCampaign({ campaignId, actor }: { campaignId: string; actor: string }): Promise<{ from: number; to: number } | null> {
+  /**
+   * Rolls the campaign's strategy back, unless the carrier's interface failed while the incident
+   * watched (`watchedSince` on): then the watch proved nothing about the strategy, and it stays.
+   */
+  async function rollbackCampaign({ campaignId, actor, watchedSince }: { campaignId: string; actor: string; watchedSince?: number }): Promise<RollbackResult> {
+    if (watchedSince !== undefined && (await incidentDuring(db, 'interface', 'carrier', new Date(watchedSince), new Date()))) {
+      return { withheld: 'the carrier interface failed while the campaign was watched: its calls say nothing about the strategy' };
+    }
     try {
       return await rollbackStrategy({ db }, { campaignId, actor });
     } catch (err) {

@@ -91,6 +91,29 @@ function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * PostgreSQL unreachable (refused, reset, timed out, shutting down, too many clients): every
+ * route that needs it answers 503 with Retry-After, and nothing is accepted. Node's socket codes,
+ * postgres.js's own, and the SQLSTATEs of a server going away or not yet up.
+ */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  '57P01', '57P02', '57P03', '53300',
+]);
+
+function isConnectionError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown; errors?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+    // a host with several addresses fails with an AggregateError of socket errors
+    if (Array.isArray(e.errors) && e.errors.some(isConnectionError)) return true;
+  }
+  return false;
+}
+
+/** Seconds a client is told to wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** The HTTP status of each use-case error: one table, so every route answers a code the same way. */
 const serviceStatus: Record<ServiceErrorCode, ContentfulStatusCode> = {
   not_found: 404,
@@ -103,7 +126,14 @@ const serviceStatus: Record<ServiceErrorCode, ContentfulStatusCode> = {
 
 export function renderError(err: unknown, c: Context, log: (m: string, e: unknown) => void) {
   if (err instanceof ApiError) return problem(c, err.status, err.code, err.message, err.errors);
-  if (err instanceof ServiceError) return problem(c, serviceStatus[err.code], err.code, err.message, err.errors);
+  if (err instanceof ServiceError) {
+    if (serviceStatus[err.code] === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return problem(c, serviceStatus[err.code], err.code, err.message, err.errors);
+  }
+  if (isConnectionError(err)) {
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return problem(c, 503, ErrorCode.unavailable, `The database cannot be reached right now; nothing was accepted. Retry in ${RETRY_AFTER_SECONDS} s.`);
+  }
   const state = sqlState(err);
   if (state && INPUT_SQLSTATES.has(state)) return problem(c, 400, ErrorCode.malformedBody, 'The request holds a value that cannot be stored (e.g. a NUL character or a number out of range).');
   if (err instanceof HTTPException) {

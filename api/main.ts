@@ -8,6 +8,7 @@ import { bootstrap } from '../services/bootstrap';
 import { parseConfig } from '../services/config';
 import { apiConfigSchema } from './config';
 import { listen } from '../services/listen';
+import { startInboxDispatcher } from '../services/inbox';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -18,6 +19,7 @@ async function main() {
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
+  const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');
   const app = createApp({
     db,
     temporal,
@@ -25,13 +27,16 @@ async function main() {
     publicUrl,
     defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
     tenant: cfg.REDIAL_TENANT,
-    log: (m, e) => console.error(`[api] ${m}`, e ?? ''),
+    log,
   });
+  // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
+  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log });
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
   if (generated) console.log(`[api] admin key (generated; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
   const stop = async () => {
     await server.close();
+    await inbox.stop();
     await connection.close();
     await close();
     process.exit(0);

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import path from 'node:path';
 import * as schema from './schema';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 /** A database handle or an open transaction: query functions accept either. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 

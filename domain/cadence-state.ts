@@ -3,6 +3,7 @@
  * the next attempt may be. The workflow (workflows/cadence.ts) is a thin durable shell around it;
  * property tests drive it directly over thousands of random event sequences.
  */
+import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY, withCeiling } from './daily-cap';
 import { localDate } from './local-time';
 import { nextAllowedInstant, refusalAt, withJitter, type WindowRule } from './next-attempt';
 import type { Strategy } from './strategy';
@@ -64,6 +65,11 @@ export interface CadenceState {
   followUps: FollowUp[];
   /** Calls reserved per local day, across all campaigns (the daily cap). Old days are pruned. */
   callsByDay: Record<string, number>;
+  /**
+   * The per-person ceiling on calls a local day, as the gate last reported it (the worker's
+   * configuration); until the first reservation, the default. See domain/daily-cap.ts.
+   */
+  dailyCeiling?: number;
   smsByDay: Record<string, number>;
   /** Attempt sequence number: the idempotency key of the next reservation. */
   seq: number;
@@ -191,8 +197,15 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
   return 'started';
 }
 
-/** The next attempt: the earliest allowed instant over all active follow-ups. Null when there is nothing to do. */
-export function planNext(s: CadenceState, now: number, jitterFraction: number): Plan | null {
+/** The per-person daily ceiling this cadence plans with: what the gate said, else the default. */
+export const dailyCeilingOf = (s: CadenceState) => s.dailyCeiling ?? DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY;
+
+/**
+ * The next attempt: the earliest allowed instant over all active follow-ups. Null when there is
+ * nothing to do. Calls are planned under `ceiling`, the per-person daily ceiling the gate enforces
+ * (each follow-up's cap is its strategy's, lowered to the ceiling).
+ */
+export function planNext(s: CadenceState, now: number, jitterFraction: number, ceiling: number): Plan | null {
   if (s.status !== 'active') return null;
   let best: Plan | null = null;
   for (const f of activeFollowUps(s)) {
@@ -200,8 +213,9 @@ export function planNext(s: CadenceState, now: number, jitterFraction: number): 
     // an SMS goes at the next allowed instant; the call redial keeps its own delay
     const from = channel === 'sms' ? now : Math.max(now, f.notBefore);
     const counts = channel === 'call' ? s.callsByDay : smsAsCap(s, f);
-    const next = nextAllowedInstant(from, s.timeZone, f.strategy, counts);
-    const at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, f.strategy, counts) === null);
+    const policy = channel === 'call' ? withCeiling(f.strategy, ceiling) : f.strategy;
+    const next = nextAllowedInstant(from, s.timeZone, policy, counts);
+    const at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, policy, counts) === null);
     if (at === null) continue;
     if (!best || at < best.at) best = { followUpId: f.id, channel, at, waitedFor: next.waitedFor };
   }
@@ -216,8 +230,9 @@ function smsAsCap(s: CadenceState, f: FollowUp): Record<string, number> {
   return out;
 }
 
-/** A reservation was granted at `at` (by the gate's clock). */
-export function applyGranted(s: CadenceState, followUpId: string, channel: Channel, at: number, strategy: Strategy, strategyVersion: number) {
+/** A reservation was granted at `at` (by the gate's clock), under the per-person `ceiling` the gate enforced. */
+export function applyGranted(s: CadenceState, followUpId: string, channel: Channel, at: number, strategy: Strategy, strategyVersion: number, ceiling?: number) {
+  if (ceiling !== undefined) s.dailyCeiling = ceiling;
   const f = s.followUps.find((x) => x.id === followUpId);
   if (!f) return;
   f.strategy = strategy;
@@ -244,9 +259,10 @@ function pruneDays(s: CadenceState, now: number) {
 /** The gate refused: record why and when to look again. */
 export function applyRefusal(
   s: CadenceState,
-  r: { followUpId: string; channel: Channel; at: number; reason: string; retryAt: number | null; callsToday?: number; strategy?: Strategy; strategyVersion?: number },
+  r: { followUpId: string; channel: Channel; at: number; reason: string; retryAt: number | null; callsToday?: number; strategy?: Strategy; strategyVersion?: number; ceiling?: number },
 ) {
   s.seq += 1; // the refused sequence number is spent: its compliance row carries it
+  if (r.ceiling !== undefined) s.dailyCeiling = r.ceiling;
   s.lastRefusals.push({ at: r.at, followUpId: r.followUpId, channel: r.channel, reason: r.reason });
   if (s.lastRefusals.length > 10) s.lastRefusals.shift();
   const f = s.followUps.find((x) => x.id === r.followUpId);

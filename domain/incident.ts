@@ -14,8 +14,13 @@ export interface IncidentPolicy {
   checkEveryMs: number;
   /** Carrier API failures and CRM sync errors are counted over this window. */
   escalationWindowMs: number;
-  /** Share of call attempts whose carrier request failed that holds every cadence. */
+  /** Share of call attempts whose carrier request failed that holds every cadence (with at least `minCalls` of them). */
   carrierFailureRate: number;
+  /**
+   * Every line refusing every request is an outage, not a bad sample: with every create in the
+   * window failed, on more than one line (or the only one), this many are enough to hold.
+   */
+  carrierOutageMinCalls: number;
   /** CRM sync errors in the window that hold every cadence. */
   crmErrors: number;
   /** A held interface is probed this often, and heals after this many clean probes in a row. */
@@ -32,7 +37,29 @@ export const defaultIncidentPolicy: IncidentPolicy = {
   checkEveryMs: 5 * 60_000,
   escalationWindowMs: 5 * 60_000,
   carrierFailureRate: 0.5,
+  carrierOutageMinCalls: 5,
   crmErrors: 20,
   probeEveryMs: 30_000,
   probesToHeal: 3,
 };
+
+/** Carrier creates (calls and texts) in the escalation window whose answer is known. */
+export interface CarrierCreates {
+  tried: number;
+  /** Refused by the carrier's API (status carrier-failed). */
+  failed: number;
+  /** Distinct lines with a refused create, and lines not closed. */
+  failedLines: number;
+  openLines: number;
+}
+
+/**
+ * Is the carrier's interface failing? Either the usual share over enough creates, or an outage:
+ * every create failed, on at least two lines (or the only open one). One line failing alone is
+ * failover's job (domain/failover.ts), not a reason to hold every cadence.
+ */
+export function carrierInterfaceFailing(c: CarrierCreates, p: IncidentPolicy): boolean {
+  if (c.tried >= p.minCalls && c.failed / c.tried >= p.carrierFailureRate) return true;
+  const acrossLines = c.failedLines >= Math.min(2, Math.max(1, c.openLines));
+  return c.tried >= p.carrierOutageMinCalls && c.failed === c.tried && acrossLines;
+}

@@ -26,5 +26,13 @@ export const MIN_RETENTION_DAYS: Record<string, number> = { finance: 365 };
 export const SELF_CHECK_CAMPAIGN = '__selfcheck';
 export const STRESS_CAMPAIGN = '__stress';
 
+/**
+ * Synthetic traffic: calls Redial places to test itself. It counts in no real rate, report or
+ * alert, and judges no line or campaign (a self-check call closes no line; a stress test at peak
+ * fails over none and opens no incident). Reports show it only when asked for it.
+ */
+export const SYNTHETIC_CAMPAIGNS: readonly string[] = [SELF_CHECK_CAMPAIGN, STRESS_CAMPAIGN];
+export const isSynthetic = (campaignId: string) => SYNTHETIC_CAMPAIGNS.includes(campaignId);
+
 /** A rate as people read it: 12.5%, or n/a when there was nothing to divide. */
 export const pct = (r: number | null) => (r === null ? 'n/a' : `${Math.round(r * 1000) / 10}%`);

@@ -17,7 +17,12 @@ export function outcomeOf(status: string, answeredBy: string | null | undefined,
     case 'no-answer':
       return 'no-answer';
     case 'failed':
-      return sip === 404 || sip === 604 ? 'invalid' : 'carrier-failure';
+      if (sip === 404 || sip === 604) return 'invalid';
+      // the callee's network did not put it through (phone off, out of coverage, intercepted):
+      // the person was not reached, and it is not the carrier's fault (no failover, counts as a try)
+      if (sip === 480) return 'no-answer';
+      // SIP 5xx, timeouts, no answer at all: the carrier failed
+      return 'carrier-failure';
     default:
       return 'carrier-failure';
   }

@@ -32,3 +32,17 @@ const countryZone: Record<string, string> = {
 export function zoneForCountry(country: string | undefined, fallback: string): string {
   return (country && countryZone[country]) || fallback;
 }
+
+/** A number as it may appear where people read it (logs, stored errors): `+86 138****8000`. */
+export function maskPhone(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164);
+  const cc = parsed ? parsed.countryCallingCode : '';
+  const national = parsed ? String(parsed.nationalNumber) : e164.replace(/\D/g, '');
+  const head = national.slice(0, Math.max(0, Math.min(3, national.length - 4)));
+  return `+${cc}${cc ? ' ' : ''}${head}****${national.slice(-4)}`;
+}
+
+/** Masks every E.164 number in a text that is kept or shown (an error from Temporal may quote a cadence id). */
+export function redactPhones(text: string): string {
+  return text.replace(/\+\d{7,15}(?!\d)/g, (m) => maskPhone(m));
+}

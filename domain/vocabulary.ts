@@ -15,6 +15,10 @@ export type LineTier = (typeof LINE_TIERS)[number];
 export const E164 = /^\+[1-9]\d{6,14}$/;
 export const E164_HINT = 'E.164, e.g. +14155550100';
 
+/** Where an accepted event is: in the inbox, handed to its cadence, or refused for good at delivery. */
+export const INBOX_STATES = ['queued', 'delivered', 'failed'] as const;
+export type InboxState = (typeof INBOX_STATES)[number];
+
 /** A Twilio Account SID. */
 export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 export const ACCOUNT_SID_HINT = 'a Twilio Account SID (AC + 32 hex)';

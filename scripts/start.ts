@@ -1,82 +1,81 @@
 /**
  * `npm start`: the whole system on its embedded defaults — PostgreSQL, the Temporal dev server with
- * its Web UI, the carrier simulator, the worker and the API — and on Ctrl-C or SIGTERM, stops
- * everything it started. Any part configured from outside (DATABASE_URL, TEMPORAL_ADDRESS,
- * REDIAL_LINES for real Twilio) is used instead of starting it.
+ * its Web UI, the carrier simulator, the worker and the API — supervised: a part that exits on its
+ * own is restarted with backoff while the others keep serving (scripts/lib/supervise.ts), and only
+ * a crash loop stops everything. It runs until SIGINT, SIGTERM or SIGHUP (or the npm that ran it
+ * ends), then stops everything it started. Any part configured from outside (DATABASE_URL,
+ * TEMPORAL_ADDRESS, REDIAL_LINES for real Twilio) is used instead of starting it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { newKey } from '../services/keys';
-import { startChild, stopChild } from './lib/exec';
 import { preferredPort } from './lib/ports';
-import { defaultDataDir, startStack, type Stack } from './lib/stack';
+import { packageManagerAncestor, watchPid } from './lib/proc';
+import { defaultDataDir } from './lib/stack';
+import { Supervisor } from './lib/supervise';
 import { root } from './lib/tools';
+import { nodeUnit, postgresUnit, temporalUnit } from './lib/units';
 import { simulatorLines } from '../sim/defaults';
 
 const log = (m: string) => console.log(`[start] ${m}`);
 const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
 
-const children: Array<{ name: string; child: ChildProcess }> = [];
+const dataDir = path.resolve(process.env.REDIAL_DATA_DIR ?? defaultDataDir);
+/** `<name>.pid` of each running part (and of this script), for operators and the tests. */
+const pidDir = path.join(dataDir, 'run');
 let stopping = false;
-let stack: Stack | undefined;
+let supervisor: Supervisor | undefined;
 
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   log('stopping…');
   // the worker first (it finishes in-flight activities), then what it depends on
-  for (const { child } of children.reverse()) await stopChild(child);
-  await stack?.stop();
+  await supervisor?.stopAll();
+  fs.rmSync(path.join(pidDir, 'start.pid'), { force: true });
   log('stopped');
   process.exit(code);
 }
 
 /**
- * `npm start` runs us under npm → sh → tsx. npm passes SIGTERM only to its direct child, and sh
- * does not pass it on, so a SIGTERM to npm would orphan us. Watching our ancestors makes any of
- * them ending (or a signal to us) stop everything.
+ * `npm start` runs us as npm → sh → tsx → node. npm forwards SIGTERM only to sh, which dies
+ * without passing it on, so a SIGTERM to npm never reaches us: when npm ran us, npm ending is our
+ * signal to stop. Nothing else is watched — a launcher that returns (a script, `nohup … &`, a
+ * service manager) must not stop us. A terminal's Ctrl-C reaches us directly (the whole foreground
+ * process group gets it); our children run in their own groups, so we stop them in order.
  */
-function watchAncestors() {
-  const chain: number[] = [];
-  try {
-    for (let pid = process.ppid; pid > 1 && chain.length < 4; ) {
-      chain.push(pid);
-      pid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    }
-  } catch {
-    // no /proc (macOS): watch the direct parent only
-  }
-  if (chain.length === 0) chain.push(process.ppid);
-  setInterval(() => {
-    for (const pid of chain) {
-      try {
-        process.kill(pid, 0);
-      } catch {
-        log(`parent process ${pid} ended`);
-        void shutdown(0);
-        return;
-      }
-    }
-  }, 500).unref();
+function stopWithPackageManager() {
+  const npm = packageManagerAncestor('scripts/start');
+  if (!npm) return;
+  void watchPid(npm.pid, 500).gone.then(() => {
+    log(`npm (process ${npm.pid}) ended`);
+    void shutdown(0);
+  });
 }
 
 async function main() {
-  const dataDir = process.env.REDIAL_DATA_DIR ?? defaultDataDir;
   fs.mkdirSync(dataDir, { recursive: true });
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
-  process.once('SIGHUP', () => void shutdown(0));
-  watchAncestors();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(0));
+  stopWithPackageManager();
+  supervisor = new Supervisor({ log, pidDir, onGiveUp: () => void shutdown(1) });
+  fs.writeFileSync(path.join(pidDir, 'start.pid'), `${process.pid}\n`);
 
-  stack = await startStack({
-    dataDir,
-    pgPort: num(process.env.REDIAL_PG_PORT, 5433),
-    temporalPort: num(process.env.REDIAL_TEMPORAL_PORT, 7233),
-    temporalUiPort: num(process.env.REDIAL_TEMPORAL_UI_PORT, 8233),
-    persistTemporal: true,
-    log,
-  });
+  // PostgreSQL and the Temporal dev server are supervised too: they hold the state, and the api and
+  // worker reconnect to a restarted one, so a crash of either costs seconds rather than the stack
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = postgresUnit({ dataDir: path.join(dataDir, 'pg'), port: num(process.env.REDIAL_PG_PORT, 5433), log });
+    await supervisor.add(pg);
+    databaseUrl = pg.url;
+  }
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let temporalUiUrl: string | undefined;
+  if (!temporalAddress) {
+    const t = temporalUnit({ port: num(process.env.REDIAL_TEMPORAL_PORT, 7233), uiPort: num(process.env.REDIAL_TEMPORAL_UI_PORT, 8233), dbFilename: path.join(dataDir, 'temporal.db'), log });
+    await supervisor.add(t);
+    temporalAddress = t.address;
+    temporalUiUrl = t.uiUrl;
+  }
   if (stopping) return;
 
   const apiPort = await preferredPort(num(process.env.REDIAL_API_PORT, 8080));
@@ -92,41 +91,33 @@ async function main() {
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
     REDIAL_PUBLIC_URL: publicUrl,
     REDIAL_API_PORT: String(apiPort),
     REDIAL_ADMIN_KEY: adminKey,
     ...(simUrl ? { REDIAL_LINES: JSON.stringify(simulatorLines), TWILIO_API_BASE_URL: simUrl, SIM_PORT: String(simPort), SIM_INBOUND_SMS_URL: `${publicUrl}/twilio/sms/inbound` } : {}),
   };
-  const spawnTs = (name: string, file: string) => {
-    const child = startChild(name, process.execPath, ['--import', 'tsx', path.join(root, file)], { env, cwd: root });
-    child.once('exit', (code, signal) => {
-      if (!stopping) {
-        log(`${name} exited (${signal ?? code}); stopping everything`);
-        void shutdown(1);
-      }
-    });
-    children.push({ name, child });
-  };
-  if (simUrl) spawnTs('sim', 'sim/main.ts');
-  spawnTs('api', 'api/main.ts');
+  if (simUrl) await supervisor.add(nodeUnit('sim', 'sim/main.ts', env));
+  await supervisor.add(nodeUnit('api', 'api/main.ts', env));
   await waitFor(`http://127.0.0.1:${apiPort}/healthz`, 120_000);
-  spawnTs('worker', 'worker/main.ts');
+  await supervisor.add(nodeUnit('worker', 'worker/main.ts', env));
+  if (stopping) return;
 
   console.log(`
   Redial is running.
     API            http://127.0.0.1:${apiPort}
     API docs       http://127.0.0.1:${apiPort}/docs   (spec: /openapi.json)
-    Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal: ' + stack.temporalAddress + ')'}
-    Temporal       ${stack.temporalAddress}
+    Temporal UI    ${temporalUiUrl ?? '(external Temporal: ' + temporalAddress + ')'}
+    Temporal       ${temporalAddress}
     Carrier        ${simUrl ? simUrl + '  (simulator; calls at ' + simUrl + '/sim/calls)' : 'Twilio (REDIAL_LINES)'}
-    PostgreSQL     ${stack.databaseUrl}
+    PostgreSQL     ${databaseUrl}
     Admin API key  ${adminKey}
+    Process ids    ${pidDir.startsWith(root + path.sep) ? path.relative(root, pidDir) : pidDir}/*.pid
 
   Try:  curl -s -X POST http://127.0.0.1:${apiPort}/v1/events -H "authorization: Bearer ${adminKey}" \\
           -H 'content-type: application/json' -d '{"type":"lead.created","phone":"+14155550127","contact":{"timeZone":"UTC"}}'
-  Ctrl-C stops everything.
+  A part that crashes is restarted. Ctrl-C stops everything.
 `);
 }
 

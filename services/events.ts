@@ -1,24 +1,22 @@
 /**
- * Ingest a business event (CRM sync): normalise the phone, upsert the contact, and deliver the
- * event to the contact's cadence (signal-with-start) with the campaign's active strategy.
+ * Ingest a business event (CRM sync): normalise the phone, then in one transaction upsert the
+ * contact and put the event in the inbox, announced to the dispatcher (services/inbox.ts), which
+ * delivers it to the contact's cadence. Accepted means durable: Temporal may be down.
  */
 import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
-import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
 import { contactByExternalId, upsertContact } from '../db/queries/contacts';
-import { recordInterfaceError } from '../db/queries/operations';
+import { enqueueEvent, inboxEventById, notifyInbox, type AcceptedEvent } from '../db/queries/inbox';
 import { normalizePhone, zoneForCountry } from '../domain/phone';
-import type { Industry } from '../domain/vocabulary';
+import type { InboxState, Industry } from '../domain/vocabulary';
 import { DEFAULT_CAMPAIGN } from '../workflows/constants';
-import { deliverEvent } from './cadences';
+import { workflowIdOf } from './cadences';
 import { conflict, notFound, ServiceError, ServiceErrorCode } from './errors';
 
 export interface EventDeps {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
   tenant: string;
   defaultRegion: CountryCode;
 }
@@ -39,10 +37,12 @@ export interface EventAccepted {
   eventId: string;
   campaignId: string;
   strategyVersion: number;
+  /** queued until the dispatcher hands it to the cadence; a repeated id answers its row's state. */
+  state: InboxState;
 }
 
 export async function ingestEvent(deps: EventDeps, body: EventInput): Promise<EventAccepted> {
-  const { db, temporal, taskQueue, defaultRegion, tenant } = deps;
+  const { db, defaultRegion, tenant } = deps;
   const campaignId = body.campaignId ?? DEFAULT_CAMPAIGN;
   const active = await activeStrategy(db, campaignId);
   if (!active) throw new ServiceError(ServiceErrorCode.unknownCampaign, `No campaign "${campaignId}". Create it with POST /v1/campaigns, or omit campaignId for the default one.`);
@@ -61,37 +61,83 @@ export async function ingestEvent(deps: EventDeps, body: EventInput): Promise<Ev
     phone = known.phone;
   }
   const profile = body.contact ?? {};
-  const contact = await upsertContact(
-    db,
-    {
-      tenant,
-      phone,
-      timeZone: profile.timeZone ?? zoneForCountry(country, zoneForCountry(defaultRegion, 'UTC')),
-      name: profile.name,
-      tags: profile.tags,
-      industry: profile.industry,
-      externalId: body.externalId,
-      consentSource: 'event',
-    },
-    profile.timeZone !== undefined,
-  );
   const occurredAt = body.occurredAt ? Date.parse(body.occurredAt) : Date.now();
   const eventId = body.id ?? createHash('sha256').update(JSON.stringify([body.type, phone, campaignId, body.occurredAt ?? occurredAt])).digest('hex').slice(0, 32);
-  let workflowId: string;
-  try {
-    workflowId = await deliverEvent(temporal, taskQueue, contact, {
-      id: eventId,
-      type: body.type,
+  const { row } = await db.transaction(async (tx) => {
+    // the contact row stays locked until commit, so a contact's events take sequence numbers in commit order
+    const contact = await upsertContact(
+      tx,
+      {
+        tenant,
+        phone,
+        timeZone: profile.timeZone ?? zoneForCountry(country, zoneForCountry(defaultRegion, 'UTC')),
+        name: profile.name,
+        tags: profile.tags,
+        industry: profile.industry,
+        externalId: body.externalId,
+        consentSource: 'event',
+      },
+      profile.timeZone !== undefined,
+    );
+    const queued = await enqueueEvent(tx, {
+      tenant,
+      eventId,
+      contactId: contact.id,
       campaignId,
-      occurredAt,
-      strategy: active.strategy,
+      type: body.type,
+      occurredAt: new Date(occurredAt),
       strategyVersion: active.version,
-      profile: { timeZone: contact.timeZone, tags: contact.tags, industry: contact.industry },
+      workflowId: workflowIdOf(contact),
+      payload: {
+        id: eventId,
+        type: body.type,
+        campaignId,
+        occurredAt,
+        strategy: active.strategy,
+        strategyVersion: active.version,
+        profile: { timeZone: contact.timeZone, tags: contact.tags, industry: contact.industry },
+      },
     });
-  } catch (err) {
-    // a CRM sync that cannot reach its cadence counts towards escalation (the watchdog holds cadences)
-    await recordInterfaceError(db, 'crm', `event ${eventId}: ${(err as Error).message}`).catch(() => undefined);
-    throw new ServiceError(ServiceErrorCode.unavailable, 'The event could not be delivered to its cadence right now; retry it with the same id (it is applied once).');
-  }
-  return { workflowId, contactId: contact.id, eventId, campaignId, strategyVersion: active.version };
+    if (queued.inserted) await notifyInbox(tx);
+    return queued;
+  });
+  return accepted(row);
+}
+
+const accepted = (row: AcceptedEvent): EventAccepted => ({
+  workflowId: row.workflowId,
+  contactId: row.contactId,
+  eventId: row.eventId,
+  campaignId: row.campaignId,
+  strategyVersion: row.strategyVersion,
+  state: row.state,
+});
+
+export interface EventStatus extends EventAccepted {
+  type: string;
+  occurredAt: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  /** When a queued event is tried next (null once delivered or failed). */
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+}
+
+/** Where an accepted event is: queued (and why, if a delivery failed), delivered, or failed. */
+export async function eventStatus(deps: Pick<EventDeps, 'db' | 'tenant'>, eventId: string): Promise<EventStatus> {
+  const row = await inboxEventById(deps.db, deps.tenant, eventId);
+  if (!row) throw notFound(`No event "${eventId}" was accepted.`);
+  return {
+    ...accepted(row),
+    type: row.type,
+    occurredAt: row.occurredAt.toISOString(),
+    attempts: row.attempts,
+    lastError: row.lastError,
+    createdAt: row.createdAt.toISOString(),
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    nextAttemptAt: row.state === 'queued' ? row.nextAttemptAt.toISOString() : null,
+    lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+  };
 }

@@ -63,7 +63,7 @@ export async function runCall(state: SimState, call: SimCall) {
     emit('initiated', 'initiated');
     await step(state, call, 0.5);
     if (call.refusedBy) {
-      call.sipResponseCode = 503;
+      call.sipResponseCode = call.refusedBy === 'unreachable' ? 480 : 503;
       return end('failed');
     }
     const callee = calleeFor(call.to);

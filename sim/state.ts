@@ -11,6 +11,11 @@ export interface SimAccount {
 export interface LineProfile {
   /** Share of calls that fail in the network (SIP 503), 0..1. */
   failureRate: number;
+  /**
+   * Share of calls the callee's network does not put through (SIP 480 Temporarily Unavailable:
+   * phone off, out of coverage, or the call intercepted as unwanted), 0..1. Not the carrier's fault.
+   */
+  unreachableRate: number;
   /** Share of REST requests (call create, message create, call list) answered 500: the carrier's API itself failing. */
   apiErrorRate: number;
   /** Extra latency on every API request from this line, ms (real time). */
@@ -71,8 +76,8 @@ export interface SimCall {
   answeredBy: string | null;
   durationSec: number | null;
   sipResponseCode: number | null;
-  /** Why the network failed it, when it did: cps (over the line's CPS) or fault (failure rate). */
-  refusedBy: 'cps' | 'fault' | null;
+  /** Why the network failed it, when it did: cps (over the line's CPS), fault (failure rate) or unreachable (the callee's side). */
+  refusedBy: 'cps' | 'fault' | 'unreachable' | null;
   digits: string[];
   speech: string[];
   /** Set by a Calls update (Status=canceled|completed): the call ends at its next step. */
@@ -132,6 +137,7 @@ export function createState(opts: SimOptions): SimState {
 
 const defaultProfile = (): LineProfile => ({
   failureRate: 0,
+  unreachableRate: 0,
   latencyMs: 0,
   cps: null,
   duplicateRate: 0,

@@ -114,7 +114,7 @@ export function registerTwilioApi(app: Hono, state: SimState) {
       answeredBy: null,
       durationSec: null,
       sipResponseCode: null,
-      refusedBy: cpsRefused ? 'cps' : Math.random() < profileOf(state, from).failureRate ? 'fault' : null,
+      refusedBy: cpsRefused ? 'cps' : Math.random() < profileOf(state, from).failureRate ? 'fault' : Math.random() < profileOf(state, from).unreachableRate ? 'unreachable' : null,
       digits: [],
       speech: [],
       hangup: null,

@@ -11,6 +11,7 @@ import { startApi, type Api, type Role } from './helpers/api';
 const least: Record<string, Role | 'public'> = {
   getHealth: 'public',
   postEvent: 'operator',
+  getEvent: 'viewer',
   importContacts: 'operator',
   getContact: 'viewer',
   optOutContact: 'operator',

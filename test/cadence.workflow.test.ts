@@ -1,6 +1,8 @@
 /** Multi-day cadence scenarios: the real workflow on the time-skipping server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { complianceLog } from '../db/schema';
 import { localParts, zonedInstant } from '../domain/local-time';
 import { startTimeSkipping, type TimeSkipping } from './helpers/timeskip';
 
@@ -36,6 +38,16 @@ const local = (t: number, tz: string) => {
   const p = localParts(t, tz);
   return `${p.date} ${String(Math.floor(p.minute / 60)).padStart(2, '0')}:${String(p.minute % 60).padStart(2, '0')}`;
 };
+
+/** Calls to `phone` per local day in `tz`, in the order the days came. */
+function callsPerLocalDay(dials: TimeSkipping['dials'], phone: string, tz: string): Map<string, number> {
+  const perDay = new Map<string, number>();
+  for (const d of dials.filter((x) => x.phone === phone && x.channel === 'call')) {
+    const day = localParts(d.at, tz).date;
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  return perDay;
+}
 
 describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () => {
   let ts: TimeSkipping;
@@ -74,14 +86,30 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'edu-cap', strategy: { maxCallsPerDay: 2, redialDelaysMinutes: [3] } });
     await ts.event({ phone, timeZone: tz, type: 'payment.due', campaignId: 'shop-cap', strategy: { maxCallsPerDay: 2, redialDelaysMinutes: [3] } });
     await ts.sleep(2 * 24 * HOUR);
-    const perDay = new Map<string, number>();
-    for (const d of ts.dials.filter((x) => x.phone === phone && x.channel === 'call')) {
-      const day = localParts(d.at, tz).date;
-      perDay.set(day, (perDay.get(day) ?? 0) + 1);
-    }
+    const perDay = callsPerLocalDay(ts.dials, phone, tz);
     assert.ok(perDay.size >= 2, `calls on several days: ${[...perDay]}`);
     for (const [day, n] of perDay) assert.ok(n <= 2, `${n} calls on ${day}`);
     assert.equal([...perDay.values()][0], 2, 'both calls of the first day were used');
+  });
+
+  test('no strategy raises the per-person ceiling: two campaigns capped at 3 still get 2 calls a day, planned, never refused', async () => {
+    const tz = 'Europe/Madrid';
+    const phone = '+34915550123';
+    const generous = { maxCallsPerDay: 3, redialDelaysMinutes: [3], maxAttempts: 20 };
+    await ts.campaign('edu-3', generous);
+    await ts.campaign('shop-3', generous);
+    await ts.sleep(nextLocal(await ts.now(), tz, '10:00') - (await ts.now()));
+    const { contactId, workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'edu-3', strategy: generous });
+    await ts.event({ phone, timeZone: tz, type: 'payment.due', campaignId: 'shop-3', strategy: generous });
+    await ts.sleep(2 * 24 * HOUR);
+    const perDay = callsPerLocalDay(ts.dials, phone, tz);
+    assert.ok(perDay.size >= 2, `calls on several days: ${[...perDay]}`);
+    for (const [day, n] of perDay) assert.ok(n <= 2, `${n} calls on ${day}: the ceiling is 2 whatever the campaigns allow`);
+    assert.equal([...perDay.values()][0], 2, 'both calls of the first day were used');
+    // the cadence plans with the same effective cap as the gate: it never asks for a call it cannot have
+    const refused = await ts.db.select().from(complianceLog).where(eq(complianceLog.contactId, contactId));
+    assert.deepEqual(refused.map((r) => r.reason), []);
+    assert.equal((await ts.state(workflowId)).status, 'active', 'still following up, day by day');
   });
 
   test('Asia/Shanghai: a lead at 07:50 local waits for 08:00 (+ jitter), never earlier', async () => {

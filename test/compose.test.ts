@@ -25,7 +25,23 @@ function interpolate(text: string, env: Record<string, string>): string {
   });
 }
 
-type Service = { image?: string; build?: unknown; depends_on?: Record<string, unknown>; environment?: Record<string, string>; ports?: string[] };
+type Service = {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  depends_on?: Record<string, { condition?: string }>;
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  restart?: string;
+  healthcheck?: { test?: string[]; interval?: string; retries?: number };
+};
+
+/** A short-syntax volume `source:target[:mode]`. */
+const mount = (v: string) => {
+  const [source, target, mode] = v.split(':');
+  return { source: source!, target: target!, mode };
+};
 
 describe('docker-compose.yml', () => {
   const raw = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
@@ -61,5 +77,50 @@ describe('docker-compose.yml', () => {
     assert.equal(s.worker!.environment!.REDIAL_BACKUP_DIRS, '/backups/local,/backups/copy');
     assert.ok('REDIAL_OPS_WEBHOOK_URL' in s.worker!.environment!);
     assert.match(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'), /postgresql-client/, 'pg_dump is in the image');
+  });
+
+  test('every long-running service is restarted when it exits and has a health check of its own', () => {
+    const s = doc.services;
+    for (const [name, svc] of Object.entries(s)) {
+      if (name === 'temporal-search-attributes') {
+        assert.equal(svc.restart, 'no', 'the one-shot set-up is not restarted');
+        continue;
+      }
+      assert.ok(['unless-stopped', 'always'].includes(svc.restart ?? ''), `${name} restarts (restart: ${svc.restart})`);
+    }
+    const check = (name: string) => (s[name]!.healthcheck?.test ?? []).join(' ');
+    assert.match(check('postgres'), /pg_isready/);
+    assert.match(check('temporal'), /temporal operator cluster health .*SERVING/);
+    assert.match(check('api'), /127\.0\.0\.1:8080\/healthz/);
+    // the worker has no port: its check asks Temporal whether this container's worker polls
+    assert.match(check('worker'), /scripts\/lib\/worker-health\.ts/);
+    assert.ok(fs.existsSync(path.join(root, 'scripts/lib/worker-health.ts')));
+    for (const name of ['postgres', 'temporal', 'api', 'worker']) assert.ok((s[name]!.healthcheck?.retries ?? 0) > 0, `${name} health check retries`);
+  });
+
+  test('each service waits until what it needs is healthy', () => {
+    const s = doc.services;
+    const waitsFor = (name: string) => Object.fromEntries(Object.entries(s[name]!.depends_on ?? {}).map(([dep, d]) => [dep, d.condition]));
+    assert.deepEqual(waitsFor('temporal'), { postgres: 'service_healthy' });
+    assert.deepEqual(waitsFor('api'), { postgres: 'service_healthy', temporal: 'service_healthy' });
+    // the api migrates the database before it is healthy; the search attributes are registered once
+    assert.deepEqual(waitsFor('worker'), { api: 'service_healthy', 'temporal-search-attributes': 'service_completed_successfully' });
+    assert.equal(waitsFor('temporal-ui').temporal, 'service_healthy');
+  });
+
+  test("the worker's disk check measures the volumes holding the database and the recordings", () => {
+    const s = doc.services;
+    const worker = s.worker!;
+    const env = worker.environment!;
+    const mounts = (worker.volumes ?? []).map(mount);
+    const at = (dir: string) => mounts.find((m) => m.target === dir);
+    // the volume PostgreSQL keeps its data in, mounted where REDIAL_DATA_DIR points, read-only
+    const pgData = (s.postgres!.volumes ?? []).map(mount).find((m) => m.target === '/var/lib/postgresql/data');
+    assert.ok(pgData, 'PostgreSQL keeps its data in a volume');
+    assert.deepEqual(at(env.REDIAL_DATA_DIR!), { source: pgData.source, target: env.REDIAL_DATA_DIR, mode: 'ro' });
+    assert.equal(at(env.REDIAL_RECORDINGS_DIR!)?.source, 'recordings');
+    assert.ok('recordings' in (doc as unknown as { volumes: Record<string, unknown> }).volumes);
+    // and the backups stay where the weekly routine writes them
+    for (const dir of env.REDIAL_BACKUP_DIRS!.split(',')) assert.ok(at(dir), `backup target ${dir} is mounted`);
   });
 });

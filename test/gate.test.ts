@@ -10,6 +10,7 @@ import { createCarrier } from '../activities/carrier';
 import type { RedialActivities, ReserveRequest } from '../workflows/contracts';
 import { bootstrap } from '../services/bootstrap';
 import { newKey } from '../services/keys';
+import { ensureCampaign } from '../db/queries/campaigns';
 import { upsertContact } from '../db/queries/contacts';
 import { attempts, campaigns, complianceLog, optOuts } from '../db/schema';
 import { simulatorLines } from '../sim/defaults';
@@ -28,7 +29,9 @@ describe('reservation gate (real PostgreSQL)', () => {
   before(async () => {
     database = await freshDatabase();
     await bootstrap(database.db, { adminKey: newKey(), lines: simulatorLines });
-    acts = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => now, publicUrl: 'http://127.0.0.1:1' });
+    acts = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 2 });
+    // campaigns whose own daily caps are above the per-person ceiling, and one below it
+    for (const [id, maxCallsPerDay] of [['edu-3', 3], ['shop-4', 4], ['quiet-1', 1]] as const) await ensureCampaign(database.db, { id, name: id, strategy: { maxCallsPerDay }, createdBy: 'test' });
   });
   after(async () => {
     await database?.close();
@@ -96,6 +99,48 @@ describe('reservation gate (real PostgreSQL)', () => {
     await database.db.update(attempts).set({ status: 'failed', outcome: 'carrier-failure', sipResponseCode: 503 }).where(eq(attempts.id, second.attemptId));
     const retry = await acts.reserveAttempt(req(3));
     assert.ok(retry.granted, 'a carrier failure frees its slot');
+  });
+
+  test('the per-person ceiling holds across campaigns whose own caps are higher: no strategy raises it', async () => {
+    now = at(11);
+    const a = await acts.reserveAttempt(req(0, { campaignId: 'edu-3', followUpId: 'edu' }));
+    now = at(11, 5);
+    const b = await acts.reserveAttempt(req(1, { campaignId: 'shop-4', followUpId: 'shop' }));
+    assert.ok(a.granted && b.granted);
+    now = at(11, 10);
+    const c = await acts.reserveAttempt(req(2, { campaignId: 'shop-4', followUpId: 'shop' }));
+    const d = await acts.reserveAttempt(req(3, { campaignId: 'edu-3', followUpId: 'edu' }));
+    for (const r of [c, d]) {
+      assert.ok(!r.granted, 'a third call in the day is refused, whatever the campaign allows');
+      assert.equal(r.reason, 'daily-cap');
+      assert.equal(r.callsToday, 2);
+    }
+    assert.deepEqual([a.ceiling, c.ceiling], [2, 2], 'the gate tells the cadence the ceiling it plans with');
+    const [log] = await refusals(req(0).workflowId);
+    const detail = log?.detail as { callsToday: number; max: number };
+    assert.deepEqual([detail.callsToday, detail.max], [2, 2], 'the log names the effective cap');
+    // the next local day starts afresh
+    now = at(9, 0, 11);
+    assert.ok((await acts.reserveAttempt(req(4, { campaignId: 'shop-4', followUpId: 'shop' }))).granted);
+  });
+
+  test('a strategy can lower the ceiling, and a lower configured ceiling binds every strategy', async () => {
+    now = at(12);
+    assert.ok((await acts.reserveAttempt(req(0, { campaignId: 'quiet-1' }))).granted);
+    now = at(12, 5);
+    const lowered = await acts.reserveAttempt(req(1, { campaignId: 'quiet-1' }));
+    assert.ok(!lowered.granted);
+    assert.equal(lowered.reason, 'daily-cap', 'the campaign capped at 1 stops at 1');
+    // the same person may still get a second call from a campaign that allows it
+    assert.ok((await acts.reserveAttempt(req(2, { campaignId: 'edu-3' }))).granted);
+
+    const strict = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 1 });
+    now = at(13, 0, 12);
+    assert.ok((await strict.reserveAttempt(req(3, { campaignId: 'shop-4' }))).granted);
+    now = at(13, 5, 12);
+    const over = await strict.reserveAttempt(req(4, { campaignId: 'shop-4' }));
+    assert.ok(!over.granted);
+    assert.deepEqual([over.reason, over.ceiling], ['daily-cap', 1]);
   });
 
   test('refuses a number on the DNC list, a paused or cancelled campaign, and past max attempts', async () => {

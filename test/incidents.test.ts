@@ -2,12 +2,13 @@
  * Incident automation on the real system: the simulator's connect rate is driven down, the
  * watchdog opens an incident, the campaign's CPS is lowered, and after the watch window the
  * strategy is rolled back — every step on the incident's timeline. Then the carrier API fails:
- * cadences are held (nothing lost), ops hear of it, and the hold lifts when probes pass.
+ * cadences are held (nothing lost), ops hear of it, and the hold lifts when probes pass. What the
+ * carrier causes is the carrier's incident: lines first, then the pace, then the strategy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { simulatorLines } from '../sim/defaults';
-import { watchdog } from '../workflows/incidents';
+import { connectRateIncident, watchdog } from '../workflows/incidents';
 import { uid } from './helpers/env';
 import { eventually, opsWebhook, startSystem, type System } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
@@ -45,7 +46,8 @@ describe('incidents', () => {
   test('connect rate under 80%: CPS lowered 50 → 30, watched, then the strategy rolled back', async () => {
     assert.equal((await sys.call('POST', '/v1/campaigns', { id: campaign, name: 'Incident', strategy: { maxAttempts: 1 } })).status, 201);
     assert.equal((await sys.call('POST', `/v1/campaigns/${campaign}/strategy`, { strategy: { maxAttempts: 1, jitterSeconds: 0 } })).status, 200);
-    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { failureRate: 1 });
+    // the callees' networks do not put the calls through (SIP 480): the campaign's calls, not the carrier
+    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { unreachableRate: 1 });
     await events(10, 0);
     await eventually(async () => Number((await sys.sql`select count(*)::int as n from attempts where campaign_id = ${campaign} and ended_at is not null`)[0]!.n) >= 8, 30_000, '8 failed calls');
 
@@ -69,7 +71,7 @@ describe('incidents', () => {
   });
 
   test('carrier API failing: every cadence is held, ops are told, and the hold lifts when probes pass', async () => {
-    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { failureRate: 0, apiErrorRate: 1 });
+    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { unreachableRate: 0, apiErrorRate: 1 });
     await events(8, 100);
     await eventually(async () => Number((await sys.sql`select count(*)::int as n from attempts where status = 'carrier-failed'`)[0]!.n) >= 8, 60_000, 'carrier API failures');
     assert.ok((await runWatchdog()).includes('incident:interface:carrier'));
@@ -127,5 +129,73 @@ describe('incidents', () => {
       failing = false;
       await errors;
     }
+  });
+
+  test('every line failing at the API: an interface incident, never a connect-rate one before, during or after, and the strategy stays', async (t) => {
+    const outage = `outage-${uid()}`;
+    assert.equal((await sys.call('POST', '/v1/campaigns', { id: outage, name: 'Outage', strategy: { maxAttempts: 2 } })).status, 201);
+    assert.equal((await sys.call('POST', `/v1/campaigns/${outage}/strategy`, { strategy: { maxAttempts: 2, jitterSeconds: 0 } })).status, 200);
+    // the watchdog looks every minute in production; here every second, so nothing slips between looks
+    const started: string[] = [];
+    let looks = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        started.push(...(await runWatchdog()));
+        looks++;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    try {
+      for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { failureRate: 0, unreachableRate: 0, apiErrorRate: 1 });
+      const since = Date.now();
+      const res = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          sys.call('POST', '/v1/events', { type: 'lead.created', phone: `+1415557${String(i).padStart(3, '0')}7`, campaignId: outage, contact: { timeZone: afternoonZone() } }),
+        ),
+      );
+      assert.deepEqual(res.map((r) => r.status), res.map(() => 202));
+      const held = await eventually(async () => (await incidents()).find((i) => i.kind === 'interface' && i.subject === 'carrier' && i.status === 'open'), 120_000, 'the carrier interface incident');
+      t.diagnostic(`interface incident open ${((Date.now() - since) / 1000).toFixed(1)} s after the first lead`);
+      assert.deepEqual(started.filter((id) => id.startsWith('incident:connect-rate:')), [], 'no connect-rate incident before the carrier one');
+
+      for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { apiErrorRate: 0 });
+      await eventually(async () => (await incidents()).find((i) => i.id === held.id && i.status === 'recovered'), 30_000, 'the carrier to heal');
+      // every lead is called once the hold lifts (a held cadence asks again within a minute)
+      await eventually(
+        async () => Number((await sys.sql`select count(distinct contact_id)::int as n from attempts where campaign_id = ${outage} and status = 'completed'`)[0]!.n) === 25,
+        120_000,
+        'every lead called after the outage',
+      );
+      const after = looks;
+      await eventually(async () => looks >= after + 3, 30_000, 'the watchdog to look again after the outage');
+    } finally {
+      watching = false;
+      await watch;
+    }
+    assert.deepEqual(started.filter((id) => id.startsWith('incident:connect-rate:')), [], 'no connect-rate incident during or after the outage');
+    assert.deepEqual((await incidents()).filter((i) => i.kind === 'connect-rate' && i.subject === outage), []);
+    const [c] = await sys.sql`select active_strategy_version as v, cps from campaigns where id = ${outage}`;
+    assert.deepEqual([c!.v, c!.cps], [2, null], 'neither the strategy nor the pace paid for the carrier');
+  });
+
+  test('a strategy is never rolled back for what the carrier caused: a watch the carrier interrupted ends without a rollback', async () => {
+    const guarded = `guard-${uid()}`;
+    assert.equal((await sys.call('POST', '/v1/campaigns', { id: guarded, name: 'Guarded', strategy: { maxAttempts: 1 } })).status, 201);
+    assert.equal((await sys.call('POST', `/v1/campaigns/${guarded}/strategy`, { strategy: { maxAttempts: 1, jitterSeconds: 0 } })).status, 200);
+    const handle = await sys.temporal.workflow.start(connectRateIncident, {
+      workflowId: `incident:connect-rate:${guarded}`,
+      taskQueue: sys.taskQueue,
+      args: [{ campaignId: guarded, rate: 0.5, placed: 20, policy: sys.policy }],
+    });
+    await eventually(async () => (await incidents()).find((i) => i.subject === guarded && i.timeline.some((s) => s.step === 'cps-lowered')), 10_000, 'the watch to begin');
+    // while it watches, the carrier's interface fails and heals (its own incident, closed)
+    await sys.sql`insert into incidents (kind, subject, workflow_id, status, timeline, opened_at, closed_at)
+      values ('interface', 'carrier', ${`seed-${uid()}`}, 'recovered', '[]'::jsonb, now(), now())`;
+    const result = await handle.result();
+    assert.notEqual(result, 'rolled-back');
+    const done = (await incidents()).find((i) => i.subject === guarded)!;
+    assert.equal(done.timeline.at(-1)!.step, 'rollback-withheld');
+    assert.equal((await sys.sql`select active_strategy_version as v from campaigns where id = ${guarded}`)[0]!.v, 2, 'the strategy stays');
   });
 });

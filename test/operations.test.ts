@@ -106,7 +106,13 @@ describe('scheduled maintenance', () => {
     const run = await trigger('maintenance-monthly');
     const stress = check(run, 'stress-test');
     assert.equal(stress.status, 'ok', stress.summary);
-    assert.equal((stress.detail as { completed: number }).completed, 5, 'all 5 calls (3,600/h for 5 s) completed');
+    const d = stress.detail as { completed: number; achievedCallsPerHour: number; spanSeconds: number };
+    assert.equal(d.completed, 5, 'all 5 calls (3,600/h for 5 s) completed');
+    // the achieved rate is measured on the calls themselves: first reservation to last completion
+    const [span] = await sys.sql`select count(*)::int as n, extract(epoch from max(ended_at) - min(reserved_at))::float8 as s from attempts where campaign_id = '__stress'`;
+    const measured = (Number(span!.n) / Number(span!.s)) * 3600;
+    assert.ok(Math.abs(d.achievedCallsPerHour - measured) <= measured * 0.005, `achieved ${d.achievedCallsPerHour}/h, the attempts say ${Math.round(measured)}/h`);
+    assert.ok(Math.abs(d.spanSeconds - Number(span!.s)) < 0.01, `span ${d.spanSeconds} s, the attempts say ${span!.s} s`);
     assert.ok(check(run, 'line-stability'));
     const retention = check(run, 'recordings-retention');
     assert.equal(retention.status, 'ok', 'finance needs 365 days; 400 are kept');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { baseConfigSchema } from '../services/config';
 import type { MaintenanceConfig } from '../activities/maintenance';
+import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY } from '../domain/daily-cap';
 import { defaultIncidentPolicy, type IncidentPolicy } from '../domain/incident';
 
 export const workerConfigSchema = baseConfigSchema.extend({
@@ -14,6 +15,11 @@ export const workerConfigSchema = baseConfigSchema.extend({
    * replayed when they wake, so memory stays flat however many cadences sleep.
    */
   REDIAL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Calls to one person per local day across every campaign: a ceiling no strategy raises (a
+   * strategy's maxCallsPerDay can only lower it). The gate enforces it; cadences plan with it.
+   */
+  REDIAL_MAX_CALLS_PER_PERSON_PER_DAY: z.coerce.number().int().min(1).max(10).default(DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY),
   /** Register the maintenance and watchdog schedules at start (idempotent). */
   REDIAL_SCHEDULES: z.enum(['on', 'off']).default('on'),
   /** The time zone of the routines' clock times (daily 03:00, weekly Sunday 04:00, monthly 1st 05:00). */

@@ -24,6 +24,7 @@ async function main() {
       carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }),
       clock: () => Date.now(),
       publicUrl: cfg.REDIAL_PUBLIC_URL,
+      maxCallsPerPersonPerDay: cfg.REDIAL_MAX_CALLS_PER_PERSON_PER_DAY,
       temporal,
       opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
       maintenance: maintenanceConfig(cfg),

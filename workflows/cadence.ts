@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -63,6 +64,12 @@ const carrier = proxyActivities<RedialActivities>({
     nonRetryableErrorTypes: [CarrierFailure.invalidNumber, CarrierFailure.unsubscribed],
   },
 });
+
+/**
+ * Cadences plan under the per-person daily ceiling (domain/daily-cap.ts). Histories from before
+ * it planned under each strategy's own cap alone, and replay as they ran.
+ */
+const PLAN_UNDER_CEILING = 'plan-under-daily-ceiling';
 
 /** How long a placed call may take to report its end before we ask the carrier ourselves. */
 const OUTCOME_TIMEOUT_MS = 15 * 60_000;
@@ -126,7 +133,8 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   while (!cs.isFinished(s)) {
     dirty = false;
     const now = Date.now();
-    plan = cs.planNext(s, now, Math.random());
+    const ceiling = patched(PLAN_UNDER_CEILING) ? cs.dailyCeilingOf(s) : Number.POSITIVE_INFINITY;
+    plan = cs.planNext(s, now, Math.random(), ceiling);
     publish();
     if (!plan) {
       // idle: wait for news a day, then finish (the next event starts a new run); paused: wait for resume
@@ -168,7 +176,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       cs.applyRefusal(s, { followUpId: f.id, channel: p.channel, ...res });
       return;
     }
-    cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion);
+    cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion, res.ceiling);
     let outcome: cs.Outcome | null;
     try {
       if (p.channel === 'sms') {

@@ -22,8 +22,12 @@ export interface ReserveRequest {
   attemptsSoFar: number;
 }
 
+/**
+ * The gate's answer. `ceiling` is the per-person daily ceiling it enforces (the worker's
+ * configuration), so the cadence plans with the same effective cap (domain/daily-cap.ts).
+ */
 export type ReserveResult =
-  | { granted: true; attemptId: string; at: number; strategy: Strategy; strategyVersion: number }
+  | { granted: true; attemptId: string; at: number; strategy: Strategy; strategyVersion: number; ceiling: number }
   | {
       granted: false;
       at: number;
@@ -32,6 +36,7 @@ export type ReserveResult =
       callsToday: number;
       strategy: Strategy;
       strategyVersion: number;
+      ceiling: number;
     };
 
 export interface PlaceResult {
@@ -76,6 +81,9 @@ export interface AlertInput {
   detail?: unknown;
 }
 
+/** A rollback: the versions it moved between, withheld (and why), or null when there is no earlier version. */
+export type RollbackResult = { from: number; to: number } | { withheld: string } | null;
+
 export interface ConnectRate {
   campaignId: string;
   placed: number;
@@ -95,8 +103,11 @@ export interface OpsActivities {
   /** The campaign's own CPS cap (null: none) and the CPS it effectively runs at. */
   campaignCps(req: { campaignId: string }): Promise<{ own: number | null; effective: number }>;
   setCampaignCps(req: { campaignId: string; cps: number | null; actor: string }): Promise<void>;
-  /** Activates the version before the active one; null when there is none. */
-  rollbackCampaign(req: { campaignId: string; actor: string }): Promise<{ from: number; to: number } | null>;
+  /**
+   * Activates the version before the active one; null when there is none. With `watchedSince`,
+   * withheld when the carrier's interface failed since then: a strategy never pays for the carrier.
+   */
+  rollbackCampaign(req: { campaignId: string; actor: string; watchedSince?: number }): Promise<RollbackResult>;
   probeInterface(req: { iface: 'carrier' | 'crm'; sinceMs: number }): Promise<{ ok: boolean; detail: string }>;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Incident automation (DESIGN.md "incidents"), each incident a workflow whose every step lands on
  * the incident's timeline in PostgreSQL:
- * - connect rate: lower the campaign's CPS, watch, and roll its strategy back if it does not recover;
+ * - connect rate: lower the campaign's CPS, watch, and roll its strategy back if it does not recover
+ *   (never when the carrier's interface failed during the watch: that proves nothing about the strategy);
  * - interface down (carrier API, CRM sync): hold every cadence at the gate (nothing is lost: each
  *   waits where it was), tell ops, probe, and release when it heals.
  * Operators resume (undo the automatic measure now) or abort (stop the automation, keep the measure).
@@ -66,7 +67,19 @@ export async function connectRateIncident(input: { campaignId: string; rate: num
     await acts.noteIncident({ id, step: 'aborted-by-operator', detail: { by: cmd.by, cps: lowered }, status: 'aborted' });
     return 'aborted';
   }
-  const rb = await acts.rollbackCampaign({ campaignId, actor });
+  const rb = await acts.rollbackCampaign({ campaignId, actor, watchedSince: since });
+  if (rb && 'withheld' in rb) {
+    // the carrier failed while we watched: its failures are not the strategy's. The same two steps
+    // as a rollback (a note, an alert), so histories recorded before this replay unchanged.
+    await acts.noteIncident({ id, step: 'rollback-withheld', detail: { reason: rb.withheld, cps: lowered }, status: 'inconclusive' });
+    await acts.raiseAlert({
+      kind: 'connect-rate',
+      severity: 'warning',
+      message: `Campaign ${campaignId} not rolled back: the carrier's interface failed while it was watched (CPS stays at ${lowered}); it is judged again on its calls after the carrier recovered`,
+      detail: { incidentId: id },
+    });
+    return 'inconclusive';
+  }
   await acts.noteIncident({ id, step: rb ? 'rolled-back' : 'no-previous-version', detail: rb ?? { note: 'the campaign is at its first strategy version' }, status: 'rolled-back' });
   await acts.raiseAlert({
     kind: 'connect-rate',

@@ -7,14 +7,18 @@ import { activeStrategy, ensureCampaign } from '../../db/queries/campaigns';
 import { removeOptOut, upsertContact } from '../../db/queries/contacts';
 import { lineHealth, linesFor } from '../../db/queries/lines';
 import { summary } from '../../db/queries/reports';
+import { realTraffic } from '../../db/queries/traffic';
 import { attempts, contacts, lines, optOuts } from '../../db/schema';
-import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
+import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { deliverEvent } from '../../services/cadences';
 import { twilioErrorCode, TwilioCode } from '../carrier';
 import type { MaintenanceDeps } from './deps';
 import { ACTOR, DAY, mask, noonZone, waitFor } from './shared';
 
-/** Dial failure rate ≥ 5% or complaint rate (opt-outs ÷ answered) ≥ 0.3% over the last day. */
+/**
+ * Dial failure rate ≥ 5% or complaint rate (opt-outs ÷ answered) ≥ 0.3% over the last day's real
+ * calls: the self-check's own opt-out call would otherwise be a complaint on every quiet day.
+ */
 export async function checkAlertRates(deps: MaintenanceDeps): Promise<CheckResult> {
   const { db } = deps;
   const s = await summary(db, { from: new Date(Date.now() - DAY), to: new Date() });
@@ -28,7 +32,7 @@ export async function checkAlertRates(deps: MaintenanceDeps): Promise<CheckResul
   return findings.length ? attention('alert-rates', findings.join('; '), detail) : ok('alert-rates', `failure ${pct(failureRate)}, complaints ${pct(complaintRate)}`, detail);
 }
 
-/** Lines under 85% connect rate over the last day (≥ 20 calls) are closed; their tier falls to the next line. */
+/** Lines under 85% connect rate over the last day's real calls (≥ 20) are closed; their tier falls to the next line. */
 export async function closeWeakLines(deps: MaintenanceDeps): Promise<CheckResult> {
   const { db } = deps;
   const closed: unknown[] = [];
@@ -88,7 +92,7 @@ export async function checkDisk(deps: MaintenanceDeps): Promise<CheckResult> {
   return low.length ? attention('disk-space', low.map((d) => `${d.path}: ${d.freePercent}% free`).join('; '), out) : ok('disk-space', out.map((d) => `${d.path}: ${d.freePercent}% free`).join('; '), out);
 }
 
-/** 10–20 random finished calls of the last day, for a person to review. */
+/** 10–20 random finished real calls of the last day, for a person to review. */
 export async function sampleCalls(deps: MaintenanceDeps): Promise<CheckResult> {
   const { db } = deps;
   const want = randomInt(10, 21);
@@ -96,7 +100,7 @@ export async function sampleCalls(deps: MaintenanceDeps): Promise<CheckResult> {
     .select({ id: attempts.id, phone: contacts.phone, campaignId: attempts.campaignId, status: attempts.status, outcome: attempts.outcome, durationSec: attempts.durationSec, providerSid: attempts.providerSid })
     .from(attempts)
     .innerJoin(contacts, eq(contacts.id, attempts.contactId))
-    .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, new Date(Date.now() - DAY)), sql`${attempts.endedAt} is not null`, ne(attempts.campaignId, STRESS_CAMPAIGN)))
+    .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, new Date(Date.now() - DAY)), sql`${attempts.endedAt} is not null`, realTraffic()))
     .orderBy(sql`random()`)
     .limit(want);
   const sample = rows.map((r) => ({ ...r, phone: mask(r.phone) }));

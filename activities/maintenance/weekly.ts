@@ -5,11 +5,12 @@ import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { heartbeat } from '@temporalio/activity';
-import { and, eq, gte, isNull, ne } from 'drizzle-orm';
+import { and, eq, gte, isNull } from 'drizzle-orm';
 import postgres from 'postgres';
 import { callCounts, rates } from '../../db/queries/reports';
+import { realTraffic } from '../../db/queries/traffic';
 import { apiKeys, attempts } from '../../db/schema';
-import { attention, ok, skipped, SELF_CHECK_CAMPAIGN, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
+import { attention, ok, skipped, type CheckResult } from '../../domain/maintenance';
 import type { MaintenanceDeps } from './deps';
 import { DAY } from './shared';
 
@@ -106,7 +107,7 @@ export async function strategyReview(deps: MaintenanceDeps): Promise<CheckResult
   const rows = await db
     .select({ campaignId: attempts.campaignId, version: attempts.strategyVersion, ...callCounts })
     .from(attempts)
-    .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, since), ne(attempts.campaignId, STRESS_CAMPAIGN), ne(attempts.campaignId, SELF_CHECK_CAMPAIGN)))
+    .where(and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, since), realTraffic()))
     .groupBy(attempts.campaignId, attempts.strategyVersion)
     .orderBy(attempts.campaignId, attempts.strategyVersion);
   const review = rows.map((r) => ({ ...r, ...rates(r) }));

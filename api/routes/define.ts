@@ -1,6 +1,6 @@
 /**
  * One helper for the metadata every authenticated route shares: its tag, the bearer security
- * scheme, the role it needs, and the standard problem responses (400, 401, 403). A route adds
+ * scheme, the role it needs, and the standard problem responses (400, 401, 403, 503). A route adds
  * only what is its own: path, operationId, summary, request, its success and specific errors.
  */
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
@@ -12,6 +12,7 @@ export const standardErrors = {
   400: problemResponse('Invalid request'),
   401: problemResponse('Missing or invalid API key'),
   403: problemResponse('Role too low'),
+  503: problemResponse('PostgreSQL is unreachable: nothing was accepted; retry after the Retry-After header (seconds)'),
 };
 
 type Own = Omit<RouteConfig, 'tags' | 'security' | 'middleware'>;

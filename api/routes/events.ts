@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { isValidTimeZone } from '../../domain/local-time';
-import { EVENT_TYPE, EVENT_TYPE_HINT, INDUSTRIES } from '../../domain/vocabulary';
-import { ingestEvent } from '../../services/events';
+import { EVENT_TYPE, EVENT_TYPE_HINT, INBOX_STATES, INDUSTRIES } from '../../domain/vocabulary';
+import { eventStatus, ingestEvent } from '../../services/events';
 import type { AppEnv } from '../context';
 import { problemResponse } from '../errors';
 import { apiRoute, jsonBody, jsonResponse } from './define';
@@ -34,25 +34,62 @@ const eventBody = z
   .refine((b) => b.phone || b.externalId, { message: 'give phone or externalId', path: ['phone'] })
   .openapi('Event');
 
-const accepted = z
-  .object({ workflowId: z.string(), contactId: z.uuid(), eventId: z.string(), campaignId: z.string(), strategyVersion: z.number().int() })
-  .openapi('EventAccepted');
+const acceptedFields = {
+  workflowId: z.string(),
+  contactId: z.uuid(),
+  eventId: z.string(),
+  campaignId: z.string(),
+  strategyVersion: z.number().int(),
+  state: z.enum(INBOX_STATES).describe('queued: in the inbox, on its way to the cadence; delivered: the cadence has it; failed: refused for good (see lastError)'),
+};
 
-export const eventsRoutes = new OpenAPIHono<AppEnv>().openapi(
-  apiRoute('events', 'operator', {
-    method: 'post',
-    path: '/v1/events',
-    operationId: 'postEvent',
-    summary: 'Deliver a business event (CRM sync): upserts the contact and starts or signals its cadence',
-    request: { body: jsonBody(eventBody) },
-    responses: {
-      202: jsonResponse('Accepted: the cadence has the event', accepted),
-      400: problemResponse('Invalid event'),
-      404: problemResponse('Unknown campaign or contact'),
-      409: problemResponse('The campaign is cancelled'),
-      503: problemResponse('The cadence could not be reached; retry with the same id'),
-      422: problemResponse('Invalid phone number'),
-    },
-  }),
-  async (c) => c.json(await ingestEvent(c.var.deps, c.req.valid('json')), 202),
-);
+const accepted = z.object(acceptedFields).openapi('EventAccepted');
+
+const eventView = z
+  .object({
+    ...acceptedFields,
+    type: z.string(),
+    occurredAt: z.string(),
+    attempts: z.number().int().describe('delivery attempts so far'),
+    lastError: z.string().nullable().describe('why the last delivery attempt failed (phone numbers masked)'),
+    createdAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    nextAttemptAt: z.string().nullable().describe('when a queued event is tried next'),
+    lastAttemptAt: z.string().nullable(),
+  })
+  .openapi('EventStatus');
+
+const idParam = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, description: 'The event id (the idempotency key, or the eventId answered by POST)' }) });
+
+export const eventsRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    apiRoute('events', 'operator', {
+      method: 'post',
+      path: '/v1/events',
+      operationId: 'postEvent',
+      summary: 'Deliver a business event (CRM sync): upserts the contact and queues the event for its cadence, durably',
+      request: { body: jsonBody(eventBody) },
+      responses: {
+        202: jsonResponse('Accepted: stored, and delivered to the cadence as soon as Temporal takes it (GET /v1/events/{id} follows it)', accepted),
+        400: problemResponse('Invalid event'),
+        404: problemResponse('Unknown campaign or contact'),
+        409: problemResponse('The campaign is cancelled'),
+        422: problemResponse('Invalid phone number'),
+      },
+    }),
+    async (c) => c.json(await ingestEvent(c.var.deps, c.req.valid('json')), 202),
+  )
+  .openapi(
+    apiRoute('events', 'viewer', {
+      method: 'get',
+      path: '/v1/events/{id}',
+      operationId: 'getEvent',
+      summary: 'Where an accepted event is: queued (with its last delivery error), delivered to its cadence, or failed',
+      request: { params: idParam },
+      responses: {
+        200: jsonResponse('The event', eventView),
+        404: problemResponse('No event with this id'),
+      },
+    }),
+    async (c) => c.json(await eventStatus(c.var.deps, c.req.valid('param').id), 200),
+  );

@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { summary } from '../../db/queries/reports';
+import { isSynthetic } from '../../domain/maintenance';
 import type { AppEnv } from '../context';
 import { ApiError, ErrorCode, problemResponse } from '../errors';
 import { apiRoute, jsonResponse } from './define';
@@ -26,6 +27,7 @@ const reportSchema = z
     from: z.string(),
     to: z.string(),
     campaignId: z.string().nullable(),
+    synthetic: z.boolean().describe("true: Redial's own test traffic (the daily self-check, the monthly stress test) alone; false: real traffic, without it"),
     ...metrics,
     refusedByReason: z.record(z.string(), n).describe('reservations the compliance gate refused, by reason'),
     byLine: z.array(z.object({ lineId: z.string().nullable(), ...metrics })),
@@ -37,10 +39,14 @@ const route = apiRoute('reports', 'viewer', {
   method: 'get',
   path: '/v1/reports/summary',
   operationId: 'getSummaryReport',
-  summary: 'Calling metrics per campaign, line and day, and refused attempts by reason (live: SQL over attempts)',
+  summary: 'Calling metrics per campaign, line and day, and refused attempts by reason (live: SQL over attempts); real traffic unless synthetic=true',
   request: {
     query: z.object({
       campaignId: z.string().min(1).max(100).optional(),
+      synthetic: z
+        .enum(['true', 'false'])
+        .optional()
+        .describe("true: only Redial's own test traffic (campaigns __selfcheck and __stress), which every other figure leaves out; default false, or true when campaignId names one of them"),
       from: z.iso.datetime({ offset: true }).optional().describe('inclusive; default 24 h before `to`'),
       to: z.iso.datetime({ offset: true }).optional().describe('exclusive; default now'),
     }),
@@ -56,6 +62,8 @@ export const reportsRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) 
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
   if (from >= to) throw new ApiError(400, ErrorCode.validation, '`from` must be before `to`.');
-  const r = await summary(c.var.deps.db, { from, to, campaignId: q.campaignId });
-  return c.json({ from: from.toISOString(), to: to.toISOString(), campaignId: q.campaignId ?? null, ...r }, 200);
+  // asking for the self-check or stress campaign by name asks for synthetic traffic
+  const synthetic = q.synthetic === undefined ? isSynthetic(q.campaignId ?? '') : q.synthetic === 'true';
+  const r = await summary(c.var.deps.db, { from, to, campaignId: q.campaignId, synthetic });
+  return c.json({ from: from.toISOString(), to: to.toISOString(), campaignId: q.campaignId ?? null, synthetic, ...r }, 200);
 });

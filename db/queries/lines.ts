@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { LINE_TIERS, type LineTier } from '../../domain/vocabulary';
 import type { Tx } from '../client';
 import { attempts, lines } from '../schema';
+import { realTraffic } from './traffic';
 
 export type Line = typeof lines.$inferSelect;
 
@@ -68,7 +69,7 @@ export interface LineHealth {
  * A line's health over its last `lastN` finished calls since `since` (a rolling window by time
  * and count, so a burst after a quiet spell is judged on its own). DESIGN.md's metrics: failure
  * rate = carrier failures ÷ calls; connect rate = delivered (answered, busy, no-answer) ÷ calls,
- * invalid numbers excluded.
+ * invalid numbers excluded. Synthetic traffic (self-check, stress test) never judges a line.
  */
 export async function lineHealth(db: Tx, lineId: string, window: { since: Date; lastN: number }): Promise<LineHealth> {
   const rows = await db
@@ -78,6 +79,7 @@ export async function lineHealth(db: Tx, lineId: string, window: { since: Date; 
       and(
         eq(attempts.lineId, lineId),
         eq(attempts.channel, 'call'),
+        realTraffic(),
         sql`${attempts.reservedAt} >= ${window.since.toISOString()}`,
         sql`(${attempts.endedAt} is not null or ${attempts.status} = 'carrier-failed')`,
       ),

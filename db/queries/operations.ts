@@ -1,7 +1,9 @@
 /** Queries of the operations side: incidents and their timelines, holds, alerts, interface errors, maintenance runs. */
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lte, ne, notInArray, or, sql } from 'drizzle-orm';
+import type { CarrierCreates } from '../../domain/incident';
 import type { Tx } from '../client';
-import { alerts, attempts, incidents, interfaceErrors, maintenanceRuns, type TimelineEntry } from '../schema';
+import { alerts, attempts, incidents, interfaceErrors, lines, maintenanceRuns, type TimelineEntry } from '../schema';
+import { realTraffic } from './traffic';
 
 export type Incident = typeof incidents.$inferSelect;
 
@@ -57,8 +59,23 @@ export async function lastClosed(db: Tx, kind: string, subject: string): Promise
 }
 
 /**
- * Connect rate per campaign over finished calls since `since` (DESIGN.md: delivered ÷ placed,
- * invalid numbers excluded).
+ * Did an incident of `kind` about `subject` hold at any moment of [from, to]? (Opened by `to`,
+ * and still open or closed after `from`.)
+ */
+export async function incidentDuring(db: Tx, kind: string, subject: string, from: Date, to: Date): Promise<boolean> {
+  const rows = await db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(eq(incidents.kind, kind), eq(incidents.subject, subject), lte(incidents.openedAt, to), or(isNull(incidents.closedAt), gte(incidents.closedAt, from))))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/**
+ * Connect rate per campaign over its finished real calls since `since` (DESIGN.md: delivered ÷
+ * placed, invalid numbers excluded). Carrier failures (a create the API refused, SIP 5xx, a
+ * timeout) are excluded too: they are the carrier's, judged by line failover and the carrier
+ * interface incident — a campaign is never slowed down or rolled back for them.
  */
 export async function campaignConnectRates(db: Tx, since: Date, campaignId?: string) {
   const rows = await db
@@ -71,8 +88,11 @@ export async function campaignConnectRates(db: Tx, since: Date, campaignId?: str
     .where(
       and(
         eq(attempts.channel, 'call'),
+        realTraffic(),
         gte(attempts.reservedAt, since),
-        sql`(${attempts.endedAt} is not null or ${attempts.status} = 'carrier-failed')`,
+        sql`${attempts.endedAt} is not null`,
+        ne(attempts.status, 'carrier-failed'),
+        sql`${attempts.outcome} is distinct from 'carrier-failure'`,
         campaignId ? eq(attempts.campaignId, campaignId) : undefined,
       ),
     )
@@ -80,16 +100,22 @@ export async function campaignConnectRates(db: Tx, since: Date, campaignId?: str
   return rows.map((r) => ({ ...r, rate: r.placed ? r.delivered / r.placed : 1 }));
 }
 
-/** Carrier API failures (the create request itself failed) among the calls attempted since `since`. */
-export async function carrierApiFailures(db: Tx, since: Date) {
+/**
+ * Real carrier creates (calls and texts) since `since` whose answer is known, how many the API
+ * refused (status carrier-failed), on how many distinct lines, and how many lines are open: what
+ * domain/incident.ts judges the carrier's interface by.
+ */
+export async function carrierApiFailures(db: Tx, since: Date): Promise<CarrierCreates> {
   const [r] = await db
     .select({
-      tried: sql<number>`count(*) filter (where ${attempts.status} <> 'reserved')::int`,
+      tried: sql<number>`count(*)::int`,
       failed: sql<number>`count(*) filter (where ${attempts.status} = 'carrier-failed')::int`,
+      failedLines: sql<number>`count(distinct ${attempts.lineId}) filter (where ${attempts.status} = 'carrier-failed')::int`,
     })
     .from(attempts)
-    .where(gte(attempts.reservedAt, since));
-  return { tried: r?.tried ?? 0, failed: r?.failed ?? 0 };
+    .where(and(gte(attempts.reservedAt, since), notInArray(attempts.status, ['reserved', 'dialing']), realTraffic()));
+  const [open] = await db.select({ n: sql<number>`count(*)::int` }).from(lines).where(ne(lines.state, 'closed'));
+  return { tried: r?.tried ?? 0, failed: r?.failed ?? 0, failedLines: r?.failedLines ?? 0, openLines: open?.n ?? 0 };
 }
 
 export async function recordInterfaceError(db: Tx, iface: 'crm' | 'carrier', error: string) {

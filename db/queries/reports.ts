@@ -2,6 +2,7 @@
 import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { attempts, complianceLog, contacts } from '../schema';
+import { traffic } from './traffic';
 
 export interface Counts {
   attempted: number;
@@ -51,10 +52,18 @@ export interface ReportFilter {
   from: Date;
   to: Date;
   campaignId?: string;
+  /** Redial's own test traffic (self-check, stress test) instead of the real one; never both. */
+  synthetic?: boolean;
 }
 
 function where(f: ReportFilter): SQL {
-  return and(eq(attempts.channel, 'call'), gte(attempts.reservedAt, f.from), lt(attempts.reservedAt, f.to), f.campaignId ? eq(attempts.campaignId, f.campaignId) : undefined)!;
+  return and(
+    eq(attempts.channel, 'call'),
+    gte(attempts.reservedAt, f.from),
+    lt(attempts.reservedAt, f.to),
+    traffic(f.synthetic ?? false),
+    f.campaignId ? eq(attempts.campaignId, f.campaignId) : undefined,
+  )!;
 }
 
 export async function summary(db: Tx, f: ReportFilter) {
@@ -74,7 +83,14 @@ export async function summary(db: Tx, f: ReportFilter) {
   const refused = await db
     .select({ reason: complianceLog.reason, count: sql<number>`count(*)::int` })
     .from(complianceLog)
-    .where(and(gte(complianceLog.createdAt, f.from), lt(complianceLog.createdAt, f.to), f.campaignId ? eq(complianceLog.campaignId, f.campaignId) : undefined))
+    .where(
+      and(
+        gte(complianceLog.createdAt, f.from),
+        lt(complianceLog.createdAt, f.to),
+        traffic(f.synthetic ?? false, complianceLog.campaignId),
+        f.campaignId ? eq(complianceLog.campaignId, f.campaignId) : undefined,
+      ),
+    )
     .groupBy(complianceLog.reason)
     .orderBy(complianceLog.reason);
   const t = total!;

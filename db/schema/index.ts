@@ -6,3 +6,4 @@ export * from './lines';
 export * from './access';
 export * from './imports';
 export * from './operations';
+export * from './inbox';

@@ -13,14 +13,15 @@ const window = fc
 /** Instants between 2026 and 2029: both DST changes of every zone, several times over. */
 export const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2029, 0, 1) });
 
-export function strategyArb(start?: number): fc.Arbitrary<Strategy> {
+/** `maxCalls`: the range of the strategy's own daily cap (some above the per-person ceiling, which must still hold). */
+export function strategyArb(start?: number, maxCalls = { min: 1, max: 4 }): fc.Arbitrary<Strategy> {
   const day = (offsetDays: number) => new Date((start ?? Date.UTC(2027, 0, 1)) + offsetDays * 86_400_000).toISOString().slice(0, 10);
   return fc
     .record({
       quietHours: fc.oneof({ weight: 3, arbitrary: fc.constant({ start: '21:00', end: '08:00' }) }, { weight: 2, arbitrary: window.map(({ start, end }) => ({ start, end })) }),
       blockedWindows: fc.oneof(fc.constant([]), fc.constant([{ start: '11:00', end: '13:00' }, { start: '17:00', end: '19:00' }]), fc.array(window, { maxLength: 2 })),
       holidays: fc.array(fc.integer({ min: -1, max: 6 }).map(day), { maxLength: 2 }),
-      maxCallsPerDay: fc.integer({ min: 1, max: 3 }),
+      maxCallsPerDay: fc.integer(maxCalls),
       maxAttempts: fc.integer({ min: 1, max: 8 }),
       redialDelaysMinutes: fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 3 }),
       jitterSeconds: fc.integer({ min: 0, max: 300 }),

@@ -57,19 +57,22 @@ function inWindow(w: { start: string; end: string; days?: number[] }, minute: nu
 
 export type Rule = 'quiet-hours' | 'blocked-window' | 'holiday' | 'daily-cap';
 
-/** Which time rule forbids a call at t (the cap is checked against `callsOn`). */
-export function oracleForbids(t: number, tz: string, s: Strategy, callsOn: (date: string) => number): Rule | null {
+/**
+ * Which time rule forbids a call at t (the cap is checked against `callsOn`: the strategy's own cap
+ * and the per-person ceiling across campaigns, whichever is reached first).
+ */
+export function oracleForbids(t: number, tz: string, s: Strategy, callsOn: (date: string) => number, ceiling = Infinity): Rule | null {
   const l = oracleLocal(t, tz);
   if (s.holidays.includes(l.date)) return 'holiday';
-  if (callsOn(l.date) >= s.maxCallsPerDay) return 'daily-cap';
+  if (callsOn(l.date) >= s.maxCallsPerDay || callsOn(l.date) >= ceiling) return 'daily-cap';
   if (inWindow(s.quietHours, l.minute, l.weekday)) return 'quiet-hours';
   if (s.blockedWindows.some((w) => inWindow(w, l.minute, l.weekday))) return 'blocked-window';
   return null;
 }
 
 /** The first allowed instant at or after `from`, scanning every minute boundary up to `horizonMs` (8 days). */
-export function oracleNextAllowed(from: number, tz: string, s: Strategy, callsOn: (date: string) => number, horizonMs = 8 * 86_400_000): number | null {
-  if (!oracleForbids(from, tz, s, callsOn)) return from;
-  for (let t = from - (from % 60_000) + 60_000; t <= from + horizonMs; t += 60_000) if (!oracleForbids(t, tz, s, callsOn)) return t;
+export function oracleNextAllowed(from: number, tz: string, s: Strategy, callsOn: (date: string) => number, horizonMs = 8 * 86_400_000, ceiling = Infinity): number | null {
+  if (!oracleForbids(from, tz, s, callsOn, ceiling)) return from;
+  for (let t = from - (from % 60_000) + 60_000; t <= from + horizonMs; t += 60_000) if (!oracleForbids(t, tz, s, callsOn, ceiling)) return t;
   return null;
 }

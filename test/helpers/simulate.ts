@@ -45,6 +45,8 @@ export function simulate(p: {
   outcomes: cs.Outcome[];
   jitter: number[];
   horizonMs: number;
+  /** The per-person ceiling on calls a local day, across campaigns (the worker's configuration). */
+  ceiling: number;
 }): Run {
   const s = cs.initialState({ tenant: 't', phone: '+10000000000', contactId: 'c', timeZone: p.tz });
   const inputs = [...p.inputs].sort((a, b) => a.at - b.at);
@@ -84,7 +86,7 @@ export function simulate(p: {
   };
 
   for (let guard = 0; guard < 5000 && t <= end; guard++) {
-    const plan = cs.planNext(s, t, p.jitter[seq % p.jitter.length] ?? 0.5);
+    const plan = cs.planNext(s, t, p.jitter[seq % p.jitter.length] ?? 0.5, p.ceiling);
     const next = inputs[k];
     if (plan && (!next || plan.at < next.at) && plan.at <= end) {
       t = Math.max(t, plan.at);
@@ -97,7 +99,8 @@ export function simulate(p: {
       else if (plan.channel === 'call' && f.attempts >= strategy.maxAttempts) reason = 'max-attempts';
       else {
         const counts = plan.channel === 'call' ? { [date]: callsOn(date) } : smsOn(date) >= (strategy.sms?.maxPerDay ?? 1) ? { [date]: Number.MAX_SAFE_INTEGER } : {};
-        reason = refusalAt(t, s.timeZone, strategy, counts)?.rule ?? null;
+        // the gate's cap is the strategy's, lowered to the per-person ceiling: no strategy raises it
+        reason = refusalAt(t, s.timeZone, { ...strategy, maxCallsPerDay: Math.min(strategy.maxCallsPerDay, p.ceiling) }, counts)?.rule ?? null;
       }
       if (reason) {
         run.refused.push({ at: t, reason });

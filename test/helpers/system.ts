@@ -19,6 +19,7 @@ import path from 'node:path';
 import { defaultFailover, type FailoverPolicy } from '../../domain/failover';
 import type { MaintenanceConfig } from '../../activities/maintenance';
 import { ensureSchedules } from '../../services/schedules';
+import { startInboxDispatcher } from '../../services/inbox';
 import { defaultIncidentPolicy, type IncidentPolicy } from '../../domain/incident';
 import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle } from './env';
 import { recordHistories } from './record';
@@ -31,15 +32,18 @@ export function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export async function startSystem(opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy> } = {}) {
+export async function startSystem(
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string } = {},
+) {
   quietRuntime();
   const id = uid();
   const tenant = `t${id}`;
   const taskQueue = `redial-test-${id}`;
   const database = await freshDatabase();
-  const connection = await Connection.connect({ address: temporalAddress() });
+  const address = opts.temporalAddress ?? temporalAddress();
+  const connection = await Connection.connect({ address });
   const temporal = new Client({ connection });
-  const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+  const nativeConnection = await NativeConnection.connect({ address });
 
   // the API must listen before it exists: its own URL is part of its configuration
   const late: { app?: ReturnType<typeof createApp> } = {};
@@ -82,6 +86,7 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();
+  const inbox = await startInboxDispatcher({ db: database.db, temporal, taskQueue, log: (m, e) => errors.push([m, e]) });
   const policy: IncidentPolicy = { ...defaultIncidentPolicy, ...opts.incidentPolicy };
   const schedules = opts.schedules ? await ensureSchedules(temporal, { taskQueue, timeZone: 'UTC', policy, idPrefix: `${taskQueue}-` }) : [];
 
@@ -107,8 +112,10 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
     policy,
     schedules,
     maintenance,
-    /** Errors the API logged (a test can assert there were none). */
+    /** Errors the API (and its inbox dispatcher) logged (a test can assert there were none). */
     errors,
+    /** The API's inbox dispatcher (a test may stop it and run its own). */
+    inbox,
     call,
     async stop() {
       if (process.env.REDIAL_RECORD_HISTORIES) {
@@ -117,6 +124,7 @@ export async function startSystem(opts: { timeScale?: number; schedules?: boolea
         await recordHistories(temporal, ids);
       }
       for (const id of schedules) await temporal.schedule.getHandle(id).delete().catch(() => undefined);
+      await inbox.stop();
       worker.shutdown();
       await running;
       sim.close();
