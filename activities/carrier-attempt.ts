@@ -55,8 +55,12 @@ export interface Reservation {
   reservedAt: Date;
 }
 
-/** Lookups retry a failing carrier API this long before giving up (and never dial blind meanwhile). */
-export const LOOKUP_PATIENCE_MS = 45_000;
+/**
+ * Lookups retry a failing carrier API this long before giving up (and never dial blind meanwhile).
+ * Short: the activity's own retries ask again, and a cadence whose carrier is down should reach
+ * the gate (and its interface hold) soon rather than wait here.
+ */
+export const LOOKUP_PATIENCE_MS = 2_000;
 /** Clocks of the carrier and ours may disagree a little. */
 const CLOCK_SKEW_MS = 5_000;
 
