@@ -5,6 +5,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# fixes to dependencies, applied by npm ci (postinstall: patch-package)
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 RUN mkdir -p /backups/local /backups/copy /recordings && chown -R node:node /backups /recordings

@@ -1,7 +1,8 @@
 /**
- * Calls through the carrier for a granted reservation: placed once per reservation (a retry finds
- * the call it already created instead of dialling twice), paced by the line's and the campaign's
- * CPS, hung up when the cadence no longer wants it, reconciled when its outcome never arrived.
+ * Calls through the carrier for a granted reservation: placed once per reservation (a retry, or a
+ * create whose answer was lost, finds the call already created instead of dialling twice), paced
+ * by the line's and the campaign's CPS, hung up when the cadence no longer wants it, reconciled
+ * when its outcome never arrived.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
@@ -14,8 +15,11 @@ import type { Strategy } from '../domain/strategy';
 import { applyCallReport } from '../services/carrier-reports';
 import { CarrierFailure } from '../workflows/constants';
 import type { DialingActivities, PlaceResult } from '../workflows/contracts';
-import { chooseLine, loadForCarrier, markCarrierFailure } from './carrier-attempt';
+import { adoptCall, chooseLine, findReservationCall, loadForCarrier, markCarrierFailure, mayHaveHappened, optedOutSince } from './carrier-attempt';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
+
+/** A number fit for an error message: +8613812348000 → +86138****8000 (no personal data in errors). */
+const maskPhone = (e164: string) => (e164.length > 8 ? `${e164.slice(0, e164.length - 8)}****${e164.slice(-4)}` : '****');
 
 export interface CarrierDeps {
   db: Db;
@@ -51,24 +55,40 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   }
 
+  /**
+   * Exactly one carrier call per reservation, whatever dies when. The SID is recorded in the step
+   * that learns it; a try that finds the attempt already past 'reserved' (an earlier try got as far
+   * as dialling and may have created the call) looks the call up before anything else; and a
+   * create that failed in a way that may still have placed the call (5xx, timeout, lost
+   * connection) is looked up at once. A lookup that cannot reach the carrier throws: never dial blind.
+   */
   async function placeCall({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
     const { attempt, contact, strategy, campaignCps } = await loadForCarrier(db, attemptId);
-    if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
     if (attempt.channel !== 'call') throw ApplicationFailure.nonRetryable('not a call attempt', 'BadAttempt');
+    // learnt by an earlier try, or written by an early status callback (its URL names the attempt)
+    if (attempt.providerSid) {
+      if (attempt.status === 'carrier-failed') await adoptCall(db, attemptId, attempt.providerSid);
+      return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
+    }
     const line = await lineFor(attempt, contact.tags, strategy);
     const client = carrier.client(line);
+    const reservation = { attemptId, to: contact.phone, from: line.fromNumber, reservedAt: attempt.reservedAt };
+    const adopted = async (sid: string) => {
+      await adoptCall(db, attemptId, sid);
+      return { providerSid: sid, lineId: line.id };
+    };
     if (attempt.status !== 'reserved') {
-      // an earlier try may have created the call and lost the answer: find it rather than dial twice
-      const found = await client.calls.list({ to: contact.phone, from: line.fromNumber, startTimeAfter: new Date(attempt.reservedAt.getTime() - 1000), limit: 20 });
-      const mine = found.find((c) => c.dateCreated >= new Date(attempt.reservedAt.getTime() - 1000));
-      if (mine) {
-        await db.update(attempts).set({ providerSid: mine.sid, status: 'queued', placedAt: new Date() }).where(eq(attempts.id, attemptId));
-        return { providerSid: mine.sid, lineId: line.id };
-      }
+      const sid = await findReservationCall(db, client, reservation);
+      if (sid) return adopted(sid);
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
     await waitForCampaignSlot(attempt.campaignId, campaignCps);
     await waitForSlot(line.id);
+    if (await optedOutSince(db, contact)) {
+      await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
+      throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
+    }
+    let sid: string;
     try {
       const call = await client.calls.create({
         to: contact.phone,
@@ -81,21 +101,29 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         timeout: strategy.ringTimeoutSeconds,
         record: strategy.record,
       });
-      // a fast callback may already have moved the status on: only 'dialing' becomes 'queued'
-      await db.update(attempts).set({ providerSid: call.sid, placedAt: new Date() }).where(eq(attempts.id, attemptId));
-      await db.update(attempts).set({ status: 'queued' }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
-      return { providerSid: call.sid, lineId: line.id };
+      sid = call.sid;
     } catch (err) {
       const code = twilioErrorCode(err);
       if (code === TwilioCode.invalidTo) {
         await db.update(attempts).set({ status: 'failed', outcome: 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
         await db.update(contacts).set({ status: 'invalid', updatedAt: new Date() }).where(eq(contacts.id, contact.id));
-        throw ApplicationFailure.nonRetryable(`carrier says ${contact.phone} is not a valid number`, CarrierFailure.invalidNumber);
+        throw ApplicationFailure.nonRetryable(`carrier says ${maskPhone(contact.phone)} is not a valid number`, CarrierFailure.invalidNumber);
       }
-      await markCarrierFailure(db, attemptId, err);
       log.warn('call create failed', { attemptId, line: line.id, code, error: (err as Error).message });
+      // the carrier's API failed: the watchdog counts it at once (domain/incident.ts)
+      await markCarrierFailure(db, attemptId, err);
+      if (mayHaveHappened(err)) {
+        // it may still have placed the call and lost the answer: find it (adopting undoes the
+        // failure). If the carrier cannot be asked, the next try looks again before dialling,
+        // because the attempt is no longer 'reserved'.
+        const found = await findReservationCall(db, client, reservation).catch(() => null);
+        if (found) return adopted(found);
+      }
       throw err;
     }
+    // one statement: the SID, when it was placed, and 'queued' unless a fast callback moved it on
+    await adoptCall(db, attemptId, sid);
+    return { providerSid: sid, lineId: line.id };
   }
 
   async function cancelCall({ attemptId }: { attemptId: string }) {

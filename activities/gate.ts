@@ -2,7 +2,7 @@
  * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
  * reason (DNC, pause, hold, max attempts, quiet hours, blocked windows, daily cap by the real
  * clock — the strategy's cap lowered to the per-person ceiling). Idempotent by (workflow id,
- * sequence): a retried reservation returns the same row.
+ * execution chain, sequence): a retried reservation returns the same row, a restarted cadence gets new ones.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
@@ -36,7 +36,7 @@ export function createGateActivities(deps: GateDeps): GateActivities {
   const ceiling = deps.maxCallsPerPersonPerDay;
 
   async function reserveAttempt(req: ReserveRequest): Promise<ReserveResult> {
-    const key = `${req.workflowId}#${req.seq}`;
+    const key = req.chain ? `${req.workflowId}#${req.chain}#${req.seq}` : `${req.workflowId}#${req.seq}`;
     return db.transaction(async (tx) => {
       // one reservation at a time per person: the daily cap holds across campaigns and workers
       const [contact] = await tx.select().from(contacts).where(eq(contacts.id, req.contactId)).for('update');

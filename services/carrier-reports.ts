@@ -84,7 +84,7 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
   const { db, temporal } = deps;
   const p = input.params;
   const sequence = Number(p.SequenceNumber ?? 0);
-  await storeCallEvent(db, { sid: p.CallSid!, status: p.CallStatus!, sequence, payload: p });
+  const firstTime = await storeCallEvent(db, { sid: p.CallSid!, status: p.CallStatus!, sequence, payload: p });
   const done = await applyCallReport(
     db,
     {
@@ -98,6 +98,13 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
     input.attemptId,
   );
   if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
+  else if (!firstTime && TERMINAL.has(p.CallStatus!)) {
+    // the carrier sends a final callback again when we answered 5xx: the row was written the first
+    // time but the signal may not have reached the cadence (Temporal unreachable), so tell it again
+    const row = await attemptWithContact(db, input.attemptId);
+    const a = row?.attempt;
+    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await signalOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now() });
+  }
 }
 
 /**

@@ -4,9 +4,9 @@
  */
 import { HungUp, step } from './clock';
 import { calleeFor, QUESTIONS } from './outcomes';
-import { profileOf, type SimCall, type SimState } from './state';
+import { profileOf, track, type SimCall, type SimState } from './state';
 import { parseTwiml, type Verb } from './twiml';
-import { post } from './webhooks';
+import { post, TWIML_FETCH } from './webhooks';
 import { one, rfc2822 } from './wire';
 
 export async function runCall(state: SimState, call: SimCall) {
@@ -17,7 +17,22 @@ export async function runCall(state: SimState, call: SimCall) {
   const held: Array<Record<string, string>> = [];
   let seq = 0;
   const base = () => ({ AccountSid: call.accountSid, CallSid: call.sid, From: call.from, To: call.to, Direction: 'outbound-api', ApiVersion: '2010-04-01' });
-  const emit = async (event: string, status: string, extra: Record<string, string> = {}) => {
+  // status callbacks leave in order but on their own: a slow or restarting customer API delays
+  // them (each is retried for the webhook window), never the call itself
+  let outbox: Promise<unknown> = Promise.resolve();
+  const send = (params: Record<string, string>) => {
+    // a delay counts from when the status happened, not from when the callback before it left
+    const dueAt = Date.now() + profileOf(state, call.from).callbackDelayMs;
+    outbox = track(
+      state,
+      outbox.then(async () => {
+        if (dueAt > Date.now()) await new Promise((r) => setTimeout(r, dueAt - Date.now()));
+        await post(state, call.accountSid, callbackUrl!, params);
+        if (Math.random() < profile.duplicateRate) await post(state, call.accountSid, callbackUrl!, params);
+      }),
+    );
+  };
+  const emit = (event: string, status: string, extra: Record<string, string> = {}) => {
     call.events.push({ status, sequence: seq, at: Date.now() });
     if (!callbackUrl || (event !== 'completed' && !events.includes(event))) {
       seq++;
@@ -25,29 +40,27 @@ export async function runCall(state: SimState, call: SimCall) {
     }
     const params = { ...base(), CallStatus: status, SequenceNumber: String(seq++), Timestamp: rfc2822(Date.now())!, CallbackSource: 'call-progress-events', ...extra };
     if (profile.reorder) held.push(params);
-    else {
-      await post(state, call.accountSid, callbackUrl, params);
-      if (Math.random() < profile.duplicateRate) await post(state, call.accountSid, callbackUrl, params);
-    }
+    else send(params);
   };
-  const end = async (status: string, extra: Record<string, string> = {}) => {
+  const end = (status: string, extra: Record<string, string> = {}) => {
     call.status = status;
     call.endedAt = Date.now();
     const virtual = call.startedAt ? Math.max(1, Math.round((call.endedAt - call.startedAt) / 1000 / state.timeScale)) : 0;
     call.durationSec = virtual;
-    await emit('completed', status, {
+    emit('completed', status, {
       CallDuration: String(virtual),
       Duration: String(Math.ceil(virtual / 60)),
       ...(call.answeredBy ? { AnsweredBy: call.answeredBy } : {}),
       ...(call.sipResponseCode ? { SipResponseCode: String(call.sipResponseCode) } : {}),
       ...extra,
     });
-    for (const params of held.reverse()) await post(state, call.accountSid, callbackUrl!, params);
+    for (const params of held.reverse()) send(params);
   };
 
   try {
     call.status = 'initiated';
-    await emit('initiated', 'initiated');
+    call.dialledAt = Date.now();
+    emit('initiated', 'initiated');
     await step(state, call, 0.5);
     if (call.refusedBy) {
       call.sipResponseCode = call.refusedBy === 'unreachable' ? 480 : 503;
@@ -59,7 +72,7 @@ export async function runCall(state: SimState, call: SimCall) {
       return end('failed');
     }
     call.status = 'ringing';
-    await emit('ringing', 'ringing');
+    emit('ringing', 'ringing');
     if (callee.kind === 'busy') {
       await step(state, call, 2);
       call.sipResponseCode = 486;
@@ -75,7 +88,7 @@ export async function runCall(state: SimState, call: SimCall) {
     call.startedAt = Date.now();
     call.sipResponseCode = 200;
     if (one(p.MachineDetection)) call.answeredBy = callee.kind === 'machine' ? 'machine_start' : 'human';
-    await emit('answered', 'in-progress', call.answeredBy ? { AnsweredBy: call.answeredBy } : {});
+    emit('answered', 'in-progress', call.answeredBy ? { AnsweredBy: call.answeredBy } : {});
     const talk = callee.kind === 'listens' ? 20 + Math.random() * 100 : 0;
     const hangupAt = call.startedAt + talk * 1000 * state.timeScale;
     try {
@@ -109,7 +122,7 @@ async function execute(state: SimState, call: SimCall, firstUrl: string, method:
   });
   const fetchDoc = async (url: string, extra: Record<string, string> = {}): Promise<Verb[]> => {
     if (method.toUpperCase() === 'GET') throw new Error('only POST webhooks are simulated');
-    const res = await post(state, call.accountSid, url, voiceParams(extra));
+    const res = await post(state, call.accountSid, url, voiceParams(extra), TWIML_FETCH);
     if (!res || !res.ok) throw new Error(`TwiML fetch ${url} answered ${res?.status ?? 'nothing'}`);
     return parseTwiml(await res.text());
   };

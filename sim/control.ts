@@ -3,14 +3,15 @@ import type { Hono } from 'hono';
 import { isStartWord, isStopWord } from './outcomes';
 import { profileOf, type LineProfile, type SimMessage, type SimOptions, type SimState } from './state';
 import { post } from './webhooks';
-import { sidOf } from './wire';
+import { one, sidOf } from './wire';
 
 export function registerControlRoutes(app: Hono, state: SimState, opts: SimOptions) {
   app.get('/sim/healthz', (c) => c.json({ ok: true }));
   app.get('/sim/calls', (c) => {
     const { to, from } = c.req.query();
     const list = [...state.calls.values()].filter((x) => (!to || x.to === to) && (!from || x.from === from));
-    return c.json({ calls: list.map(({ params: _p, ...rest }) => rest) });
+    // the status callback URL is what ties a carrier call to the customer's own record of it
+    return c.json({ calls: list.map(({ params, ...rest }) => ({ ...rest, statusCallback: one(params.StatusCallback) ?? null })) });
   });
   app.get('/sim/messages', (c) => c.json({ messages: state.messages }));
   app.get('/sim/lines', (c) => c.json({ profiles: Object.fromEntries(state.profiles) }));
@@ -23,9 +24,11 @@ export function registerControlRoutes(app: Hono, state: SimState, opts: SimOptio
     return c.json(next);
   });
   app.post('/sim/config', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { timeScale?: number };
+    const body = (await c.req.json().catch(() => ({}))) as { timeScale?: number; webhookRetryWindowMs?: number; webhookTimeoutMs?: number };
     if (typeof body.timeScale === 'number' && body.timeScale > 0) state.timeScale = body.timeScale;
-    return c.json({ timeScale: state.timeScale });
+    if (typeof body.webhookRetryWindowMs === 'number' && body.webhookRetryWindowMs >= 0) state.webhookRetryWindowMs = body.webhookRetryWindowMs;
+    if (typeof body.webhookTimeoutMs === 'number' && body.webhookTimeoutMs > 0) state.webhookTimeoutMs = body.webhookTimeoutMs;
+    return c.json({ timeScale: state.timeScale, webhookRetryWindowMs: state.webhookRetryWindowMs, webhookTimeoutMs: state.webhookTimeoutMs });
   });
   app.post('/sim/sms/inbound', async (c) => {
     const body = (await c.req.json().catch(() => null)) as { from?: string; to?: string; body?: string } | null;

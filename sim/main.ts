@@ -9,11 +9,13 @@ const env = z
     SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     SIM_TIME_SCALE: z.coerce.number().positive().default(0.05),
     SIM_INBOUND_SMS_URL: z.string().url().optional(),
+    /** How long a webhook answered 5xx, timed out or refused is retried (Twilio-like backoff). */
+    SIM_WEBHOOK_RETRY_SECONDS: z.coerce.number().min(0).default(60),
   })
   .parse(process.env);
 
 async function main() {
-  const sim = createSim({ accounts: simulatorAccounts, timeScale: env.SIM_TIME_SCALE, inboundSmsUrl: env.SIM_INBOUND_SMS_URL, log: console.error });
+  const sim = createSim({ accounts: simulatorAccounts, timeScale: env.SIM_TIME_SCALE, inboundSmsUrl: env.SIM_INBOUND_SMS_URL, webhookRetryWindowMs: env.SIM_WEBHOOK_RETRY_SECONDS * 1000, log: console.error });
   // the simulator stands alone: it shares no code with Redial, as a real carrier would not
   const server = serve({ fetch: sim.app.fetch, port: env.SIM_PORT, hostname: '127.0.0.1' }, (info) =>
     console.log(`carrier simulator on http://127.0.0.1:${info.port} (time scale ${env.SIM_TIME_SCALE})`),

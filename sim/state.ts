@@ -26,6 +26,17 @@ export interface LineProfile {
   duplicateRate: number;
   /** Deliver a call's status callbacks in reverse order, after it ends. */
   reorder: boolean;
+  /**
+   * REST requests from this line are held this long and then answered 504 without being
+   * processed: a stalled front end (the client times out first when this exceeds its timeout).
+   */
+  apiHangMs: number;
+  /** The call is created at once but the REST answer to the create is held this long (ms). */
+  responseDelayMs: number;
+  /** Share of call creates that are processed (the call goes out) but answered 500: the caller cannot know the call exists. */
+  loseResponseRate: number;
+  /** Status callbacks of this line's calls are posted this much later (ms); the call itself goes on. */
+  callbackDelayMs: number;
 }
 
 export interface SimOptions {
@@ -35,6 +46,13 @@ export interface SimOptions {
   /** Where inbound SMS are delivered (Redial's /twilio/sms/inbound). */
   inboundSmsUrl?: string;
   log?: (m: string) => void;
+  /**
+   * Like Twilio, a webhook answered 5xx, timed out or refused is retried with backoff for this
+   * long (ms; default 60 s, enough to cover an API restart), each try with the same signature.
+   */
+  webhookRetryWindowMs?: number;
+  /** How long one webhook request may take before it counts as timed out (ms; default 15 s, as Twilio). */
+  webhookTimeoutMs?: number;
 }
 
 export interface SimCallEvent {
@@ -50,6 +68,9 @@ export interface SimCall {
   to: string;
   status: string;
   createdAt: number;
+  /** When the network started dialling it (Twilio's start_time); null while queued. */
+  dialledAt: number | null;
+  /** When it was answered (the call's duration counts from here). */
   startedAt: number | null;
   endedAt: number | null;
   answeredBy: string | null;
@@ -80,6 +101,8 @@ export interface SimState {
   log: (m: string) => void;
   /** Real seconds per simulated second; /sim/config may change it while calls run. */
   timeScale: number;
+  webhookRetryWindowMs: number;
+  webhookTimeoutMs: number;
   accounts: Map<string, SimAccount>;
   calls: Map<string, SimCall>;
   messages: SimMessage[];
@@ -98,6 +121,8 @@ export function createState(opts: SimOptions): SimState {
   return {
     log: opts.log ?? (() => {}),
     timeScale: opts.timeScale ?? 0.05,
+    webhookRetryWindowMs: opts.webhookRetryWindowMs ?? 60_000,
+    webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
     accounts: new Map(opts.accounts.map((a) => [a.sid, a])),
     calls: new Map<string, SimCall>(),
     messages: [],
@@ -110,7 +135,19 @@ export function createState(opts: SimOptions): SimState {
   };
 }
 
-const defaultProfile = (): LineProfile => ({ failureRate: 0, unreachableRate: 0, latencyMs: 0, cps: null, duplicateRate: 0, reorder: false, apiErrorRate: 0 });
+const defaultProfile = (): LineProfile => ({
+  failureRate: 0,
+  unreachableRate: 0,
+  latencyMs: 0,
+  cps: null,
+  duplicateRate: 0,
+  reorder: false,
+  apiErrorRate: 0,
+  apiHangMs: 0,
+  responseDelayMs: 0,
+  loseResponseRate: 0,
+  callbackDelayMs: 0,
+});
 
 export const profileOf = (state: SimState, from: string) => state.profiles.get(from) ?? defaultProfile();
 

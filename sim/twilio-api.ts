@@ -31,6 +31,39 @@ async function form(c: Context): Promise<Record<string, string | string[]>> {
   return out;
 }
 
+/**
+ * The line's REST faults, before a request is processed: latency, a stalled front end (held, then
+ * 504 unprocessed), a failing API (500 unprocessed). A Response when the request ends here.
+ */
+async function restFault(state: SimState, c: Context, from: string | undefined): Promise<Response | null> {
+  if (!from) return null;
+  const p = profileOf(state, from);
+  if (p.latencyMs) await new Promise((r) => setTimeout(r, p.latencyMs));
+  if (p.apiHangMs) {
+    await new Promise((r) => setTimeout(r, p.apiHangMs));
+    return twilioError(c, 504, 20504, 'Gateway Timeout');
+  }
+  if (Math.random() < p.apiErrorRate) return twilioError(c, 500, 20500, 'Internal Server Error');
+  return null;
+}
+
+/**
+ * Twilio's date filters: a bare date (YYYY-MM-DD) compares by UTC calendar day, a date-time
+ * exactly. `StartTime>` means on or after, `StartTime<` on or before, `StartTime` on that day.
+ */
+function startTimeFilter(q: Record<string, string>): (t: number | null) => boolean {
+  const day = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const tests: Array<(t: number) => boolean> = [];
+  const after = q['StartTime>'];
+  const before = q['StartTime<'];
+  const on = q.StartTime;
+  if (after) tests.push(day(after) ? (t) => t >= Date.parse(`${after}T00:00:00Z`) : (t) => t >= Date.parse(after));
+  if (before) tests.push(day(before) ? (t) => t < Date.parse(`${before}T00:00:00Z`) + 86_400_000 : (t) => t <= Date.parse(before));
+  if (on) tests.push(day(on) ? (t) => new Date(t).toISOString().slice(0, 10) === on : (t) => t === Date.parse(on));
+  // a call not yet dialled has no start time: any start-time filter leaves it out, as Twilio's does
+  return (t) => tests.length === 0 || (t !== null && tests.every((f) => f(t)));
+}
+
 function callJson(call: SimCall) {
   return {
     sid: call.sid,
@@ -43,7 +76,7 @@ function callJson(call: SimCall) {
     duration: call.durationSec === null ? null : String(call.durationSec),
     price: call.durationSec ? (-0.013 * Math.ceil(call.durationSec / 60)).toFixed(4) : null,
     price_unit: 'USD',
-    start_time: rfc2822(call.startedAt),
+    start_time: rfc2822(call.dialledAt),
     end_time: rfc2822(call.endedAt),
     date_created: rfc2822(call.createdAt),
     date_updated: rfc2822(call.endedAt ?? call.startedAt ?? call.createdAt),
@@ -61,9 +94,8 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     const p = await form(c);
     const to = one(p.To) ?? '';
     const from = one(p.From) ?? '';
-    const latency = profileOf(state, from).latencyMs;
-    if (latency) await new Promise((r) => setTimeout(r, latency));
-    if (Math.random() < profileOf(state, from).apiErrorRate) return twilioError(c, 500, 20500, 'Internal Server Error');
+    const fault = await restFault(state, c, from);
+    if (fault) return fault;
     if (!E164.test(to)) return twilioError(c, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     if (!one(p.Url) && !one(p.Twiml)) return twilioError(c, 400, 21205, 'Url parameter is required.');
     state.numberOwner.set(from, acct.sid);
@@ -76,6 +108,7 @@ export function registerTwilioApi(app: Hono, state: SimState) {
       to,
       status: 'queued',
       createdAt: now,
+      dialledAt: null,
       startedAt: null,
       endedAt: null,
       answeredBy: null,
@@ -90,27 +123,36 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     };
     state.calls.set(call.sid, call);
     void track(state, runCall(state, call).catch((err: Error) => state.log(`sim: call ${call.sid} crashed: ${err.message}`)));
-    return c.json(callJson(call), 201);
+    const line = profileOf(state, from);
+    // the call is out; the answer may still be lost or late, and the caller cannot tell
+    if (Math.random() < line.loseResponseRate) return twilioError(c, 500, 20500, 'Internal Server Error');
+    const answer = callJson(call);
+    if (line.responseDelayMs) await new Promise((r) => setTimeout(r, line.responseDelayMs));
+    return c.json(answer, 201);
   });
 
-  app.get(`${api}/Calls.json`, (c) => {
+  app.get(`${api}/Calls.json`, async (c) => {
     const acct = authorise(state, c);
     if (acct instanceof Response) return acct;
     const q = c.req.query();
-    if (q.From && Math.random() < profileOf(state, q.From).apiErrorRate) return twilioError(c, 500, 20500, 'Internal Server Error');
-    const after = q['StartTime>'] ? Date.parse(q['StartTime>']) : null;
-    const list = [...state.calls.values()].filter(
-      (x) => x.accountSid === acct.sid && (!q.To || x.to === q.To) && (!q.From || x.from === q.From) && (after === null || x.createdAt >= after - 86_400_000),
-    );
+    const fault = await restFault(state, c, q.From);
+    if (fault) return fault;
+    const started = startTimeFilter(q);
+    // Twilio's list filters (To, From, Status, StartTime>/</=), newest first
+    const list = [...state.calls.values()]
+      .filter((x) => x.accountSid === acct.sid && (!q.To || x.to === q.To) && (!q.From || x.from === q.From) && (!q.Status || x.status === q.Status) && started(x.dialledAt))
+      .sort((a, b) => b.createdAt - a.createdAt);
     const uri = `/2010-04-01/Accounts/${acct.sid}/Calls.json`;
-    return c.json({ calls: list.map(callJson), page: 0, page_size: list.length, start: 0, end: list.length, uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null });
+    return c.json({ calls: list.map(callJson), page: 0, page_size: list.length, start: 0, end: Math.max(0, list.length - 1), uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null });
   });
 
-  app.get(`${api}/Calls/:file`, (c) => {
+  app.get(`${api}/Calls/:file`, async (c) => {
     const acct = authorise(state, c);
     if (acct instanceof Response) return acct;
     const call = state.calls.get(/^(\w+)\.json$/.exec(c.req.param('file'))?.[1] ?? '');
     if (!call || call.accountSid !== acct.sid) return twilioError(c, 404, 20404, 'The requested resource was not found');
+    const fault = await restFault(state, c, call.from);
+    if (fault) return fault;
     return c.json(callJson(call));
   });
 
@@ -119,6 +161,8 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     if (acct instanceof Response) return acct;
     const call = state.calls.get(/^(\w+)\.json$/.exec(c.req.param('file'))?.[1] ?? '');
     if (!call || call.accountSid !== acct.sid) return twilioError(c, 404, 20404, 'The requested resource was not found');
+    const fault = await restFault(state, c, call.from);
+    if (fault) return fault;
     const p = await form(c);
     const status = one(p.Status);
     // like Twilio: cancel only before answer, complete only while in progress; the call ends at its next step

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { complianceLog } from '../db/schema';
+import { attempts, complianceLog } from '../db/schema';
 import { localParts, zonedInstant } from '../domain/local-time';
 import { startTimeSkipping, type TimeSkipping } from './helpers/timeskip';
 
@@ -155,6 +155,23 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     const state = await ts.state(workflowId);
     assert.equal(state.optedOut, true);
     assert.equal(state.nextAttemptAt, null);
+  });
+
+  test('a cadence that finished is called again when a new event starts it: its attempts are new, not the last run\'s', async () => {
+    const tz = 'Europe/Berlin';
+    const phone = '+4915155501234';
+    await ts.sleep(nextLocal(await ts.now(), tz, '10:00') - (await ts.now()));
+    await ts.campaign('one-call', { maxAttempts: 1 });
+    const first = await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'one-call', strategy: { maxAttempts: 1 } });
+    await ts.sleep(26 * HOUR); // one attempt, then a day idle: the run completes
+    const { status } = await first.handle.describe();
+    assert.equal(status.name, 'COMPLETED', JSON.stringify(await ts.state(first.workflowId)));
+    await ts.event({ phone, timeZone: tz, type: 'lead.created', campaignId: 'one-call', strategy: { maxAttempts: 1 } });
+    await ts.sleep(HOUR);
+    const mine = ts.dials.filter((d) => d.phone === phone);
+    assert.equal(new Set(mine.map((d) => d.attemptId)).size, 2, `two runs, two attempts: ${mine.map((d) => d.attemptId).join(', ')}`);
+    const rows = await ts.db.select().from(attempts).where(eq(attempts.contactId, first.contactId));
+    assert.equal(rows.length, 2);
   });
 
   test('America/New_York across both DST changes: 08:00 is local wall time, EST and EDT alike', async () => {

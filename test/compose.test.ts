@@ -76,7 +76,10 @@ describe('docker-compose.yml', () => {
     // the worker keeps its weekly backups in two places and can alert ops
     assert.equal(s.worker!.environment!.REDIAL_BACKUP_DIRS, '/backups/local,/backups/copy');
     assert.ok('REDIAL_OPS_WEBHOOK_URL' in s.worker!.environment!);
-    assert.match(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'), /postgresql-client/, 'pg_dump is in the image');
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /postgresql-client/, 'pg_dump is in the image');
+    // npm ci runs patch-package: the patches must be in the image before it
+    assert.ok(dockerfile.indexOf('COPY patches') >= 0 && dockerfile.indexOf('COPY patches') < dockerfile.indexOf('npm ci'), 'patches/ is copied before npm ci');
   });
 
   test('every long-running service is restarted when it exits and has a health check of its own', () => {

@@ -71,6 +71,13 @@ const carrier = proxyActivities<RedialActivities>({
  */
 const PLAN_UNDER_CEILING = 'plan-under-daily-ceiling';
 
+/**
+ * Reservations are keyed by the execution chain too: a cadence that finished and is started again
+ * by a new event counts its attempts from 0, and must not find the last run's attempts under the
+ * same keys. Histories from before replay with the old key.
+ */
+const RESERVE_PER_CHAIN = 'reservation-key-per-execution-chain';
+
 /** How long a placed call may take to report its end before we ask the carrier ourselves. */
 const OUTCOME_TIMEOUT_MS = 15 * 60_000;
 /** An idle cadence (nothing scheduled) stays around this long for new events, then completes. */
@@ -162,6 +169,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     const f = s.followUps.find((x) => x.id === p.followUpId)!;
     const res = await gate.reserveAttempt({
       workflowId,
+      chain: patched(RESERVE_PER_CHAIN) ? workflowInfo().firstExecutionRunId : undefined,
       seq: s.seq,
       tenant: s.tenant,
       contactId: s.contactId,

@@ -10,6 +10,9 @@ import type { Strategy } from '../domain/strategy';
 
 export interface ReserveRequest {
   workflowId: string;
+  /** The run that started this chain of runs (continue-as-new keeps it; a restarted cadence has a new one). */
+  chain?: string;
+  /** The cadence's attempt counter within its chain. */
   seq: number;
   tenant: string;
   contactId: string;

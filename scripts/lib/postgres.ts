@@ -12,6 +12,11 @@ export interface EmbeddedPostgres {
   adminUrl: string;
   port: number;
   stop(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same data and port. 'immediate' is a crash as
+   * far as clients are concerned (connections cut, recovery from the WAL at start); 'fast' a clean stop.
+   */
+  restart(mode?: 'immediate' | 'fast', downMs?: number): Promise<void>;
 }
 
 async function binDir(): Promise<string> {
@@ -90,13 +95,16 @@ export async function startPostgres(opts: {
     const [kCmd, kArgs] = asOwner(pgCtl, ['-D', pgdata, '-m', 'fast', '-w', 'stop']);
     await run(kCmd, kArgs).catch(() => undefined);
   }
-  const [cmd, args] = asOwner(pgCtl, ['-D', pgdata, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start']);
-  try {
-    await run(cmd, args);
-  } catch (err) {
-    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-    throw new Error(`${(err as Error).message}\n${tail}`);
-  }
+  const startServer = async () => {
+    const [cmd, args] = asOwner(pgCtl, ['-D', pgdata, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start']);
+    try {
+      await run(cmd, args);
+    } catch (err) {
+      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      throw new Error(`${(err as Error).message}\n${tail}`);
+    }
+  };
+  await startServer();
   const adminUrl = `postgres://redial@127.0.0.1:${opts.port}/postgres`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
@@ -115,6 +123,12 @@ export async function startPostgres(opts: {
       stopped = true;
       const [c, a] = asOwner(pgCtl, ['-D', pgdata, '-m', 'fast', '-w', 'stop']);
       await run(c, a).catch((e: Error) => log(`postgres stop: ${e.message}`));
+    },
+    async restart(mode = 'immediate', downMs = 0) {
+      const [c, a] = asOwner(pgCtl, ['-D', pgdata, '-m', mode, '-w', 'stop']);
+      await run(c, a);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await startServer();
     },
   };
 }

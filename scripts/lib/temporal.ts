@@ -17,6 +17,8 @@ export async function startTemporalDevServer(opts: {
   uiPort: number;
   dbFilename?: string;
   log?: (m: string) => void;
+  /** The server's own log level (debug, info, warn, error, never); it writes to this process's stdout. */
+  serverLogLevel?: string;
 }): Promise<EmbeddedTemporal> {
   const cli = await temporalCliPath(opts.log);
   const env = await TestWorkflowEnvironment.createLocal({
@@ -28,7 +30,7 @@ export async function startTemporalDevServer(opts: {
       uiPort: opts.uiPort,
       dbFilename: opts.dbFilename,
       searchAttributes: cadenceSearchAttributes,
-      log: { format: 'pretty', level: 'error' },
+      log: { format: 'pretty', level: opts.serverLogLevel ?? 'error' },
     },
   });
   let stopped = false;
