@@ -79,7 +79,7 @@ describe('docker-compose.yml', () => {
     const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /postgresql-client/, 'pg_dump is in the image');
     // npm ci runs patch-package: the patches must be in the image before it
-    assert.ok(dockerfile.indexOf('COPY patches') >= 0 && dockerfile.indexOf('COPY patches') < dockerfile.indexOf('npm ci'), 'patches/ is copied before npm ci');
+    assert.ok(dockerfile.indexOf('COPY patches') >= 0 && dockerfile.indexOf('COPY patches') < dockerfile.indexOf('RUN npm ci'), 'patches/ is copied before npm ci');
   });
 
   test('every long-running service is restarted when it exits and has a health check of its own', () => {
