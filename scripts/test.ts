@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import postgres from 'postgres';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDb } from '../db/client';
+import { generateSecrets } from '../services/keyring';
 import { workflowsPath } from '../worker/create';
 import { freePort } from './lib/ports';
 import { startStack } from './lib/stack';
@@ -58,6 +59,8 @@ async function main() {
           .sort()
           .map((f) => path.join('test', f));
     const env = {
+      // one keyring for the run: every test process and the api/worker children they start share it
+      ...generateSecrets(),
       ...process.env,
       REDIAL_TEST_PG_URL: stack.adminUrl ?? stack.databaseUrl,
       REDIAL_TEST_TEMPLATE_DB: template,

@@ -1,16 +1,36 @@
 /**
- * Carrier lines: list, add, inspect health, change CPS or close. A line's view never holds its
- * auth token: secrets never leave the API, nor land in the audit log.
+ * Carrier lines: list, add, inspect health, change CPS or close. A line's auth token is sealed
+ * in PostgreSQL (and so in every backup) under the keyring's write key; a line's view never holds
+ * it: secrets never leave the API, nor land in the audit log.
  */
 import type { Db } from '../db/client';
 import { audit } from '../db/queries/audit';
-import { allLines, insertLine, lineById, lineHealth, lockLine, updateLine as writeLine, type Line } from '../db/queries/lines';
+import { allLines, insertLine, lineById, lineHealth, lockLine, setLineToken, updateLine as writeLine, type Line } from '../db/queries/lines';
 import { defaultFailover } from '../domain/failover';
 import type { LineTier } from '../domain/vocabulary';
 import { conflict, notFound } from './errors';
+import { isSealed, openText, sealText, type Keyring } from './keyring';
 
 export interface LineDeps {
   db: Db;
+  keyring: Keyring;
+}
+
+/** What a sealed auth token is bound to: it opens as a line token and nothing else. */
+const LINE_TOKEN = 'line-auth-token';
+export const sealLineToken = (k: Keyring, token: string) => sealText(k, token, LINE_TOKEN);
+/** The clear token, for the twilio client and webhook signatures only; a token stored before sealing opens as it is. */
+export const openLineToken = (k: Keyring, stored: string) => openText(k, stored, LINE_TOKEN);
+
+/** Seals every token still stored in clear (a database from before sealing); returns how many. */
+export async function sealClearTokens(db: Db, k: Keyring): Promise<number> {
+  let n = 0;
+  for (const l of await allLines(db)) {
+    if (isSealed(l.authToken)) continue;
+    await setLineToken(db, l.id, l.authToken, sealLineToken(k, l.authToken));
+    n++;
+  }
+  return n;
 }
 
 export type LineState = 'active' | 'failed' | 'closed';
@@ -54,10 +74,10 @@ export interface NewLine {
 }
 
 /** Adds a carrier line; conflict when the id is taken. */
-export async function createLine({ db }: LineDeps, input: NewLine): Promise<LineView> {
+export async function createLine({ db, keyring }: LineDeps, input: NewLine): Promise<LineView> {
   const { actor, ...line } = input;
   return db.transaction(async (tx) => {
-    const row = await insertLine(tx, line);
+    const row = await insertLine(tx, { ...line, authToken: sealLineToken(keyring, line.authToken) });
     if (!row) throw conflict(`A line "${line.id}" exists; change it with PATCH /v1/lines/${line.id}.`);
     await audit(tx, { actor, action: 'line.create', target: row.id, after: view(row) });
     return view(row);

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { hashKey } from '../services/keys';
 import { apiKeys } from '../db/schema';
 import { useApi } from './helpers/api';
+import { testKeyring } from './helpers/env';
 
 describe('/v1/keys', () => {
   const api = useApi();
@@ -17,7 +18,7 @@ describe('/v1/keys', () => {
     assert.equal(created.role, 'operator');
     const stored = await api.db.select().from(apiKeys);
     assert.ok(stored.every((k) => k.hash.length === 64 && !JSON.stringify(k).includes(created.key)), 'no plaintext at rest');
-    assert.ok(stored.some((k) => k.hash === hashKey(created.key)));
+    assert.ok(stored.some((k) => k.hash === hashKey(testKeyring(), created.key)));
     const list = await (await as(api.keys.admin, 'GET', '/v1/keys')).text();
     assert.ok(!list.includes(created.key), 'listing never shows a key');
     assert.equal((await as(created.key, 'GET', '/v1/keys')).status, 403, 'an operator cannot manage keys');
@@ -25,7 +26,7 @@ describe('/v1/keys', () => {
     // a fresh app has no cache: the revoked key is refused
     const refused = await api.newApp().request('/v1/lines', { headers: { authorization: `Bearer ${created.key}` } });
     assert.equal(refused.status, 401);
-    const self = stored.find((k) => k.hash === hashKey(api.keys.admin))!;
+    const self = stored.find((k) => k.hash === hashKey(testKeyring(), api.keys.admin))!;
     assert.equal((await as(api.keys.admin, 'DELETE', `/v1/keys/${self.id}`)).status, 409, 'an admin cannot lock themselves out');
   });
 });

@@ -11,6 +11,7 @@ import { registerKey, newKey } from '../services/keys';
 import { attempts, auditLog, callEvents, contacts, optOuts } from '../db/schema';
 import { eventually, useSystem } from './helpers/system';
 import { afternoonZone, zoneAt } from './helpers/zones';
+import { testKeyring } from './helpers/env';
 
 describe('end to end: event → cadence → twilio → simulator → callbacks → outcome', () => {
   const sys = useSystem();
@@ -104,7 +105,7 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
 
   test('operators pause, resume and opt out a sleeping cadence; only an admin takes a number off the DNC list', async () => {
     const operator = newKey();
-    await registerKey(sys.db, operator, 'operator', 'ops');
+    await registerKey(sys.db, testKeyring(), operator, 'operator', 'ops');
     const night = zoneAt(23);
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155550157', contact: { timeZone: night } });
     const { contactId } = (await res.json()) as { contactId: string };

@@ -10,7 +10,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { CadenceEvent } from '../domain/cadence-state';
 import { startInboxDispatcher, type InboxDispatcher } from '../services/inbox';
 import { newKey, registerKey } from '../services/keys';
-import { uid } from './helpers/env';
+import { uid, testKeyring } from './helpers/env';
 import { eventually, useSystem } from './helpers/system';
 import { zoneAt } from './helpers/zones';
 
@@ -35,7 +35,7 @@ describe('event inbox', () => {
   /** Dispatchers of this test (the system's own is stopped first, so nothing is delivered before they start). */
   const ownDispatchers = async (n: number, batchSize: number) => {
     await sys.inbox.stop();
-    return () => Promise.all(Array.from({ length: n }, () => startInboxDispatcher({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, log: (m, e) => sys.errors.push([m, e]) }, { batchSize })));
+    return () => Promise.all(Array.from({ length: n }, () => startInboxDispatcher({ keyring: testKeyring(), db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, log: (m, e) => sys.errors.push([m, e]) }, { batchSize })));
   };
   const stopAll = (ds: InboxDispatcher[]) => Promise.all(ds.map((d) => d.stop()));
 
@@ -87,7 +87,7 @@ describe('event inbox', () => {
     assert.ok(Date.parse(done.deliveredAt!) >= Date.parse(done.createdAt));
 
     const viewer = newKey();
-    await registerKey(sys.db, viewer, 'viewer', 'dashboards');
+    await registerKey(sys.db, testKeyring(), viewer, 'viewer', 'dashboards');
     assert.equal((await sys.call('GET', `/v1/events/${id}`, undefined, viewer)).status, 200);
     assert.equal((await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155557103' }, viewer)).status, 403);
 

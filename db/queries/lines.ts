@@ -46,6 +46,11 @@ export async function updateLine(db: Tx, id: string, change: { cps?: number; sta
   return row ?? null;
 }
 
+/** Replaces a token only while it still holds `was` (a concurrent start may have sealed it already). */
+export async function setLineToken(db: Tx, id: string, was: string, token: string) {
+  await db.update(lines).set({ authToken: token }).where(and(eq(lines.id, id), eq(lines.authToken, was)));
+}
+
 export async function lineByAccount(db: Tx, accountSid: string) {
   const [row] = await db.select().from(lines).where(eq(lines.accountSid, accountSid));
   return row ?? null;

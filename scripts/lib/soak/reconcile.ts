@@ -6,6 +6,8 @@
 import type { Client } from '@temporalio/client';
 import type postgres from 'postgres';
 import { CAMPAIGNS, MAX_DAILY_CAP, isDaytime, localDay, type CampaignId, type Person, type SentEvent, type Traffic } from './traffic';
+import type { Keyring } from '../../../services/keyring';
+import { createPayloadCodec } from '../../../services/payload-codec';
 
 /** A call as GET /sim/calls shows it. */
 export interface SimCallView {
@@ -64,7 +66,8 @@ export function uncalled(traffic: Traffic, calls: SimCallView[]): SentEvent[] {
  * Event ids each cadence got, read from every run's history (signals named "event"), and how many
  * cadence runs ended failed, terminated or timed out (a cadence that dies drops its follow-ups).
  */
-export async function deliveredEventIds(temporal: Client): Promise<{ ids: Set<string>; broken: number }> {
+export async function deliveredEventIds(temporal: Client, keyring: Keyring): Promise<{ ids: Set<string>; broken: number }> {
+  const codec = createPayloadCodec(keyring);
   const runs: Array<{ workflowId: string; runId: string }> = [];
   let broken = 0;
   for await (const w of temporal.workflow.list({ query: 'WorkflowType = "cadence"' })) {
@@ -81,7 +84,11 @@ export async function deliveredEventIds(temporal: Client): Promise<{ ids: Set<st
         for (const ev of history.events ?? []) {
           const s = ev.workflowExecutionSignaledEventAttributes;
           if (s?.signalName !== 'event') continue;
-          const data = s.input?.payloads?.[0]?.data;
+          const sealed = s.input?.payloads?.[0];
+          if (!sealed) continue;
+          // histories hold ciphertext (services/payload-codec.ts)
+          const [payload] = await codec.decode([sealed as never]);
+          const data = payload?.data;
           if (!data) continue;
           const id = (JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string }).id;
           if (id) ids.add(id);
@@ -116,7 +123,7 @@ export interface SoakReport {
   ok: boolean;
 }
 
-export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView[]; sql: postgres.Sql; temporal: Client; faults: FaultRecord[] }): Promise<SoakReport> {
+export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView[]; sql: postgres.Sql; temporal: Client; keyring: Keyring; faults: FaultRecord[] }): Promise<SoakReport> {
   const { traffic, sql } = input;
   const findings: string[] = [];
   const note = (m: string) => findings.length < 40 && findings.push(m);
@@ -130,7 +137,7 @@ export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView
   const dnc = new Set((await sql<Array<{ phone: string }>>`select phone from opt_outs`).map((r) => r.phone));
 
   // —— Temporal ——
-  const { ids: delivered, broken } = await deliveredEventIds(input.temporal);
+  const { ids: delivered, broken } = await deliveredEventIds(input.temporal, input.keyring);
   if (broken) note(`${broken} cadence runs ended failed, terminated or timed out`);
 
   // —— events: offered, answered, delivered, and whether each was served ——
