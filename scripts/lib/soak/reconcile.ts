@@ -118,6 +118,8 @@ export interface SoakReport {
   faults: Array<FaultRecord & { events: number; refused: number; lost: number }>;
   /** Event → first dial of the events posted before any fault: what "recovered" compares with. */
   baseline: { events: number; p50Ms: number | null; p95Ms: number | null };
+  /** Log lines of the api, worker and simulator that hold a phone number in clear (set by the run). */
+  unmaskedLogLines: number;
   /** Masked examples of each finding, for the log. */
   findings: string[];
   ok: boolean;
@@ -243,6 +245,7 @@ export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView
     faults,
     baseline: { events: delays.length, p50Ms: pct(0.5), p95Ms: pct(0.95) },
     findings,
+    unmaskedLogLines: 0,
     ok: lost === 0 && doubled === 0 && violations.total === 0,
   };
 }
@@ -269,6 +272,7 @@ export function formatReport(r: SoakReport, header: string): string {
     ['cadences failed / terminated', r.brokenCadences],
     ['violations', `${r.violations.total} (night ${r.violations.night}, over cap ${r.violations.overCap}, after opt-out ${r.violations.afterOptOut}, opt-out not recorded ${r.violations.optOutNotRecorded})`],
     ['opt-outs requested / acknowledged', `${r.optOuts.requested} / ${r.optOuts.acknowledged}`],
+    ['log lines with a number in clear', r.unmaskedLogLines],
     ['event → first dial before any fault', `p50 ${s(r.baseline.p50Ms)}, p95 ${s(r.baseline.p95Ms)} (${r.baseline.events} events)`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

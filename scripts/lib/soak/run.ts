@@ -19,6 +19,7 @@ import { workflowIdOf } from '../../../services/cadences';
 import type { Keyring } from '../../../services/keyring';
 import { dataConverterOf } from '../../../services/payload-codec';
 import type { CadenceView } from '../../../workflows/messages';
+import { redactPhones, unmaskedPhones } from '../../../domain/phone';
 
 export interface SoakOptions {
   /** Minutes of traffic (faults happen within them; a run that injects each fault once lasts until the last is over). */
@@ -169,6 +170,14 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
 
     const simCalls = ((await (await fetch(`${cluster.simUrl}/sim/calls`)).json()) as { calls: SimCallView[] }).calls;
     const report = await reconcile({ traffic, simCalls, sql, temporal, keyring: cluster.keyring, faults });
+    // personal data: what the api, worker and simulator logged names no number in clear
+    for (const file of ['api.log', 'worker.log', 'sim.log']) {
+      const p = path.join(dataDir, file);
+      const clear = fs.existsSync(p) ? fs.readFileSync(p, 'utf8').split('\n').filter((l) => unmaskedPhones(l).length) : [];
+      report.unmaskedLogLines += clear.length;
+      for (const l of clear.slice(0, 3)) report.findings.push(`number in clear in ${file}: ${redactPhones(l).slice(0, 200)}`);
+    }
+    if (report.unmaskedLogLines) report.ok = false;
     const text = formatReport(report, `soak: ${o.minutes} min at ${o.rate} events/s, faults ${o.faults.join(', ') || 'none'} (${since()} wall)`);
     for (const f of report.findings) log(f);
     keep ||= !report.ok;
