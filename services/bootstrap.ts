@@ -4,18 +4,17 @@
  */
 import type { Db } from '../db/client';
 import { ensureCampaign } from '../db/queries/campaigns';
-import { ensureLines } from '../db/queries/lines';
 import { hasLiveAdminKey } from '../db/queries/keys';
 import { DEFAULT_CAMPAIGN } from '../workflows/constants';
 import { registerKey, newKey } from './keys';
 import type { LineConfig } from './config';
 import type { Keyring } from './keyring';
-import { sealClearTokens, sealLineToken } from './lines';
+import { applyConfiguredLines, sealClearTokens } from './lines';
 
 export async function bootstrap(db: Db, opts: { adminKey?: string; uiCodecKey?: string; lines: readonly LineConfig[]; keyring: Keyring }): Promise<{ adminKey: string | null; generated: boolean }> {
   await ensureCampaign(db, { id: DEFAULT_CAMPAIGN, name: 'Default', strategy: {}, createdBy: 'system' });
-  await ensureLines(db, opts.lines.map((l) => ({ ...l, authToken: sealLineToken(opts.keyring, l.authToken) })));
   await sealClearTokens(db, opts.keyring);
+  await applyConfiguredLines(db, opts.keyring, opts.lines);
   if (opts.uiCodecKey) await registerKey(db, opts.keyring, opts.uiCodecKey, 'operator', 'Temporal Web UI (codec)');
   if (opts.adminKey) {
     await registerKey(db, opts.keyring, opts.adminKey, 'admin', 'REDIAL_ADMIN_KEY');

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { parseKeyring, type Keyring } from './keyring';
-import { ACCOUNT_SID, ACCOUNT_SID_HINT, E164, E164_HINT, LINE_TIERS } from '../domain/vocabulary';
+import { ACCOUNT_SID, ACCOUNT_SID_HINT, AUTH_TOKEN, AUTH_TOKEN_HINT, E164, E164_HINT, LINE_TIERS } from '../domain/vocabulary';
 
 /** Where every process finds PostgreSQL and Temporal, and whose data it serves. */
 export const baseConfigSchema = z.object({
@@ -26,7 +26,7 @@ export const baseConfigSchema = z.object({
 export const lineConfigSchema = z.strictObject({
   id: z.string().min(1),
   accountSid: z.string().regex(ACCOUNT_SID, ACCOUNT_SID_HINT),
-  authToken: z.string().min(8),
+  authToken: z.string().regex(AUTH_TOKEN, AUTH_TOKEN_HINT),
   fromNumber: z.string().regex(E164, E164_HINT),
   tier: z.enum(LINE_TIERS),
   cps: z.number().int().min(1).max(1000),

@@ -10,7 +10,9 @@ import { attemptsOfContact } from '../db/queries/attempts';
 import { audit } from '../db/queries/audit';
 import { addOptOut, contactById, contactByPhone, removeOptOut } from '../db/queries/contacts';
 import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, workflowIdOf } from './cadences';
-import { notFound } from './errors';
+import { notFound, ServiceError, ServiceErrorCode } from './errors';
+import { normalizePhone } from '../domain/phone';
+import type { CountryCode } from 'libphonenumber-js';
 import type { Keyring } from './keyring';
 
 export interface ContactDeps {
@@ -76,4 +78,17 @@ export async function contactDetail({ db, temporal, keyring }: ContactDeps, cont
   const cadence = await cadenceState(temporal, workflowIdOf(keyring, contact));
   const attempts = await attemptsOfContact(db, contact.id);
   return { contact, cadence, attempts };
+}
+
+/**
+ * An operator finds a person's contact and cadence from the number (cadence ids reveal none):
+ * normalised like an event's number, audited with the contact it found.
+ */
+export async function findByPhone({ db, keyring }: Pick<ContactDeps, 'db' | 'keyring'>, input: { tenant: string; phone: string; defaultRegion: CountryCode; actor: string }) {
+  const n = normalizePhone(input.phone, input.defaultRegion);
+  if (!n.ok) throw new ServiceError(ServiceErrorCode.invalidPhone, `phone: ${n.reason}`);
+  const contact = await contactByPhone(db, input.tenant, n.e164);
+  await audit(db, { actor: input.actor, action: 'contact.lookup', target: contact?.id ?? 'none', after: { found: Boolean(contact && !contact.deletedAt) } });
+  if (!contact || contact.deletedAt) throw notFound('No contact with this number.');
+  return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact) };
 }

@@ -24,6 +24,7 @@ export interface KeyView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  expiresAt: string | null;
 }
 
 export const hashKey = (keyring: Keyring, key: string) => keyedHash(keyring, 'api-key', key);
@@ -32,9 +33,9 @@ const legacyHash = (key: string) => createHash('sha256').update(key).digest('hex
 export const newKey = () => `rdl_${randomBytes(24).toString('base64url')}`;
 
 /** Registers a key (idempotent by hash); returns its id. */
-export async function registerKey(db: Tx, keyring: Keyring, key: string, role: Role, name: string): Promise<string> {
+export async function registerKey(db: Tx, keyring: Keyring, key: string, role: Role, name: string, expiresAt: Date | null = null): Promise<string> {
   await upgradeLegacyKey(db, keyring, key);
-  return insertKey(db, { id: `key_${randomBytes(8).toString('hex')}`, hash: hashKey(keyring, key), role, name });
+  return insertKey(db, { id: `key_${randomBytes(8).toString('hex')}`, hash: hashKey(keyring, key), role, name, expiresAt });
 }
 
 /** The live key a caller presents, if any; a key stored under the old unkeyed hash is re-stored keyed. */
@@ -53,13 +54,15 @@ const view = (k: ApiKey): KeyView => ({
   createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
   revokedAt: k.revokedAt?.toISOString() ?? null,
+  expiresAt: k.expiresAt?.toISOString() ?? null,
 });
 
 /** A new key with its role; the key itself is in this result only. */
-export async function createKey({ db, keyring }: KeyDeps, input: { name: string; role: Role; actor: string }): Promise<KeyView & { key: string }> {
+export async function createKey({ db, keyring }: KeyDeps, input: { name: string; role: Role; expiresInDays?: number; actor: string }): Promise<KeyView & { key: string }> {
   const key = newKey();
+  const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
   return db.transaction(async (tx) => {
-    const id = await registerKey(tx, keyring, key, input.role, input.name);
+    const id = await registerKey(tx, keyring, key, input.role, input.name, expiresAt);
     const created = view((await keyById(tx, id))!);
     await audit(tx, { actor: input.actor, action: 'key.create', target: id, after: created });
     return { ...created, key };

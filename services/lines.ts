@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/client';
 import { audit } from '../db/queries/audit';
-import { allLines, insertLine, lineById, lineHealth, lockLine, setLineToken, updateLine as writeLine, type Line } from '../db/queries/lines';
+import { allLines, ensureLines, insertLine, lineById, lineHealth, lockLine, setLineToken, updateLine as writeLine, type Line } from '../db/queries/lines';
 import { defaultFailover } from '../domain/failover';
 import type { LineTier } from '../domain/vocabulary';
 import { conflict, notFound } from './errors';
@@ -21,6 +21,21 @@ const LINE_TOKEN = 'line-auth-token';
 export const sealLineToken = (k: Keyring, token: string) => sealText(k, token, LINE_TOKEN);
 /** The clear token, for the twilio client and webhook signatures only; a token stored before sealing opens as it is. */
 export const openLineToken = (k: Keyring, stored: string) => openText(k, stored, LINE_TOKEN);
+
+/**
+ * The lines REDIAL_LINES names, as configured: missing ones are added, and a token changed in the
+ * configuration replaces the stored one (rotation by redeploying). CPS, tier and state stay as
+ * operators set them through the API.
+ */
+export async function applyConfiguredLines(db: Db, k: Keyring, configured: ReadonlyArray<{ id: string; accountSid: string; authToken: string; fromNumber: string; tier: string; cps: number }>) {
+  if (!configured.length) return;
+  await ensureLines(db, configured.map((l) => ({ ...l, authToken: sealLineToken(k, l.authToken) })));
+  const stored = new Map((await allLines(db)).map((l) => [l.id, l]));
+  for (const l of configured) {
+    const row = stored.get(l.id);
+    if (row && openLineToken(k, row.authToken) !== l.authToken) await setLineToken(db, l.id, row.authToken, sealLineToken(k, l.authToken));
+  }
+}
 
 /** Seals every token still stored in clear (a database from before sealing); returns how many. */
 export async function sealClearTokens(db: Db, k: Keyring): Promise<number> {
@@ -93,19 +108,24 @@ export async function lineHealthReport({ db }: LineDeps, lineId: string) {
   return { lineId: line.id, state: line.state, windowSeconds: windowMs / 1000, windowCalls, calls: h.calls, failures: h.failures, failureRate: h.failureRate, connectRate: h.connectRate };
 }
 
-/** Changes a line's CPS (applies to the next call, on every worker) or closes/reopens it. */
-export async function updateLine({ db }: LineDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; actor: string }): Promise<LineView> {
+/**
+ * Changes a line's CPS (applies to the next call, on every worker), closes/reopens it, or rotates
+ * its auth token (sealed; the audit entry says it changed, never what to).
+ */
+export async function updateLine({ db, keyring }: LineDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; authToken?: string; actor: string }): Promise<LineView> {
   const { lineId: id } = input;
   return db.transaction(async (tx) => {
     const before = await lockLine(tx, id);
     if (!before) throw noLine();
+    const rotate = input.authToken !== undefined && input.authToken !== openLineToken(keyring, before.authToken);
     const change = {
       ...(input.cps !== undefined && input.cps !== before.cps ? { cps: input.cps } : {}),
       ...(input.state && input.state !== before.state ? { state: input.state, stateChangedAt: new Date() } : {}),
+      ...(rotate ? { authToken: sealLineToken(keyring, input.authToken!) } : {}),
     };
     if (Object.keys(change).length === 0) return view(before); // nothing to change: idempotent
     const after = (await writeLine(tx, id, change))!;
-    await audit(tx, { actor: input.actor, action: 'line.update', target: id, before: view(before), after: view(after) });
+    await audit(tx, { actor: input.actor, action: 'line.update', target: id, before: view(before), after: { ...view(after), ...(rotate ? { authToken: 'rotated' } : {}) } });
     return view(after);
   });
 }

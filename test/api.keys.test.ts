@@ -29,4 +29,15 @@ describe('/v1/keys', () => {
     const self = stored.find((k) => k.hash === hashKey(testKeyring(), api.keys.admin))!;
     assert.equal((await as(api.keys.admin, 'DELETE', `/v1/keys/${self.id}`)).status, 409, 'an admin cannot lock themselves out');
   });
+
+  test('a key with an expiry stops working after it; key ids are random, not derived from the key', async () => {
+    const res = await as(api.keys.admin, 'POST', '/v1/keys', { name: 'contractor', role: 'viewer', expiresInDays: 1 });
+    assert.equal(res.status, 201);
+    const created = (await res.json()) as { id: string; key: string; expiresAt: string };
+    assert.ok(Date.parse(created.expiresAt) > Date.now() + 23 * 3600_000);
+    assert.ok(!hashKey(testKeyring(), created.key).startsWith(created.id.replace('key_', '')), 'the id says nothing about the key');
+    assert.equal((await api.newApp().request('/v1/lines', { headers: { authorization: `Bearer ${created.key}` } })).status, 200);
+    await api.sql`update api_keys set expires_at = now() - interval '1 second' where id = ${created.id}`;
+    assert.equal((await api.newApp().request('/v1/lines', { headers: { authorization: `Bearer ${created.key}` } })).status, 401, 'expired');
+  });
 });

@@ -9,8 +9,11 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { generateSecrets, openText, parseKeyring, sealText } from '../services/keyring';
 import { createPayloadCodec } from '../services/payload-codec';
-import { registerKey, newKey } from '../services/keys';
+import { hashKey, registerKey, newKey } from '../services/keys';
+import { createHash } from 'node:crypto';
 import { simulatorLines } from '../sim/defaults';
+import { bootstrap } from '../services/bootstrap';
+import { openLineToken } from '../services/lines';
 import { eventually, useSystem } from './helpers/system';
 import { temporalAddress, testKeyring } from './helpers/env';
 import { afternoonZone } from './helpers/zones';
@@ -101,6 +104,48 @@ describe('personal data in Temporal and PostgreSQL', () => {
     assert.ok(lines.every((l) => String(l.auth_token).startsWith('sealed:v1:')));
     const keys = JSON.stringify(await sys.sql`select * from api_keys`);
     assert.ok(!keys.includes(sys.adminKey), 'no key in clear');
+  });
+
+  test('an operator finds a cadence from the number through the API (audited); a viewer cannot', async () => {
+    const operator = newKey();
+    const viewer = newKey();
+    await registerKey(sys.db, testKeyring(), operator, 'operator', 'ops-lookup');
+    await registerKey(sys.db, testKeyring(), viewer, 'viewer', 'dash-lookup');
+    const res = await sys.call('GET', `/v1/contacts/lookup?phone=${encodeURIComponent('+86 138 1234 8017')}`, undefined, operator);
+    assert.equal(res.status, 200);
+    const found = (await res.json()) as { contactId: string; workflowId: string };
+    const detail = (await (await sys.call('GET', `/v1/contacts/${found.contactId}`)).json()) as { phone: string; workflowId: string };
+    assert.equal(detail.phone, phone);
+    assert.equal(detail.workflowId, found.workflowId, 'the contact links to its workflow');
+    assert.equal((await sys.call('GET', `/v1/contacts/lookup?phone=${encodeURIComponent(phone)}`, undefined, viewer)).status, 403);
+    const missing = await sys.call('GET', '/v1/contacts/lookup?phone=%2B8613900000000', undefined, operator);
+    assert.equal(missing.status, 404);
+    assert.ok(!(await missing.text()).includes('13900000000'), 'the problem names no number');
+    const audited = await sys.sql`select action, target from audit_log where action = 'contact.lookup'`;
+    assert.ok(audited.some((a) => a.target === found.contactId), 'the lookup is audited with the contact it found');
+  });
+
+  test('a key stored under the old unkeyed SHA-256 hash still signs in, and is then stored keyed', async () => {
+    const key = newKey();
+    const legacy = createHash('sha256').update(key).digest('hex');
+    await sys.sql`insert into api_keys (id, name, role, hash) values ('key_legacy0001', 'legacy', 'viewer', ${legacy})`;
+    assert.equal((await sys.call('GET', '/v1/campaigns', undefined, key)).status, 200);
+    const [row] = await sys.sql`select hash from api_keys where id = 'key_legacy0001'`;
+    assert.notEqual(row!.hash, legacy, 'rehashed');
+    assert.equal(row!.hash, hashKey(testKeyring(), key));
+  });
+
+  test('a line token rotates through PATCH (sealed, never echoed or audited) and through REDIAL_LINES at the next start', async () => {
+    const res = await sys.call('PATCH', '/v1/lines/sim-backup', { authToken: 'rotated-token-0001' });
+    assert.equal(res.status, 200);
+    assert.ok(!(await res.text()).includes('rotated-token-0001'));
+    const [row] = await sys.sql`select auth_token from lines where id = 'sim-backup'`;
+    assert.equal(openLineToken(testKeyring(), row!.auth_token as string), 'rotated-token-0001');
+    assert.ok(!JSON.stringify(await sys.sql`select * from audit_log`).includes('rotated-token-0001'), 'the audit log says rotated, not the token');
+    // a start with REDIAL_LINES naming the line applies the configured token again
+    await bootstrap(sys.db, { keyring: testKeyring(), lines: simulatorLines });
+    const [again] = await sys.sql`select auth_token from lines where id = 'sim-backup'`;
+    assert.equal(openLineToken(testKeyring(), again!.auth_token as string), simulatorLines.find((l) => l.id === 'sim-backup')!.authToken);
   });
 
   test('the carrier still gets through with sealed tokens, and its webhooks still verify', async () => {

@@ -1,11 +1,11 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { apiKeys } from '../schema';
 
 export type ApiKey = typeof apiKeys.$inferSelect;
 
 /** Stores a key by its hash (idempotent: the same hash is one key); returns the key's id. */
-export async function insertKey(db: Tx, k: { id: string; hash: string; role: string; name: string }): Promise<string> {
+export async function insertKey(db: Tx, k: { id: string; hash: string; role: string; name: string; expiresAt?: Date | null }): Promise<string> {
   await db.insert(apiKeys).values(k).onConflictDoNothing({ target: apiKeys.hash });
   const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.hash, k.hash));
   return row!.id;
@@ -43,7 +43,7 @@ export async function liveKeyByHash(db: Tx, hash: string): Promise<{ id: string;
   const [row] = await db
     .select({ id: apiKeys.id, role: apiKeys.role })
     .from(apiKeys)
-    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`))));
   return row ?? null;
 }
 

@@ -41,7 +41,7 @@ export async function insertLine(db: Tx, line: typeof lines.$inferInsert): Promi
 }
 
 /** Changes a line's CPS and/or state; the row after, or null when there is no such line. */
-export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; stateChangedAt?: Date }): Promise<Line | null> {
+export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; stateChangedAt?: Date; authToken?: string }): Promise<Line | null> {
   const [row] = await db.update(lines).set(change).where(eq(lines.id, id)).returning();
   return row ?? null;
 }
