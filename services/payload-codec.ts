@@ -6,7 +6,7 @@
  * worker (services/temporal-client.ts) and by the codec server (api/routes/codec.ts) that lets
  * the Temporal UI and CLI show clear text to operators.
  */
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { DefaultFailureConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { open, seal, type Keyring } from './keyring';
 
@@ -37,5 +37,12 @@ export function createPayloadCodec(keyring: Keyring): PayloadCodec {
   };
 }
 
-/** The data converter every Redial client and worker uses: Temporal's default converters, then encryption. */
-export const dataConverterOf = (keyring: Keyring) => ({ payloadCodecs: [createPayloadCodec(keyring)] });
+/**
+ * The data converter every Redial client and worker uses: Temporal's default converters, then
+ * encryption; failure messages and stack traces are moved into an encrypted payload too (a
+ * carrier's error text may quote a number), so the server stores "Encoded failure".
+ */
+export const dataConverterOf = (keyring: Keyring) => ({
+  payloadCodecs: [createPayloadCodec(keyring)],
+  failureConverter: new DefaultFailureConverter({ encodeCommonAttributes: true }),
+});
