@@ -4,6 +4,7 @@
  */
 import { heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { Keyring } from '../services/keyring';
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
@@ -19,6 +20,7 @@ export interface BulkDeps {
   temporal?: Client;
   /** Where cadences run (the worker's own task queue). */
   taskQueue: string;
+  keyring: Keyring;
 }
 
 const PAGE = 200;
@@ -31,7 +33,7 @@ async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<voi
   }));
 }
 
-export function createBulkActivities({ db, temporal: maybeClient, taskQueue }: BulkDeps): BulkActivities {
+export function createBulkActivities({ db, temporal: maybeClient, taskQueue, keyring }: BulkDeps): BulkActivities {
   /**
    * Enrols the next page of an import's contacts (after contact id `after`) and moves the
    * import's cursor. A retried page delivers the same event ids again (the cadence ignores
@@ -57,7 +59,7 @@ export function createBulkActivities({ db, temporal: maybeClient, taskQueue }: B
     });
     await inParallel(live, PARALLEL, async ({ contact, campaignId }) => {
       const active = strategies.get(campaignId!)!;
-      await deliverEvent(temporal, taskQueue, contact, {
+      await deliverEvent({ temporal, taskQueue, keyring }, contact, {
         // one id per (campaign, contact): importing the same list again enrols nobody twice
         id: `enrol:${campaignId}:${contact.id}`,
         type: imp.eventType!,

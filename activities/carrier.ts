@@ -5,6 +5,8 @@
  */
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
+import type { Keyring } from '../services/keyring';
+import { openLineToken } from '../services/lines';
 
 export interface LineAccount {
   id: string;
@@ -28,14 +30,15 @@ export interface Carrier {
   client(line: LineAccount): TwilioClient;
 }
 
-export function createCarrier(opts: { apiBaseUrl?: string }): Carrier {
+/** `keyring` opens the line's sealed auth token (services/lines.ts); the clear token lives only inside the client. */
+export function createCarrier(opts: { apiBaseUrl?: string; keyring: Keyring }): Carrier {
   const clients = new Map<string, { token: string; client: TwilioClient }>();
   const base = opts.apiBaseUrl?.replace(/\/$/, '');
   return {
     client(line) {
       const cached = clients.get(line.id);
       if (cached && cached.token === line.authToken) return cached.client;
-      const client = twilio(line.accountSid, line.authToken, base ? { httpClient: new RedirectingRequestClient(base) } : {});
+      const client = twilio(line.accountSid, openLineToken(opts.keyring, line.authToken), base ? { httpClient: new RedirectingRequestClient(base) } : {});
       clients.set(line.id, { token: line.authToken, client });
       return client;
     },

@@ -11,6 +11,7 @@ import { takeCampaignSlot, takeSlot } from '../db/queries/lines';
 import { attempts, contacts } from '../db/schema';
 import type { FailoverPolicy } from '../domain/failover';
 import { TERMINAL } from '../domain/outcomes';
+import { maskPhone, redactPhones } from '../domain/phone';
 import type { Strategy } from '../domain/strategy';
 import { applyCallReport } from '../services/carrier-reports';
 import { CarrierFailure } from '../workflows/constants';
@@ -18,8 +19,6 @@ import type { DialingActivities, PlaceResult } from '../workflows/contracts';
 import { adoptCall, chooseLine, findReservationCall, loadForCarrier, markCarrierFailure, mayHaveHappened, optedOutSince } from './carrier-attempt';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
 
-/** A number fit for an error message: +8613812348000 → +86138****8000 (no personal data in errors). */
-const maskPhone = (e164: string) => (e164.length > 8 ? `${e164.slice(0, e164.length - 8)}****${e164.slice(-4)}` : '****');
 
 export interface CarrierDeps {
   db: Db;
@@ -109,7 +108,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         await db.update(contacts).set({ status: 'invalid', updatedAt: new Date() }).where(eq(contacts.id, contact.id));
         throw ApplicationFailure.nonRetryable(`carrier says ${maskPhone(contact.phone)} is not a valid number`, CarrierFailure.invalidNumber);
       }
-      log.warn('call create failed', { attemptId, line: line.id, code, error: (err as Error).message });
+      log.warn('call create failed', { attemptId, line: line.id, code, error: redactPhones((err as Error).message) });
       // the carrier's API failed: the watchdog counts it at once (domain/incident.ts)
       await markCarrierFailure(db, attemptId, err);
       if (mayHaveHappened(err)) {

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import type { Keyring } from '../services/keyring';
 import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY } from '../domain/daily-cap';
 import { defaultFailover, type FailoverPolicy } from '../domain/failover';
 import { TASK_QUEUE } from '../workflows/constants';
@@ -20,6 +21,8 @@ import { createSmsActivities } from './sms';
 export interface ActivityDeps {
   db: Db;
   carrier: Carrier;
+  /** Names cadences (keyed hashes) and opens sealed carrier tokens (services/keyring.ts). */
+  keyring: Keyring;
   /** The real clock in production; tests on the time-skipping server pass the server's clock. */
   clock: () => Promise<number> | number;
   /** Where the carrier reaches our webhooks (the API's public base URL). */
@@ -61,8 +64,8 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     ...createGateActivities({ db, clock: deps.clock, maxCallsPerPersonPerDay: deps.maxCallsPerPersonPerDay ?? DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY }),
     ...createDialingActivities(carrierDeps),
     ...createSmsActivities(carrierDeps),
-    ...createBulkActivities({ db, temporal: deps.temporal, taskQueue }),
+    ...createBulkActivities({ db, temporal: deps.temporal, taskQueue, keyring: deps.keyring }),
     ...ops,
-    ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert }),
+    ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, keyring: deps.keyring, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert }),
   };
 }

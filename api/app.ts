@@ -8,6 +8,7 @@ import { authenticate } from './auth';
 import type { AppDeps, AppEnv } from './context';
 import { ErrorCode, problem, renderError, zodErrors } from './errors';
 import { campaignsRoutes } from './routes/campaigns';
+import { codecRoutes } from './routes/codec';
 import { contactsRoutes } from './routes/contacts';
 import { docsRoutes } from './routes/docs';
 import { exportsRoutes } from './routes/exports';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
 
   for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
+  app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);
 
   app.doc31('/openapi.json', {

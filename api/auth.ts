@@ -3,8 +3,8 @@
  * viewer < operator < admin, and a route names the least role it needs.
  */
 import { createMiddleware } from 'hono/factory';
-import { liveKeyByHash, touchKey } from '../db/queries/keys';
-import { hashKey } from '../services/keys';
+import { touchKey } from '../db/queries/keys';
+import { findLiveKey, hashKey } from '../services/keys';
 import type { AppEnv, Role } from './context';
 import { ApiError, ErrorCode } from './errors';
 
@@ -19,10 +19,10 @@ export function authenticate() {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new ApiError(401, ErrorCode.unauthenticated, 'Send an API key as "Authorization: Bearer <key>".');
-    const hash = hashKey(m[1]!);
+    const hash = hashKey(c.var.deps.keyring, m[1]!);
     let hit = cache.get(hash);
     if (!hit || hit.until < Date.now()) {
-      const row = await liveKeyByHash(c.var.deps.db, hash);
+      const row = await findLiveKey(c.var.deps.db, c.var.deps.keyring, m[1]!);
       if (!row) {
         cache.delete(hash);
         throw new ApiError(401, ErrorCode.unauthenticated, 'This API key is unknown or revoked.');

@@ -8,8 +8,15 @@ export const apiConfigSchema = baseConfigSchema.extend({
   /** Where the carrier reaches the webhooks; signatures are checked against it (set it behind a proxy). */
   REDIAL_PUBLIC_URL: z.string().url().optional(),
   REDIAL_ADMIN_KEY: z.string().min(16).optional(),
+  /** An operator key for the Temporal Web UI's codec requests (npm start sets it; see api/routes/codec.ts). */
+  REDIAL_UI_CODEC_KEY: z.string().min(16).optional(),
   REDIAL_DEFAULT_REGION: z.string().length(2).default('CN'),
   /** JSON array of lines to register at start (id, accountSid, authToken, fromNumber, tier, cps); the start script passes the simulator's. */
   REDIAL_LINES: linesFromJson,
+  /** Comma-separated browser origins (the Temporal Web UI) allowed to call the codec server at /codec. */
+  REDIAL_CODEC_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

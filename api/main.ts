@@ -5,24 +5,28 @@ import { connect, migrateDb } from '../db/client';
 import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
 import { bootstrap } from '../services/bootstrap';
-import { parseConfig } from '../services/config';
+import { keyringOf, parseConfig } from '../services/config';
+import { dataConverterOf } from '../services/payload-codec';
 import { apiConfigSchema } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
+  const keyring = keyringOf(cfg);
   await migrateDb(cfg.DATABASE_URL);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
   const lines = cfg.REDIAL_LINES ?? [];
-  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, lines });
+  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, uiCodecKey: cfg.REDIAL_UI_CODEC_KEY, lines, keyring });
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
   const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');
   const app = createApp({
     db,
     temporal,
+    keyring,
+    codecCorsOrigins: cfg.REDIAL_CODEC_CORS_ORIGINS,
     taskQueue: TASK_QUEUE,
     publicUrl,
     defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
@@ -30,10 +34,10 @@ async function main() {
     log,
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
-  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log });
+  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
-  if (generated) console.log(`[api] admin key (generated; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
+  if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
   const stop = async () => {
     await server.close();
     await inbox.stop();

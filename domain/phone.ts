@@ -44,5 +44,13 @@ export function maskPhone(e164: string): string {
 
 /** Masks every E.164 number in a text that is kept or shown (an error from Temporal may quote a cadence id). */
 export function redactPhones(text: string): string {
-  return text.replace(/\+\d{7,15}(?!\d)/g, (m) => maskPhone(m));
+  return text.replace(UNMASKED, (m) => maskPhone(m));
+}
+
+/** A number in clear: `+` and 7–15 digits (a masked one has `****` in it). */
+const UNMASKED = /\+\d{7,15}(?!\d)/g;
+
+/** The numbers in clear in a text (a log, an error), each as its masked form: what a scan reports. */
+export function unmaskedPhones(text: string): string[] {
+  return [...text.matchAll(UNMASKED)].map((m) => maskPhone(m[0]));
 }

@@ -23,6 +23,10 @@ export type InboxState = (typeof INBOX_STATES)[number];
 export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 export const ACCOUNT_SID_HINT = 'a Twilio Account SID (AC + 32 hex)';
 
+/** A carrier auth token: printable ASCII without spaces (Twilio's are 32 hex characters). */
+export const AUTH_TOKEN = /^[\x21-\x7e]{8,200}$/;
+export const AUTH_TOKEN_HINT = 'an auth token is 8–200 printable ASCII characters without spaces';
+
 /** A business event type, e.g. `lead.created`. */
 export const EVENT_TYPE = /^[a-z][a-z0-9_.-]{0,63}$/;
 export const EVENT_TYPE_HINT = 'lower-case event type, e.g. "lead.created"';

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { newKey } from '../services/keys';
+import { generateSecrets } from '../services/keyring';
 import { preferredPort } from './lib/ports';
 import { packageManagerAncestor, watchPid } from './lib/proc';
 import { defaultDataDir } from './lib/stack';
@@ -68,26 +69,30 @@ async function main() {
     await supervisor.add(pg);
     databaseUrl = pg.url;
   }
+  const apiPort = await preferredPort(num(process.env.REDIAL_API_PORT, 8080));
+  const secrets = keptSecrets();
+  // the dev Web UI reads payloads in clear through the API's codec server, with its own operator key
+  const uiCodecKey = kept('ui-codec-key', newKey);
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let temporalUiUrl: string | undefined;
   if (!temporalAddress) {
-    const t = temporalUnit({ port: num(process.env.REDIAL_TEMPORAL_PORT, 7233), uiPort: num(process.env.REDIAL_TEMPORAL_UI_PORT, 8233), dbFilename: path.join(dataDir, 'temporal.db'), log });
+    const uiCodecEndpoint = `http://127.0.0.1:${apiPort}/codec/key/${uiCodecKey.value}`;
+    const t = temporalUnit({ port: num(process.env.REDIAL_TEMPORAL_PORT, 7233), uiPort: num(process.env.REDIAL_TEMPORAL_UI_PORT, 8233), dbFilename: path.join(dataDir, 'temporal.db'), uiCodecEndpoint, log });
     await supervisor.add(t);
     temporalAddress = t.address;
     temporalUiUrl = t.uiUrl;
   }
   if (stopping) return;
 
-  const apiPort = await preferredPort(num(process.env.REDIAL_API_PORT, 8080));
   const publicUrl = process.env.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${apiPort}`;
   const realTwilio = Boolean(process.env.REDIAL_LINES);
   const simPort = realTwilio ? undefined : await preferredPort(num(process.env.SIM_PORT, 4010));
   const simUrl = simPort ? `http://127.0.0.1:${simPort}` : undefined;
 
-  // a generated admin key is kept with the embedded data, so it survives restarts
-  const keyFile = path.join(dataDir, 'admin-key');
-  const adminKey = process.env.REDIAL_ADMIN_KEY ?? (fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : newKey());
-  if (!process.env.REDIAL_ADMIN_KEY) fs.writeFileSync(keyFile, adminKey, { mode: 0o600 });
+  // a generated admin key is kept with the embedded data (0600), so it survives restarts; it is
+  // shown once, when it is created, and afterwards only its file
+  const admin = process.env.REDIAL_ADMIN_KEY ? { value: process.env.REDIAL_ADMIN_KEY, file: null, created: false } : kept('admin-key', newKey);
+  const adminKey = admin.value;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -96,6 +101,9 @@ async function main() {
     REDIAL_PUBLIC_URL: publicUrl,
     REDIAL_API_PORT: String(apiPort),
     REDIAL_ADMIN_KEY: adminKey,
+    ...secrets,
+    REDIAL_UI_CODEC_KEY: uiCodecKey.value,
+    ...(temporalUiUrl ? { REDIAL_CODEC_CORS_ORIGINS: [temporalUiUrl, temporalUiUrl.replace('127.0.0.1', 'localhost')].join(',') } : {}),
     ...(simUrl ? { REDIAL_LINES: JSON.stringify(simulatorLines), TWILIO_API_BASE_URL: simUrl, SIM_PORT: String(simPort), SIM_INBOUND_SMS_URL: `${publicUrl}/twilio/sms/inbound` } : {}),
   };
   if (simUrl) await supervisor.add(nodeUnit('sim', 'sim/main.ts', env));
@@ -112,13 +120,35 @@ async function main() {
     Temporal       ${temporalAddress}
     Carrier        ${simUrl ? simUrl + '  (simulator; calls at ' + simUrl + '/sim/calls)' : 'Twilio (REDIAL_LINES)'}
     PostgreSQL     ${databaseUrl}
-    Admin API key  ${adminKey}
+    Admin API key  ${admin.created ? `${adminKey}  (shown this once; kept in ${rel(admin.file!)})` : admin.file ? `in ${rel(admin.file)}` : 'REDIAL_ADMIN_KEY'}
     Process ids    ${pidDir.startsWith(root + path.sep) ? path.relative(root, pidDir) : pidDir}/*.pid
 
-  Try:  curl -s -X POST http://127.0.0.1:${apiPort}/v1/events -H "authorization: Bearer ${adminKey}" \\
+  Try:  curl -s -X POST http://127.0.0.1:${apiPort}/v1/events -H "authorization: Bearer ${admin.file ? `$(cat ${rel(admin.file)})` : '$REDIAL_ADMIN_KEY'}" \\
           -H 'content-type: application/json' -d '{"type":"lead.created","phone":"+14155550127","contact":{"timeZone":"UTC"}}'
   A part that crashes is restarted. Ctrl-C stops everything.
 `);
+}
+
+const rel = (f: string) => (f.startsWith(root + path.sep) ? path.relative(root, f) : f);
+
+/** A secret kept in the data folder (0600): read it, or create it on the first start. */
+function kept(name: string, make: () => string): { value: string; file: string; created: boolean } {
+  const file = path.join(dataDir, name);
+  if (fs.existsSync(file)) return { value: fs.readFileSync(file, 'utf8').trim(), file, created: false };
+  const value = make();
+  fs.writeFileSync(file, value, { mode: 0o600 });
+  return { value, file, created: true };
+}
+
+/**
+ * The keyring's secrets (services/keyring.ts): from the environment when set, else generated on
+ * the first start and kept (0600) with the embedded data — losing them loses every encrypted
+ * payload and sealed line token, so back the data folder up with them.
+ */
+function keptSecrets(): { REDIAL_DATA_KEYS: string; REDIAL_HASH_SECRET: string } {
+  if (process.env.REDIAL_DATA_KEYS && process.env.REDIAL_HASH_SECRET) return { REDIAL_DATA_KEYS: process.env.REDIAL_DATA_KEYS, REDIAL_HASH_SECRET: process.env.REDIAL_HASH_SECRET };
+  const s = kept('secrets.json', () => JSON.stringify(generateSecrets()));
+  return JSON.parse(s.value) as { REDIAL_DATA_KEYS: string; REDIAL_HASH_SECRET: string };
 }
 
 async function waitFor(url: string, timeoutMs: number) {

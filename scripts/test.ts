@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import postgres from 'postgres';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDb } from '../db/client';
+import { generateSecrets } from '../services/keyring';
+import { redactPhones, unmaskedPhones } from '../domain/phone';
 import { workflowsPath } from '../worker/create';
 import { freePort } from './lib/ports';
 import { startStack } from './lib/stack';
@@ -58,6 +60,8 @@ async function main() {
           .sort()
           .map((f) => path.join('test', f));
     const env = {
+      // one keyring for the run: every test process and the api/worker children they start share it
+      ...generateSecrets(),
       ...process.env,
       REDIAL_TEST_PG_URL: stack.adminUrl ?? stack.databaseUrl,
       REDIAL_TEST_TEMPLATE_DB: template,
@@ -72,9 +76,19 @@ async function main() {
     const runs = [];
     if (parallel.length) runs.push(await nodeTest(parallel, 3, env));
     if (serial.length) runs.push(await nodeTest(serial, 1, env));
-    const pass = runs.reduce((n, r) => n + r.pass, 0);
-    const fail = runs.reduce((n, r) => n + r.fail, 0);
+    let pass = runs.reduce((n, r) => n + r.pass, 0);
+    let fail = runs.reduce((n, r) => n + r.fail, 0);
     code = runs.every((r) => r.code === 0) ? 0 : 1;
+    // one more check over the whole run: no log line holds a phone number in clear
+    if (unmaskedLines.length) {
+      fail++;
+      code = 1;
+      log(`log scan FAILED: ${unmaskedLines.length} logged line(s) hold a phone number in clear, e.g. (masked here):`);
+      for (const l of unmaskedLines.slice(0, 10)) log(`  ${l}`);
+    } else {
+      pass++;
+      log('log scan: no phone number in clear in anything the run logged');
+    }
     // one summary for both runs, in the plain form CI reads
     console.log(`${pass} passed, ${fail} failed`);
   } finally {
@@ -86,18 +100,39 @@ async function main() {
 }
 
 /** One `node --test` run, its output passed through, its pass/fail counts read from the summary. */
+/**
+ * Everything the run logged (the test runner's output: the in-process API, worker and Temporal
+ * logs, and what child processes print) is scanned for phone numbers in clear: each line that
+ * holds one, masked, for the report.
+ */
+const unmaskedLines: string[] = [];
+
+function scanForNumbers(line: string) {
+  // the runner's own lines (test titles, the assertion diffs tests print) are the tests' words, not the product's logs
+  if (/^\s*(not )?ok \d+ - |^\s*# Subtest: /.test(line)) return;
+  if (unmaskedPhones(line).length) unmaskedLines.push(redactPhones(line.trim()).slice(0, 200));
+}
+
 function nodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv): Promise<{ code: number; pass: number; fail: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
     let pass = 0;
     let fail = 0;
     let buffered = '';
+    let bufferedErr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      const lines = (bufferedErr + chunk.toString()).split('\n');
+      bufferedErr = lines.pop() ?? '';
+      lines.forEach(scanForNumbers);
+    });
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
       buffered += chunk.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) {
+        scanForNumbers(line);
         const m = /^# (pass|fail) (\d+)$/.exec(line.trim());
         if (m?.[1] === 'pass') pass = Number(m[2]);
         if (m?.[1] === 'fail') fail = Number(m[2]);

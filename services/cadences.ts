@@ -8,16 +8,29 @@ import { cadence } from '../workflows/cadence';
 import { cadenceWorkflowId } from '../workflows/constants';
 import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../domain/cadence-state';
+import { keyedHash, type Keyring } from './keyring';
 
 type Contact = typeof contacts.$inferSelect;
 
-export function workflowIdOf(c: Pick<Contact, 'tenant' | 'phone'>) {
-  return cadenceWorkflowId(c.tenant, c.phone);
+/**
+ * The person's cadence id: a keyed hash (HMAC under REDIAL_HASH_SECRET) of tenant and number, so
+ * the same person always maps to one workflow, and the Temporal UI, CLI, database and any log line
+ * that names the workflow reveal no number.
+ */
+export function workflowIdOf(keyring: Keyring, c: Pick<Contact, 'tenant' | 'phone'>) {
+  return cadenceWorkflowId(c.tenant, keyedHash(keyring, 'cadence-id', `${c.tenant}:${c.phone}`).slice(0, 32));
+}
+
+/** Where cadences run: the client, the worker's task queue, and the keyring that names them. */
+export interface CadenceHost {
+  temporal: Client;
+  taskQueue: string;
+  keyring: Keyring;
 }
 
 /** Starts the contact's cadence if it is not running, and delivers the event, atomically. */
-export async function deliverEvent(temporal: Client, taskQueue: string, contact: Contact, event: CadenceEvent): Promise<string> {
-  const workflowId = workflowIdOf(contact);
+export async function deliverEvent({ temporal, taskQueue, keyring }: CadenceHost, contact: Contact, event: CadenceEvent): Promise<string> {
+  const workflowId = workflowIdOf(keyring, contact);
   await temporal.workflow.signalWithStart(cadence, {
     workflowId,
     taskQueue,

@@ -4,11 +4,19 @@
  * names the variable. Nothing reads process.env deeper in the code.
  */
 import { z } from 'zod';
-import { ACCOUNT_SID, ACCOUNT_SID_HINT, E164, E164_HINT, LINE_TIERS } from '../domain/vocabulary';
+import { parseKeyring, type Keyring } from './keyring';
+import { ACCOUNT_SID, ACCOUNT_SID_HINT, AUTH_TOKEN, AUTH_TOKEN_HINT, E164, E164_HINT, LINE_TIERS } from '../domain/vocabulary';
 
 /** Where every process finds PostgreSQL and Temporal, and whose data it serves. */
 export const baseConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
+  /**
+   * Data keys, `id:base64,id:base64` (32-byte AES-256 keys): the first seals new Temporal payloads
+   * and secrets at rest, the others still open what they sealed (rotation). services/keyring.ts.
+   */
+  REDIAL_DATA_KEYS: z.string().min(1, 'REDIAL_DATA_KEYS is required: "<key id>:<base64 32-byte key>" (npm start generates one)'),
+  /** The secret behind keyed hashes (cadence workflow ids, API key hashes): 32+ bytes, base64 or hex; never rotated. */
+  REDIAL_HASH_SECRET: z.string().min(1, 'REDIAL_HASH_SECRET is required: 32+ random bytes, base64 (npm start generates one)'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   REDIAL_TENANT: z.string().default('default'),
@@ -18,7 +26,7 @@ export const baseConfigSchema = z.object({
 export const lineConfigSchema = z.strictObject({
   id: z.string().min(1),
   accountSid: z.string().regex(ACCOUNT_SID, ACCOUNT_SID_HINT),
-  authToken: z.string().min(8),
+  authToken: z.string().regex(AUTH_TOKEN, AUTH_TOKEN_HINT),
   fromNumber: z.string().regex(E164, E164_HINT),
   tier: z.enum(LINE_TIERS),
   cps: z.number().int().min(1).max(1000),
@@ -46,4 +54,9 @@ export function parseConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessE
     throw new Error(`invalid configuration:\n${lines}`);
   }
   return r.data;
+}
+
+/** The keyring from the parsed configuration (fails fast, naming the variable, never echoing a key). */
+export function keyringOf(cfg: { REDIAL_DATA_KEYS: string; REDIAL_HASH_SECRET: string }): Keyring {
+  return parseKeyring(cfg.REDIAL_DATA_KEYS, cfg.REDIAL_HASH_SECRET);
 }

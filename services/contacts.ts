@@ -10,11 +10,15 @@ import { attemptsOfContact } from '../db/queries/attempts';
 import { audit } from '../db/queries/audit';
 import { addOptOut, contactById, contactByPhone, removeOptOut } from '../db/queries/contacts';
 import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, workflowIdOf } from './cadences';
-import { notFound } from './errors';
+import { notFound, ServiceError, ServiceErrorCode } from './errors';
+import { normalizePhone } from '../domain/phone';
+import type { CountryCode } from 'libphonenumber-js';
+import type { Keyring } from './keyring';
 
 export interface ContactDeps {
   db: Db;
   temporal: Client;
+  keyring: Keyring;
 }
 
 export interface ControlResult {
@@ -31,37 +35,37 @@ async function liveContact(db: Db, id: string) {
 }
 
 /** An operator puts the number on the DNC list; every follow-up ends at once. */
-export async function optOutContact({ db, temporal }: ContactDeps, input: { contactId: string; actor: string }): Promise<ControlResult> {
+export async function optOutContact({ db, temporal, keyring }: ContactDeps, input: { contactId: string; actor: string }): Promise<ControlResult> {
   const contact = await liveContact(db, input.contactId);
   const changed = await addOptOut(db, contact.tenant, contact.phone, 'operator');
-  await signalOptOut(temporal, workflowIdOf(contact), 'operator');
+  await signalOptOut(temporal, workflowIdOf(keyring, contact), 'operator');
   await audit(db, { actor: input.actor, action: 'contact.opt-out', target: contact.id, before: { status: contact.status }, after: { status: 'opted_out' } });
-  return { contactId: contact.id, workflowId: workflowIdOf(contact), action: 'opt-out', changed };
+  return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact), action: 'opt-out', changed };
 }
 
 /** An admin takes the number off the DNC list; new events may call it again. */
-export async function removeFromDnc({ db }: Pick<ContactDeps, 'db'>, input: { contactId: string; actor: string }): Promise<ControlResult> {
+export async function removeFromDnc({ db, keyring }: Pick<ContactDeps, 'db' | 'keyring'>, input: { contactId: string; actor: string }): Promise<ControlResult> {
   const contact = await liveContact(db, input.contactId);
   const changed = await removeOptOut(db, contact.tenant, contact.phone);
   await audit(db, { actor: input.actor, action: 'dnc.remove', target: contact.id, before: { dnc: changed }, after: { dnc: false } });
-  return { contactId: contact.id, workflowId: workflowIdOf(contact), action: 'dnc-remove', changed };
+  return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact), action: 'dnc-remove', changed };
 }
 
 const signals = { pause: signalPause, resume: signalResume, cancel: signalCancel };
 
 /** Pause, resume or cancel the contact's cadence (cancel ends every follow-up without an opt-out). */
-export async function controlCadence({ db, temporal }: ContactDeps, input: { contactId: string; actor: string; action: keyof typeof signals }): Promise<ControlResult> {
+export async function controlCadence({ db, temporal, keyring }: ContactDeps, input: { contactId: string; actor: string; action: keyof typeof signals }): Promise<ControlResult> {
   const contact = await liveContact(db, input.contactId);
-  await signals[input.action](temporal, workflowIdOf(contact));
+  await signals[input.action](temporal, workflowIdOf(keyring, contact));
   await audit(db, { actor: input.actor, action: `contact.${input.action}`, target: contact.id });
-  return { contactId: contact.id, workflowId: workflowIdOf(contact), action: input.action, changed: true };
+  return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact), action: input.action, changed: true };
 }
 
 /** An SMS reply asked to stop (TD, 退订, STOP…): DNC first, then the contact's cadence, if any. */
-export async function optOutBySms({ db, temporal }: ContactDeps, input: { tenant: string; phone: string }) {
+export async function optOutBySms({ db, temporal, keyring }: ContactDeps, input: { tenant: string; phone: string }) {
   await addOptOut(db, input.tenant, input.phone, 'sms');
   const contact = await contactByPhone(db, input.tenant, input.phone);
-  if (contact) await signalOptOut(temporal, workflowIdOf(contact), 'sms');
+  if (contact) await signalOptOut(temporal, workflowIdOf(keyring, contact), 'sms');
 }
 
 /**
@@ -69,9 +73,22 @@ export async function optOutBySms({ db, temporal }: ContactDeps, input: { tenant
  * state never claims an outcome the rows do not show yet. When the cadence cannot be read, the
  * rest is still answered, with the reason in cadenceError.
  */
-export async function contactDetail({ db, temporal }: ContactDeps, contactId: string) {
+export async function contactDetail({ db, temporal, keyring }: ContactDeps, contactId: string) {
   const contact = await liveContact(db, contactId);
-  const cadence = await cadenceState(temporal, workflowIdOf(contact));
+  const cadence = await cadenceState(temporal, workflowIdOf(keyring, contact));
   const attempts = await attemptsOfContact(db, contact.id);
   return { contact, cadence, attempts };
+}
+
+/**
+ * An operator finds a person's contact and cadence from the number (cadence ids reveal none):
+ * normalised like an event's number, audited with the contact it found.
+ */
+export async function findByPhone({ db, keyring }: Pick<ContactDeps, 'db' | 'keyring'>, input: { tenant: string; phone: string; defaultRegion: CountryCode; actor: string }) {
+  const n = normalizePhone(input.phone, input.defaultRegion);
+  if (!n.ok) throw new ServiceError(ServiceErrorCode.invalidPhone, `phone: ${n.reason}`);
+  const contact = await contactByPhone(db, input.tenant, n.e164);
+  await audit(db, { actor: input.actor, action: 'contact.lookup', target: contact?.id ?? 'none', after: { found: Boolean(contact && !contact.deletedAt) } });
+  if (!contact || contact.deletedAt) throw notFound('No contact with this number.');
+  return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact) };
 }

@@ -13,10 +13,12 @@ import { normalizePhone, zoneForCountry } from '../domain/phone';
 import type { InboxState, Industry } from '../domain/vocabulary';
 import { DEFAULT_CAMPAIGN } from '../workflows/constants';
 import { workflowIdOf } from './cadences';
+import type { Keyring } from './keyring';
 import { conflict, notFound, ServiceError, ServiceErrorCode } from './errors';
 
 export interface EventDeps {
   db: Db;
+  keyring: Keyring;
   tenant: string;
   defaultRegion: CountryCode;
 }
@@ -87,7 +89,7 @@ export async function ingestEvent(deps: EventDeps, body: EventInput): Promise<Ev
       type: body.type,
       occurredAt: new Date(occurredAt),
       strategyVersion: active.version,
-      workflowId: workflowIdOf(contact),
+      workflowId: workflowIdOf(deps.keyring, contact),
       payload: {
         id: eventId,
         type: body.type,

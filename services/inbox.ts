@@ -5,17 +5,15 @@
  * NOTIFY of each accepted event, and by a poll for retries that fall due. Temporal being down
  * only delays delivery: the event stays queued and is tried again with backoff.
  */
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { isGrpcServiceError } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { claimDueEvents, listenInbox, markDelivered, markFailed, markRetry, type ClaimedEvent } from '../db/queries/inbox';
 import { recordInterfaceError } from '../db/queries/operations';
 import { redactPhones } from '../domain/phone';
-import { deliverEvent } from './cadences';
+import { deliverEvent, type CadenceHost } from './cadences';
 
-export interface InboxDeps {
+export interface InboxDeps extends CadenceHost {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
   log: (msg: string, err?: unknown) => void;
 }
 
@@ -154,7 +152,7 @@ async function deliver(deps: InboxDeps, { event, contact, campaignStatus }: Clai
   if (campaignStatus === null) return { seq, kind: 'failed', error: `campaign "${event.campaignId}" no longer exists` };
   if (campaignStatus === 'cancelled') return { seq, kind: 'failed', error: `campaign "${event.campaignId}" was cancelled before the event reached its cadence` };
   try {
-    await deps.temporal.connection.withDeadline(Date.now() + deadlineMs, () => deliverEvent(deps.temporal, deps.taskQueue, contact, event.payload));
+    await deps.temporal.connection.withDeadline(Date.now() + deadlineMs, () => deliverEvent(deps, contact, event.payload));
     return { seq, kind: 'delivered' };
   } catch (err) {
     return { seq, kind: isPermanent(err) ? 'failed' : 'retry', error: describe(err) };

@@ -1,16 +1,51 @@
 /**
- * Carrier lines: list, add, inspect health, change CPS or close. A line's view never holds its
- * auth token: secrets never leave the API, nor land in the audit log.
+ * Carrier lines: list, add, inspect health, change CPS or close. A line's auth token is sealed
+ * in PostgreSQL (and so in every backup) under the keyring's write key; a line's view never holds
+ * it: secrets never leave the API, nor land in the audit log.
  */
 import type { Db } from '../db/client';
 import { audit } from '../db/queries/audit';
-import { allLines, insertLine, lineById, lineHealth, lockLine, updateLine as writeLine, type Line } from '../db/queries/lines';
+import { allLines, ensureLines, insertLine, lineById, lineHealth, lockLine, setLineToken, updateLine as writeLine, type Line } from '../db/queries/lines';
 import { defaultFailover } from '../domain/failover';
 import type { LineTier } from '../domain/vocabulary';
 import { conflict, notFound } from './errors';
+import { isSealed, openText, sealText, type Keyring } from './keyring';
 
 export interface LineDeps {
   db: Db;
+  keyring: Keyring;
+}
+
+/** What a sealed auth token is bound to: it opens as a line token and nothing else. */
+const LINE_TOKEN = 'line-auth-token';
+export const sealLineToken = (k: Keyring, token: string) => sealText(k, token, LINE_TOKEN);
+/** The clear token, for the twilio client and webhook signatures only; a token stored before sealing opens as it is. */
+export const openLineToken = (k: Keyring, stored: string) => openText(k, stored, LINE_TOKEN);
+
+/**
+ * The lines REDIAL_LINES names, as configured: missing ones are added, and a token changed in the
+ * configuration replaces the stored one (rotation by redeploying). CPS, tier and state stay as
+ * operators set them through the API.
+ */
+export async function applyConfiguredLines(db: Db, k: Keyring, configured: ReadonlyArray<{ id: string; accountSid: string; authToken: string; fromNumber: string; tier: string; cps: number }>) {
+  if (!configured.length) return;
+  await ensureLines(db, configured.map((l) => ({ ...l, authToken: sealLineToken(k, l.authToken) })));
+  const stored = new Map((await allLines(db)).map((l) => [l.id, l]));
+  for (const l of configured) {
+    const row = stored.get(l.id);
+    if (row && openLineToken(k, row.authToken) !== l.authToken) await setLineToken(db, l.id, row.authToken, sealLineToken(k, l.authToken));
+  }
+}
+
+/** Seals every token still stored in clear (a database from before sealing); returns how many. */
+export async function sealClearTokens(db: Db, k: Keyring): Promise<number> {
+  let n = 0;
+  for (const l of await allLines(db)) {
+    if (isSealed(l.authToken)) continue;
+    await setLineToken(db, l.id, l.authToken, sealLineToken(k, l.authToken));
+    n++;
+  }
+  return n;
 }
 
 export type LineState = 'active' | 'failed' | 'closed';
@@ -54,10 +89,10 @@ export interface NewLine {
 }
 
 /** Adds a carrier line; conflict when the id is taken. */
-export async function createLine({ db }: LineDeps, input: NewLine): Promise<LineView> {
+export async function createLine({ db, keyring }: LineDeps, input: NewLine): Promise<LineView> {
   const { actor, ...line } = input;
   return db.transaction(async (tx) => {
-    const row = await insertLine(tx, line);
+    const row = await insertLine(tx, { ...line, authToken: sealLineToken(keyring, line.authToken) });
     if (!row) throw conflict(`A line "${line.id}" exists; change it with PATCH /v1/lines/${line.id}.`);
     await audit(tx, { actor, action: 'line.create', target: row.id, after: view(row) });
     return view(row);
@@ -73,19 +108,24 @@ export async function lineHealthReport({ db }: LineDeps, lineId: string) {
   return { lineId: line.id, state: line.state, windowSeconds: windowMs / 1000, windowCalls, calls: h.calls, failures: h.failures, failureRate: h.failureRate, connectRate: h.connectRate };
 }
 
-/** Changes a line's CPS (applies to the next call, on every worker) or closes/reopens it. */
-export async function updateLine({ db }: LineDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; actor: string }): Promise<LineView> {
+/**
+ * Changes a line's CPS (applies to the next call, on every worker), closes/reopens it, or rotates
+ * its auth token (sealed; the audit entry says it changed, never what to).
+ */
+export async function updateLine({ db, keyring }: LineDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; authToken?: string; actor: string }): Promise<LineView> {
   const { lineId: id } = input;
   return db.transaction(async (tx) => {
     const before = await lockLine(tx, id);
     if (!before) throw noLine();
+    const rotate = input.authToken !== undefined && input.authToken !== openLineToken(keyring, before.authToken);
     const change = {
       ...(input.cps !== undefined && input.cps !== before.cps ? { cps: input.cps } : {}),
       ...(input.state && input.state !== before.state ? { state: input.state, stateChangedAt: new Date() } : {}),
+      ...(rotate ? { authToken: sealLineToken(keyring, input.authToken!) } : {}),
     };
     if (Object.keys(change).length === 0) return view(before); // nothing to change: idempotent
     const after = (await writeLine(tx, id, change))!;
-    await audit(tx, { actor: input.actor, action: 'line.update', target: id, before: view(before), after: view(after) });
+    await audit(tx, { actor: input.actor, action: 'line.update', target: id, before: view(before), after: { ...view(after), ...(rotate ? { authToken: 'rotated' } : {}) } });
     return view(after);
   });
 }

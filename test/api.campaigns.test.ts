@@ -8,6 +8,7 @@ import { upsertContact } from '../db/queries/contacts';
 import { auditLog } from '../db/schema';
 import { zonedInstant } from '../domain/local-time';
 import { useApi, type Api } from './helpers/api';
+import { testKeyring } from './helpers/env';
 
 type CampaignView = { id: string; status: string; activeStrategyVersion: number; strategy: { maxCallsPerDay: number; quietHours: { start: string } }; versions: Array<{ version: number; createdBy: string }> };
 
@@ -44,7 +45,7 @@ describe('/v1/campaigns and strategies', () => {
     // the gate reads the active version for the next attempt of every cadence
     const contact = await upsertContact(api.db, { tenant: 'default', phone: '+8613800138200', timeZone: 'Asia/Shanghai' }, true);
     const at830 = zonedInstant({ year: 2027, month: 6, day: 10 }, 8 * 60 + 30, 'Asia/Shanghai');
-    const acts = createActivities({ db: api.db, carrier: createCarrier({}), clock: () => at830, publicUrl: 'http://127.0.0.1:1' });
+    const acts = createActivities({ keyring: testKeyring(), db: api.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => at830, publicUrl: 'http://127.0.0.1:1' });
     const reserve = (seq: number) => acts.reserveAttempt({ workflowId: 'wf', seq, tenant: 'default', contactId: contact.id, phone: contact.phone, timeZone: 'Asia/Shanghai', followUpId: 'f', campaignId: 'edu', channel: 'call', attemptsSoFar: 0 });
     const under2 = await reserve(0);
     assert.ok(!under2.granted && under2.reason === 'quiet-hours' && under2.strategyVersion === 2, 'v2 keeps quiet hours until 09:00');

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { hashKey } from '../services/keys';
 import { apiKeys } from '../db/schema';
 import { useApi } from './helpers/api';
+import { testKeyring } from './helpers/env';
 
 describe('/v1/keys', () => {
   const api = useApi();
@@ -17,7 +18,7 @@ describe('/v1/keys', () => {
     assert.equal(created.role, 'operator');
     const stored = await api.db.select().from(apiKeys);
     assert.ok(stored.every((k) => k.hash.length === 64 && !JSON.stringify(k).includes(created.key)), 'no plaintext at rest');
-    assert.ok(stored.some((k) => k.hash === hashKey(created.key)));
+    assert.ok(stored.some((k) => k.hash === hashKey(testKeyring(), created.key)));
     const list = await (await as(api.keys.admin, 'GET', '/v1/keys')).text();
     assert.ok(!list.includes(created.key), 'listing never shows a key');
     assert.equal((await as(created.key, 'GET', '/v1/keys')).status, 403, 'an operator cannot manage keys');
@@ -25,7 +26,18 @@ describe('/v1/keys', () => {
     // a fresh app has no cache: the revoked key is refused
     const refused = await api.newApp().request('/v1/lines', { headers: { authorization: `Bearer ${created.key}` } });
     assert.equal(refused.status, 401);
-    const self = stored.find((k) => k.hash === hashKey(api.keys.admin))!;
+    const self = stored.find((k) => k.hash === hashKey(testKeyring(), api.keys.admin))!;
     assert.equal((await as(api.keys.admin, 'DELETE', `/v1/keys/${self.id}`)).status, 409, 'an admin cannot lock themselves out');
+  });
+
+  test('a key with an expiry stops working after it; key ids are random, not derived from the key', async () => {
+    const res = await as(api.keys.admin, 'POST', '/v1/keys', { name: 'contractor', role: 'viewer', expiresInDays: 1 });
+    assert.equal(res.status, 201);
+    const created = (await res.json()) as { id: string; key: string; expiresAt: string };
+    assert.ok(Date.parse(created.expiresAt) > Date.now() + 23 * 3600_000);
+    assert.ok(!hashKey(testKeyring(), created.key).startsWith(created.id.replace('key_', '')), 'the id says nothing about the key');
+    assert.equal((await api.newApp().request('/v1/lines', { headers: { authorization: `Bearer ${created.key}` } })).status, 200);
+    await api.sql`update api_keys set expires_at = now() - interval '1 second' where id = ${created.id}`;
+    assert.equal((await api.newApp().request('/v1/lines', { headers: { authorization: `Bearer ${created.key}` } })).status, 401, 'expired');
   });
 });

@@ -4,10 +4,11 @@ import { describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { connect } from '../db/client';
+import { testKeyring } from './helpers/env';
 
 describe('OpenAPI and docs', () => {
   // the spec needs neither database nor Temporal to be up: lazy clients that are never used
-  const app = createApp({
+  const app = createApp({ keyring: testKeyring(),
     db: connect('postgres://nobody@127.0.0.1:1/none', { max: 1 }).db,
     temporal: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }),
     taskQueue: 't',

@@ -14,6 +14,7 @@ const least: Record<string, Role | 'public'> = {
   getEvent: 'viewer',
   importContacts: 'operator',
   getContact: 'viewer',
+  lookupContact: 'operator',
   optOutContact: 'operator',
   removeFromDnc: 'admin',
   pauseContact: 'operator',

@@ -11,21 +11,21 @@ import { connect, type Db } from '../db/client';
 import { freePort } from '../scripts/lib/ports';
 import { bootstrap } from '../services/bootstrap';
 import { newKey } from '../services/keys';
-import { freshDatabase, temporalAddress } from './helpers/env';
+import { freshDatabase, temporalAddress, testKeyring } from './helpers/env';
 
 describe('PostgreSQL down', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   const key = newKey();
   before(async () => {
     database = await freshDatabase();
-    await bootstrap(database.db, { adminKey: key, lines: [] });
+    await bootstrap(database.db, { keyring: testKeyring(), adminKey: key, lines: [] });
   });
   after(async () => {
     await database?.close();
   });
 
   const appOn = (db: Db) =>
-    createApp({ db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 'unpolled', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
+    createApp({ keyring: testKeyring(), db, temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }), taskQueue: 'unpolled', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
   const call = (app: ReturnType<typeof appOn>, method: string, path: string, body?: unknown) =>
     app.request(path, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const assertUnavailable = async (res: Response, what: string) => {

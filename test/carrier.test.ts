@@ -12,6 +12,7 @@ import { simulatorLines } from '../sim/defaults';
 import { twilioSignature } from '../sim/signature';
 import { eventually, useSystem } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
+import { testKeyring } from './helpers/env';
 
 const TERMINAL = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 const standard = simulatorLines.find((l) => l.id === 'sim-standard')!;
@@ -141,7 +142,7 @@ describe('carrier: twilio client ⇄ simulator', () => {
         return c.cadence?.optedOut;
       }, 20_000, `${phone}'s cadence to stop`);
       // the carrier keeps its own blocklist: a later text from that line is refused with 21610
-      const client = createCarrier({ apiBaseUrl: sys.simUrl }).client(standard);
+      const client = createCarrier({ keyring: testKeyring(), apiBaseUrl: sys.simUrl }).client(standard);
       await assert.rejects(client.messages.create({ to: phone, from: standard.fromNumber, body: 'hello' }), (err: { code?: number }) => err.code === 21610);
     }
   });

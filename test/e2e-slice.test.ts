@@ -11,6 +11,8 @@ import { registerKey, newKey } from '../services/keys';
 import { attempts, auditLog, callEvents, contacts, optOuts } from '../db/schema';
 import { eventually, useSystem } from './helpers/system';
 import { afternoonZone, zoneAt } from './helpers/zones';
+import { testKeyring } from './helpers/env';
+import { workflowIdOf } from '../services/cadences';
 
 describe('end to end: event → cadence → twilio → simulator → callbacks → outcome', () => {
   const sys = useSystem();
@@ -30,7 +32,7 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone, contact: { timeZone: afternoonZone() } });
     assert.equal(res.status, 202, await res.clone().text());
     const { contactId, workflowId } = (await res.json()) as { contactId: string; workflowId: string };
-    assert.equal(workflowId, `cadence:${sys.tenant}:${phone}`);
+    assert.equal(workflowId, workflowIdOf(testKeyring(), { tenant: sys.tenant, phone }));
 
     const contact = await eventually(async () => {
       const c = await contactOf(contactId);
@@ -55,7 +57,7 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
 
   test('operators can filter cadences in Temporal by Redial search attributes', async () => {
     const phone = '+14155550126';
-    const id = `cadence:${sys.tenant}:${phone}`;
+    const id = workflowIdOf(testKeyring(), { tenant: sys.tenant, phone });
     const found = await eventually(async () => {
       for await (const wf of sys.temporal.workflow.list({ query: `WorkflowId = "${id}" AND RedialCadenceStatus = "idle"` })) return wf;
       return null;
@@ -104,7 +106,7 @@ describe('end to end: event → cadence → twilio → simulator → callbacks �
 
   test('operators pause, resume and opt out a sleeping cadence; only an admin takes a number off the DNC list', async () => {
     const operator = newKey();
-    await registerKey(sys.db, operator, 'operator', 'ops');
+    await registerKey(sys.db, testKeyring(), operator, 'operator', 'ops');
     const night = zoneAt(23);
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155550157', contact: { timeZone: night } });
     const { contactId } = (await res.json()) as { contactId: string };

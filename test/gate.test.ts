@@ -15,7 +15,7 @@ import { upsertContact } from '../db/queries/contacts';
 import { attempts, campaigns, complianceLog, optOuts } from '../db/schema';
 import { simulatorLines } from '../sim/defaults';
 import { zonedInstant } from '../domain/local-time';
-import { freshDatabase } from './helpers/env';
+import { freshDatabase, testKeyring } from './helpers/env';
 
 const tz = 'Asia/Shanghai';
 const at = (hh: number, mm = 0, day = 10) => zonedInstant({ year: 2027, month: 6, day }, hh * 60 + mm, tz);
@@ -28,8 +28,8 @@ describe('reservation gate (real PostgreSQL)', () => {
 
   before(async () => {
     database = await freshDatabase();
-    await bootstrap(database.db, { adminKey: newKey(), lines: simulatorLines });
-    acts = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 2 });
+    await bootstrap(database.db, { keyring: testKeyring(), adminKey: newKey(), lines: simulatorLines });
+    acts = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 2 });
     // campaigns whose own daily caps are above the per-person ceiling, and one below it
     for (const [id, maxCallsPerDay] of [['edu-3', 3], ['shop-4', 4], ['quiet-1', 1]] as const) await ensureCampaign(database.db, { id, name: id, strategy: { maxCallsPerDay }, createdBy: 'test' });
   });
@@ -134,7 +134,7 @@ describe('reservation gate (real PostgreSQL)', () => {
     // the same person may still get a second call from a campaign that allows it
     assert.ok((await acts.reserveAttempt(req(2, { campaignId: 'edu-3' }))).granted);
 
-    const strict = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 1 });
+    const strict = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 1 });
     now = at(13, 0, 12);
     assert.ok((await strict.reserveAttempt(req(3, { campaignId: 'shop-4' }))).granted);
     now = at(13, 5, 12);

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { connect } from '../db/client';
 import { freePort } from '../scripts/lib/ports';
-import { freshDatabase, temporalAddress } from './helpers/env';
+import { freshDatabase, temporalAddress, testKeyring } from './helpers/env';
 
 describe('GET /healthz', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -20,7 +20,7 @@ describe('GET /healthz', () => {
   });
 
   const appWith = (db: ReturnType<typeof connect>['db'], connection: Connection) =>
-    createApp({ db, temporal: new Client({ connection }), taskQueue: 'unused', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
+    createApp({ keyring: testKeyring(), db, temporal: new Client({ connection }), taskQueue: 'unused', publicUrl: 'http://127.0.0.1:1', defaultRegion: 'CN', tenant: 'default', log: () => {} });
 
   test('200 when PostgreSQL and Temporal both answer', async () => {
     const res = await appWith(database.db, up).request('/healthz');

@@ -10,9 +10,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { CadenceEvent } from '../domain/cadence-state';
 import { startInboxDispatcher, type InboxDispatcher } from '../services/inbox';
 import { newKey, registerKey } from '../services/keys';
-import { uid } from './helpers/env';
+import { uid, testKeyring } from './helpers/env';
 import { eventually, useSystem } from './helpers/system';
 import { zoneAt } from './helpers/zones';
+import { createPayloadCodec } from '../services/payload-codec';
+import { workflowIdOf } from '../services/cadences';
 
 type Accepted = { eventId: string; contactId: string; campaignId: string; workflowId: string; strategyVersion: number; state: string };
 type Status = Accepted & { type: string; attempts: number; lastError: string | null; createdAt: string; deliveredAt: string | null; nextAttemptAt: string | null };
@@ -35,7 +37,7 @@ describe('event inbox', () => {
   /** Dispatchers of this test (the system's own is stopped first, so nothing is delivered before they start). */
   const ownDispatchers = async (n: number, batchSize: number) => {
     await sys.inbox.stop();
-    return () => Promise.all(Array.from({ length: n }, () => startInboxDispatcher({ db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, log: (m, e) => sys.errors.push([m, e]) }, { batchSize })));
+    return () => Promise.all(Array.from({ length: n }, () => startInboxDispatcher({ keyring: testKeyring(), db: sys.db, temporal: sys.temporal, taskQueue: sys.taskQueue, log: (m, e) => sys.errors.push([m, e]) }, { batchSize })));
   };
   const stopAll = (ds: InboxDispatcher[]) => Promise.all(ds.map((d) => d.stop()));
 
@@ -49,8 +51,10 @@ describe('event inbox', () => {
       const ids = (history.events ?? [])
         .map((e) => e.workflowExecutionSignaledEventAttributes)
         .filter((a) => a?.signalName === 'event')
-        .map((a) => defaultPayloadConverter.fromPayload<CadenceEvent>(a!.input!.payloads![0]!).id);
-      return ids.length >= n ? ids : null;
+        .map((a) => a!.input!.payloads![0]!);
+      // histories hold ciphertext: decode as the Web UI's codec server does
+      const decoded = await createPayloadCodec(testKeyring()).decode(ids as never);
+      return decoded.length >= n ? decoded.map((p) => defaultPayloadConverter.fromPayload<CadenceEvent>(p).id) : null;
     }, 20_000, `${n} events in the history of the cadence`);
 
   test('the same id is accepted once: one row, one delivery, and the repeat answers its state', async () => {
@@ -58,7 +62,7 @@ describe('event inbox', () => {
     const first = await post({ id, phone: '+14155557101' });
     assert.equal(first.eventId, id);
     assert.ok(['queued', 'delivered'].includes(first.state), first.state);
-    assert.equal(first.workflowId, `cadence:${sys.tenant}:+14155557101`);
+    assert.equal(first.workflowId, workflowIdOf(testKeyring(), { tenant: sys.tenant, phone: '+14155557101' }));
     assert.equal(first.campaignId, 'default');
     assert.equal(first.strategyVersion, 1);
     const again = await post({ id, phone: '+14155557101' });
@@ -87,7 +91,7 @@ describe('event inbox', () => {
     assert.ok(Date.parse(done.deliveredAt!) >= Date.parse(done.createdAt));
 
     const viewer = newKey();
-    await registerKey(sys.db, viewer, 'viewer', 'dashboards');
+    await registerKey(sys.db, testKeyring(), viewer, 'viewer', 'dashboards');
     assert.equal((await sys.call('GET', `/v1/events/${id}`, undefined, viewer)).status, 200);
     assert.equal((await sys.call('POST', '/v1/events', { type: 'lead.created', phone: '+14155557103' }, viewer)).status, 403);
 
@@ -128,7 +132,7 @@ describe('event inbox', () => {
       await eventually(async () => (await sys.sql`select count(*)::int as n from inbox_events where event_id = any(${all}) and state = 'delivered'`)[0]!.n === all.length, 30_000, 'every event to be delivered');
       for (const phone of phones) {
         const ids = sent.get(phone)!;
-        assert.deepEqual(await receivedIds(`cadence:${sys.tenant}:${phone}`, ids.length), ids, `the cadence of …${phone.slice(-3)} got its events in order`);
+        assert.deepEqual(await receivedIds(workflowIdOf(testKeyring(), { tenant: sys.tenant, phone }), ids.length), ids, `the cadence of …${phone.slice(-3)} got its events in order`);
         const rows = await sys.sql`select event_id, delivered_at from inbox_events where event_id = any(${ids}) order by seq`;
         assert.deepEqual(rows.map((r) => r.event_id), ids, 'sequence follows acceptance');
         for (let i = 1; i < rows.length; i++) assert.ok(rows[i]!.delivered_at > rows[i - 1]!.delivered_at, 'each delivered after the one before');

@@ -40,6 +40,7 @@ describe('soak: every fault once', () => {
     assert.equal(report.calls.doubled, 0, 'no reservation has two carrier calls');
     assert.equal(report.calls.orphaned, 0, 'every carrier call belongs to a reservation');
     assert.deepEqual(report.violations, { night: 0, overCap: 0, afterOptOut: 0, optOutNotRecorded: 0, total: 0 });
+    assert.equal(report.unmaskedLogLines, 0, 'the api, worker and simulator logged no number in clear');
     assert.equal(report.events.delivered, report.events.accepted, 'every accepted event reached its cadence');
     for (const f of report.faults) {
       if (KNOWN_TO_LOSE.has(f.name as FaultName)) {

@@ -191,6 +191,15 @@ describe('npm start', { timeout: 240_000 }, () => {
       await waitServing(s, startPid);
       await releaseLauncher(s, launcher, startPid);
       const pids = await partPids(s, startPid);
+
+      // the dev Web UI reads histories in clear through the API's codec server, with its own key
+      const ui = `http://127.0.0.1:${s.ports.temporalUi}`;
+      const settings = (await (await fetch(`${ui}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+      const endpoint = settings.Codec?.Endpoint ?? '';
+      assert.match(endpoint, new RegExp(`^http://127\\.0\\.0\\.1:${s.ports.api}/codec/key/rdl_`), `the UI's codec endpoint: ${endpoint.replace(/rdl_\S+/, 'rdl_…')}`);
+      const probe = await fetch(`${endpoint}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin: ui }, body: JSON.stringify({ payloads: [] }) });
+      assert.equal(probe.status, 200);
+      assert.equal(probe.headers.get('access-control-allow-origin'), ui, 'CORS for the UI');
       seen.push(...Object.values(pids));
 
       // kill -9 the worker: the api keeps taking events, the worker comes back and polls again

@@ -12,7 +12,7 @@ import { selectLine } from '../activities/line-selection';
 import { defaultFailover } from '../domain/failover';
 import { SELF_CHECK_CAMPAIGN, STRESS_CAMPAIGN } from '../domain/maintenance';
 import { dailyMaintenance } from '../workflows/maintenance';
-import { uid } from './helpers/env';
+import { uid, testKeyring } from './helpers/env';
 import { useSystem } from './helpers/system';
 
 type Summary = { attempted: number; answered: number; optedOut: number; carrierFailures: number; synthetic: boolean; byLine: Array<{ lineId: string | null }> };
@@ -20,7 +20,7 @@ type Summary = { attempted: number; answered: number; optedOut: number; carrierF
 describe('synthetic traffic', () => {
   const sys = useSystem();
   const acts = () =>
-    createActivities({ db: sys.db, carrier: createCarrier({ apiBaseUrl: sys.simUrl }), clock: () => Date.now(), publicUrl: sys.apiUrl, temporal: sys.temporal, taskQueue: sys.taskQueue, maintenance: sys.maintenance });
+    createActivities({ keyring: testKeyring(), db: sys.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: sys.simUrl }), clock: () => Date.now(), publicUrl: sys.apiUrl, temporal: sys.temporal, taskQueue: sys.taskQueue, maintenance: sys.maintenance });
   const summary = async (query = '') => (await (await sys.call('GET', `/v1/reports/summary${query}`)).json()) as Summary;
 
   test('a quiet day: the self-check’s own opt-out call raises no complaint alert, and the report shows it only when asked', async () => {

@@ -2,6 +2,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { TASK_QUEUE } from '../workflows/constants';
+import { dataConverterOf } from '../services/payload-codec';
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -20,6 +21,8 @@ export async function createWorker(opts: {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    // payloads are encrypted before they leave the worker (services/payload-codec.ts)
+    dataConverter: dataConverterOf(opts.deps.keyring),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
 }

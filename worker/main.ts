@@ -2,7 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
-import { parseConfig } from '../services/config';
+import { keyringOf, parseConfig } from '../services/config';
+import { dataConverterOf } from '../services/payload-codec';
 import { connect } from '../db/client';
 import { incidentPolicy, maintenanceConfig, workerConfigSchema } from './config';
 import { ensureSchedules } from '../services/schedules';
@@ -14,14 +15,16 @@ async function main() {
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   // the bulk activities (import enrolment, campaign cancel) signal many cadences through a client
   const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE });
+  const keyring = keyringOf(cfg);
+  const temporal = new Client({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const worker = await createWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     maxCachedWorkflows: cfg.REDIAL_WORKER_MAX_CACHED_WORKFLOWS,
     deps: {
       db,
-      carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL }),
+      keyring,
+      carrier: createCarrier({ apiBaseUrl: cfg.TWILIO_API_BASE_URL, keyring }),
       clock: () => Date.now(),
       publicUrl: cfg.REDIAL_PUBLIC_URL,
       maxCallsPerPersonPerDay: cfg.REDIAL_MAX_CALLS_PER_PERSON_PER_DAY,

@@ -4,9 +4,12 @@ export const TASK_QUEUE = 'redial';
 export const DEFAULT_TENANT = 'default';
 export const DEFAULT_CAMPAIGN = 'default';
 
-/** One cadence per person: the id is a business key, stable across campaigns. */
-export function cadenceWorkflowId(tenant: string, e164: string): string {
-  return `cadence:${tenant}:${e164}`;
+/**
+ * One cadence per person: the id is a business key, stable across campaigns and restarts, that
+ * reveals nothing: `personKey` is a keyed hash of tenant and number (services/cadences.ts).
+ */
+export function cadenceWorkflowId(tenant: string, personKey: string): string {
+  return `cadence:${tenant}:${personKey}`;
 }
 
 /** Failure types raised by carrier activities as non-retryable; the workflow maps them to outcomes. */

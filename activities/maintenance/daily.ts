@@ -139,7 +139,7 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
     await removeOptOut(db, tenant, dtmfNumber);
     const contact = await upsertContact(db, { tenant, phone: dtmfNumber, timeZone: noonZone(), name: 'self-check', consentSource: 'self-check' }, true);
     await db.update(contacts).set({ status: 'active' }).where(eq(contacts.id, contact.id));
-    await deliverEvent(deps.temporal, deps.taskQueue, { ...contact, status: 'active' }, {
+    await deliverEvent({ temporal: deps.temporal, taskQueue: deps.taskQueue, keyring: deps.keyring }, { ...contact, status: 'active' }, {
       id: `selfcheck:${started.toISOString()}`,
       type: 'lead.created',
       campaignId: SELF_CHECK_CAMPAIGN,

@@ -1,5 +1,6 @@
 /** What the maintenance checks are given: their configuration and the clients they use. */
 import type { Client } from '@temporalio/client';
+import type { Keyring } from '../../services/keyring';
 import type { Db } from '../../db/client';
 import type { AlertInput } from '../../workflows/contracts';
 import type { Carrier } from '../carrier';
@@ -30,6 +31,7 @@ export interface MaintenanceDeps {
   carrier: Carrier;
   temporal?: Client;
   taskQueue: string;
+  keyring: Keyring;
   config: MaintenanceConfig;
   raiseAlert: (a: AlertInput) => Promise<number>;
 }

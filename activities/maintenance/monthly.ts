@@ -39,7 +39,7 @@ export async function stressTest(deps: MaintenanceDeps): Promise<CheckResult> {
     const phone = `+1555${String(randomInt(0, 1e6)).padStart(6, '0')}7`;
     const c = await upsertContact(db, { tenant: cfg.tenant, phone, timeZone: zone, consentSource: 'stress-test' }, true);
     ids.push(c.id);
-    await deliverEvent(deps.temporal, deps.taskQueue, c, { id: `stress:${runId}:${i}`, type: 'lead.created', campaignId: STRESS_CAMPAIGN, occurredAt: due, strategy: active.strategy, strategyVersion: active.version });
+    await deliverEvent({ temporal: deps.temporal, taskQueue: deps.taskQueue, keyring: deps.keyring }, c, { id: `stress:${runId}:${i}`, type: 'lead.created', campaignId: STRESS_CAMPAIGN, occurredAt: due, strategy: active.strategy, strategyVersion: active.version });
     heartbeat(i);
   }
   const finished = await waitFor(async () => {

@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { contactDetail, controlCadence, optOutContact, removeFromDnc } from '../../services/contacts';
+import { contactDetail, controlCadence, findByPhone, optOutContact, removeFromDnc } from '../../services/contacts';
+import { workflowIdOf } from '../../services/cadences';
 import type { AppEnv, Role } from '../context';
 import { problemResponse } from '../errors';
 import { apiRoute, jsonResponse } from './define';
@@ -63,6 +64,7 @@ const contactView = z
     industry: z.string().nullable(),
     externalId: z.string().nullable(),
     status: z.string(),
+    workflowId: z.string().describe('the cadence workflow in Temporal (its id is a keyed hash: search the Temporal UI by it)'),
     cadence: cadenceSchema.nullable(),
     cadenceError: z.string().nullable().describe('why the cadence state could not be read (e.g. no worker running); the rest is still current'),
     attempts: z.array(attemptSchema),
@@ -87,7 +89,24 @@ const control = (path: string, operationId: string, summary: string, role: Exclu
     },
   });
 
+const lookupResult = z.object({ contactId: z.uuid(), workflowId: z.string() }).openapi('ContactLookup');
+
 export const contactsRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    apiRoute('contacts', 'operator', {
+      method: 'get',
+      path: '/v1/contacts/lookup',
+      operationId: 'lookupContact',
+      summary: 'Find a contact and its cadence workflow by phone number (operator; audited)',
+      request: { query: z.object({ phone: z.string().min(3).max(40).openapi({ param: { name: 'phone', in: 'query' }, example: '+8613812348000' }) }) },
+      responses: {
+        200: jsonResponse('The contact and its cadence workflow id', lookupResult),
+        400: problemResponse('Not a phone number'),
+        404: problemResponse('No contact with this number'),
+      },
+    }),
+    async (c) => c.json(await findByPhone(c.var.deps, { tenant: c.var.deps.tenant, phone: c.req.valid('query').phone, defaultRegion: c.var.deps.defaultRegion, actor: c.var.principal.keyId }), 200),
+  )
   .openapi(control('/v1/contacts/{id}/opt-out', 'optOutContact', 'Put the number on the DNC list and end every follow-up at once', 'operator'), async (c) =>
     c.json(await optOutContact(c.var.deps, { contactId: c.req.valid('param').id, actor: c.var.principal.keyId }), 200),
   )
@@ -129,6 +148,7 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
           industry: contact.industry,
           externalId: contact.externalId,
           status: contact.status,
+          workflowId: workflowIdOf(c.var.deps.keyring, contact),
           cadence: cadence.view,
           cadenceError: cadence.error,
           attempts: attempts.map((a) => ({

@@ -8,7 +8,7 @@ import { apiRoute, jsonBody, jsonResponse } from './define';
 
 const role = z.enum(ROLES);
 const keyView = z
-  .object({ id: z.string(), name: z.string(), role, createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() })
+  .object({ id: z.string(), name: z.string(), role, createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(), expiresAt: z.string().nullable() })
   .openapi('ApiKey');
 
 export const keysRoutes = new OpenAPIHono<AppEnv>()
@@ -18,7 +18,7 @@ export const keysRoutes = new OpenAPIHono<AppEnv>()
       path: '/v1/keys',
       operationId: 'createApiKey',
       summary: 'Create an API key (admin); the key is in this response only',
-      request: { body: jsonBody(z.strictObject({ name: z.string().min(1).max(100), role }).openapi('NewApiKey')) },
+      request: { body: jsonBody(z.strictObject({ name: z.string().min(1).max(100), role, expiresInDays: z.number().int().min(1).max(3650).optional().describe('the key stops working after this many days (none: until revoked)') }).openapi('NewApiKey')) },
       responses: { 201: jsonResponse('Created', keyView.extend({ key: z.string() })) },
     }),
     async (c) => c.json(await createKey(c.var.deps, { ...c.req.valid('json'), actor: c.var.principal.keyId }), 201),

@@ -1,6 +1,6 @@
 /** Carrier lines: list, add, inspect health, change CPS or close — secrets never leave the API. */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { ACCOUNT_SID, ACCOUNT_SID_HINT, E164, E164_HINT, LINE_TIERS, SLUG_ID, SLUG_ID_HINT } from '../../domain/vocabulary';
+import { ACCOUNT_SID, ACCOUNT_SID_HINT, AUTH_TOKEN, AUTH_TOKEN_HINT, E164, E164_HINT, LINE_TIERS, SLUG_ID, SLUG_ID_HINT } from '../../domain/vocabulary';
 import { createLine, lineHealthReport, listLines, updateLine } from '../../services/lines';
 import type { AppEnv } from '../context';
 import { problemResponse } from '../errors';
@@ -32,7 +32,7 @@ const create = apiRoute('lines', 'admin', {
         .strictObject({
           id: z.string().regex(SLUG_ID, SLUG_ID_HINT),
           accountSid: z.string().regex(ACCOUNT_SID, ACCOUNT_SID_HINT),
-          authToken: z.string().min(8).max(200),
+          authToken: z.string().regex(AUTH_TOKEN, AUTH_TOKEN_HINT),
           fromNumber: z.string().regex(E164, E164_HINT),
           tier,
           cps: z.number().int().min(1).max(1000),
@@ -64,13 +64,17 @@ const patch = apiRoute('lines', 'admin', {
   method: 'patch',
   path: '/v1/lines/{id}',
   operationId: 'updateLine',
-  summary: 'Change a line’s CPS (applies to the next call, on every worker) or close/reopen it (admin)',
+  summary: 'Change a line’s CPS (applies to the next call, on every worker), close/reopen it, or rotate its auth token (admin)',
   request: {
     params: idParam,
     body: jsonBody(
       z
-        .strictObject({ cps: z.number().int().min(1).max(1000).optional(), state: z.enum(['active', 'closed']).optional() })
-        .refine((b) => b.cps !== undefined || b.state !== undefined, 'give cps or state')
+        .strictObject({
+          cps: z.number().int().min(1).max(1000).optional(),
+          state: z.enum(['active', 'closed']).optional(),
+          authToken: z.string().regex(AUTH_TOKEN, AUTH_TOKEN_HINT).optional().describe('a new auth token (rotated at the carrier first); sealed at rest, never shown again'),
+        })
+        .refine((b) => b.cps !== undefined || b.state !== undefined || b.authToken !== undefined, 'give cps, state or authToken')
         .openapi('LinePatch'),
     ),
   },

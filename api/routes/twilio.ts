@@ -11,6 +11,7 @@ import { lineByAccount } from '../../db/queries/lines';
 import { isOptOutReply } from '../../domain/opt-out-words';
 import { reportCallStatus, scriptKeyPressed } from '../../services/carrier-reports';
 import { optOutBySms } from '../../services/contacts';
+import { openLineToken } from '../../services/lines';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
 
@@ -24,7 +25,7 @@ const verifySignature = createMiddleware<TwilioEnv>(async (c, next) => {
   const line = params.AccountSid ? await lineByAccount(c.var.deps.db, params.AccountSid) : null;
   const url = new URL(c.req.url);
   const publicUrl = `${c.var.deps.publicUrl.replace(/\/$/, '')}${url.pathname}${url.search}`;
-  if (!signature || !line || !twilio.validateRequest(line.authToken, signature, publicUrl, params)) {
+  if (!signature || !line || !twilio.validateRequest(openLineToken(c.var.deps.keyring, line.authToken), signature, publicUrl, params)) {
     return problem(c, 403, ErrorCode.badSignature, 'X-Twilio-Signature is missing or does not match this request.');
   }
   c.set('params', params);

@@ -41,9 +41,14 @@ export async function insertLine(db: Tx, line: typeof lines.$inferInsert): Promi
 }
 
 /** Changes a line's CPS and/or state; the row after, or null when there is no such line. */
-export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; stateChangedAt?: Date }): Promise<Line | null> {
+export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; stateChangedAt?: Date; authToken?: string }): Promise<Line | null> {
   const [row] = await db.update(lines).set(change).where(eq(lines.id, id)).returning();
   return row ?? null;
+}
+
+/** Replaces a token only while it still holds `was` (a concurrent start may have sealed it already). */
+export async function setLineToken(db: Tx, id: string, was: string, token: string) {
+  await db.update(lines).set({ authToken: token }).where(and(eq(lines.id, id), eq(lines.authToken, was)));
 }
 
 export async function lineByAccount(db: Tx, accountSid: string) {

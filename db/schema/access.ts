@@ -1,6 +1,9 @@
 import { bigserial, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
-/** API keys are stored as SHA-256 hashes; the plaintext is shown once, at creation. */
+/**
+ * API keys are stored as keyed hashes (HMAC under REDIAL_HASH_SECRET, services/keys.ts); the
+ * plaintext is shown once, at creation. A key past `expiresAt` no longer signs in.
+ */
 export const apiKeys = pgTable(
   'api_keys',
   {
@@ -12,6 +15,7 @@ export const apiKeys = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
+    expiresAt: timestamp({ withTimezone: true }),
   },
   (t) => [uniqueIndex('api_keys_hash_uq').on(t.hash)],
 );

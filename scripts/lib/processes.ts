@@ -15,6 +15,7 @@ import { run, startChild, stopChild } from './exec';
 import { freePort } from './ports';
 import { startStack } from './stack';
 import { root } from './tools';
+import { generateSecrets } from '../../services/keyring';
 
 export async function startProcesses(opts: { log: (m: string) => void; timeScale?: number }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-run-'));
@@ -34,7 +35,7 @@ export async function startProcesses(opts: { log: (m: string) => void; timeScale
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const adminKey = newKey();
-    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url, REDIAL_LINES: JSON.stringify(simulatorLines) };
+    const env = { ...generateSecrets(), ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, REDIAL_API_PORT: String(apiPort), REDIAL_PUBLIC_URL: apiUrl, REDIAL_ADMIN_KEY: adminKey, TWILIO_API_BASE_URL: simServer.url, REDIAL_LINES: JSON.stringify(simulatorLines) };
     const spawnTs = (name: string, file: string) => {
       // REDIAL_CPU_PROFILE=<dir>: V8 CPU profiles of the api and worker (open in Chrome DevTools)
       const prof = process.env.REDIAL_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.REDIAL_CPU_PROFILE)}`] : [];

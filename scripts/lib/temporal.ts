@@ -19,6 +19,8 @@ export async function startTemporalDevServer(opts: {
   log?: (m: string) => void;
   /** The server's own log level (debug, info, warn, error, never); it writes to this process's stdout. */
   serverLogLevel?: string;
+  /** The Web UI decodes payloads through this codec server (the API's /codec). */
+  uiCodecEndpoint?: string;
 }): Promise<EmbeddedTemporal> {
   const cli = await temporalCliPath(opts.log);
   const env = await TestWorkflowEnvironment.createLocal({
@@ -31,6 +33,7 @@ export async function startTemporalDevServer(opts: {
       dbFilename: opts.dbFilename,
       searchAttributes: cadenceSearchAttributes,
       log: { format: 'pretty', level: opts.serverLogLevel ?? 'error' },
+      ...(opts.uiCodecEndpoint ? { extraArgs: ['--ui-codec-endpoint', opts.uiCodecEndpoint] } : {}),
     },
   });
   let stopped = false;

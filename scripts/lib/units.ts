@@ -54,13 +54,13 @@ export function postgresUnit(opts: { dataDir: string; port: number; log: (m: str
  * spawns it as our child; it is found among our children by its port and watched (a crashed one
  * stays a zombie until the SDK's teardown reaps it, which the restart does).
  */
-export function temporalUnit(opts: { port: number; uiPort: number; dbFilename: string; log: (m: string) => void }): Unit & { address: string; uiUrl: string } {
+export function temporalUnit(opts: { port: number; uiPort: number; dbFilename: string; uiCodecEndpoint?: string; log: (m: string) => void }): Unit & { address: string; uiUrl: string } {
   return {
     name: 'temporal',
     address: `127.0.0.1:${opts.port}`,
     uiUrl: `http://127.0.0.1:${opts.uiPort}`,
     async start(): Promise<Running> {
-      const server = await startTemporalDevServer({ port: opts.port, uiPort: opts.uiPort, dbFilename: opts.dbFilename, log: opts.log });
+      const server = await startTemporalDevServer({ port: opts.port, uiPort: opts.uiPort, dbFilename: opts.dbFilename, uiCodecEndpoint: opts.uiCodecEndpoint, log: opts.log });
       const pid = childrenOf(process.pid).find((c) => c.cmdline.includes('start-dev') && c.cmdline.includes(`--port ${opts.port} `))?.pid;
       const watch = pid ? watchPid(pid) : undefined;
       return {

@@ -7,19 +7,19 @@ import { createApp } from '../../api/app';
 import { registerKey, newKey } from '../../services/keys';
 import { bootstrap } from '../../services/bootstrap';
 import { simulatorLines } from '../../sim/defaults';
-import { freshDatabase, temporalAddress, useHarness } from './env';
+import { freshDatabase, temporalAddress, useHarness, testKeyring } from './env';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
 export async function startApi(opts: { tenant?: string; taskQueue?: string } = {}) {
   const database = await freshDatabase();
   const keys: Record<Role, string> = { admin: newKey(), operator: newKey(), viewer: newKey() };
-  await bootstrap(database.db, { adminKey: keys.admin, lines: simulatorLines });
-  await registerKey(database.db, keys.operator, 'operator', 'ops');
-  await registerKey(database.db, keys.viewer, 'viewer', 'dashboards');
+  await bootstrap(database.db, { keyring: testKeyring(), adminKey: keys.admin, lines: simulatorLines });
+  await registerKey(database.db, testKeyring(), keys.operator, 'operator', 'ops');
+  await registerKey(database.db, testKeyring(), keys.viewer, 'viewer', 'dashboards');
   /** A new app instance (no key cache) on the same database. */
   const newApp = () =>
-    createApp({
+    createApp({ keyring: testKeyring(),
       db: database.db,
       temporal: new Client({ connection: Connection.lazy({ address: temporalAddress() }) }),
       taskQueue: opts.taskQueue ?? 'unpolled',

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import postgres from 'postgres';
 import { connect, type DbHandle } from '../../db/client';
+import { keyringOf } from '../../services/config';
+import { generateSecrets, type Keyring } from '../../services/keyring';
 
 function required(name: string): string {
   const v = process.env[name];
@@ -11,6 +13,15 @@ function required(name: string): string {
 }
 
 export const temporalAddress = () => required('TEMPORAL_ADDRESS');
+
+/**
+ * The run's secrets (scripts/test.ts generates them once and every process inherits them): the
+ * keyring that names cadences, seals line tokens and encrypts payloads, as in production.
+ */
+export function testKeyring(): Keyring {
+  if (!process.env.REDIAL_DATA_KEYS || !process.env.REDIAL_HASH_SECRET) Object.assign(process.env, generateSecrets());
+  return keyringOf({ REDIAL_DATA_KEYS: process.env.REDIAL_DATA_KEYS!, REDIAL_HASH_SECRET: process.env.REDIAL_HASH_SECRET! });
+}
 export const workflowBundle = () => (process.env.REDIAL_TEST_WORKFLOW_BUNDLE ? { codePath: process.env.REDIAL_TEST_WORKFLOW_BUNDLE } : undefined);
 export const uid = () => randomBytes(4).toString('hex');
 

@@ -21,8 +21,9 @@ import type { MaintenanceConfig } from '../../activities/maintenance';
 import { ensureSchedules } from '../../services/schedules';
 import { startInboxDispatcher } from '../../services/inbox';
 import { defaultIncidentPolicy, type IncidentPolicy } from '../../domain/incident';
-import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle } from './env';
+import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle, testKeyring } from './env';
 import { recordHistories } from './record';
+import { dataConverterOf } from '../../services/payload-codec';
 
 let runtimeInstalled = false;
 /** Workers log at WARN in tests: state changes at INFO drown the test output. */
@@ -42,7 +43,7 @@ export async function startSystem(
   const database = await freshDatabase();
   const address = opts.temporalAddress ?? temporalAddress();
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: dataConverterOf(testKeyring()) });
   const nativeConnection = await NativeConnection.connect({ address });
 
   // the API must listen before it exists: its own URL is part of its configuration
@@ -51,9 +52,9 @@ export async function startSystem(
   const sim = createSim({ accounts: simulatorLines.map((l) => ({ sid: l.accountSid, token: l.authToken })), timeScale: opts.timeScale ?? 0.002, inboundSmsUrl: `${api.url}/twilio/sms/inbound` });
   const simServer = await listen(sim.app.fetch, 0);
   const adminKey = newKey();
-  await bootstrap(database.db, { adminKey, lines: simulatorLines });
+  await bootstrap(database.db, { keyring: testKeyring(), adminKey, lines: simulatorLines });
   const errors: unknown[] = [];
-  const app = (late.app = createApp({
+  const app = (late.app = createApp({ keyring: testKeyring(),
     db: database.db,
     temporal,
     taskQueue,
@@ -82,11 +83,11 @@ export async function startSystem(
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { db: database.db, carrier: createCarrier({ apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover } },
+    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover } },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();
-  const inbox = await startInboxDispatcher({ db: database.db, temporal, taskQueue, log: (m, e) => errors.push([m, e]) });
+  const inbox = await startInboxDispatcher({ keyring: testKeyring(), db: database.db, temporal, taskQueue, log: (m, e) => errors.push([m, e]) });
   const policy: IncidentPolicy = { ...defaultIncidentPolicy, ...opts.incidentPolicy };
   const schedules = opts.schedules ? await ensureSchedules(temporal, { taskQueue, timeZone: 'UTC', policy, idPrefix: `${taskQueue}-` }) : [];
 

@@ -17,12 +17,12 @@ import { addOptOut, upsertContact } from '../../db/queries/contacts';
 import { attempts } from '../../db/schema';
 import { simulatorLines } from '../../sim/defaults';
 import { cadence } from '../../workflows/cadence';
-import { cadenceWorkflowId } from '../../workflows/constants';
+import { workflowIdOf } from '../../services/cadences';
 import { eventSignal, optOutSignal, outcomeSignal, stateQuery } from '../../workflows/messages';
 import { initialState, type Outcome } from '../../domain/cadence-state';
 import type { StrategyInput } from '../../domain/strategy';
 import { strategySchema } from '../../domain/strategy';
-import { freshDatabase, uid, workflowBundle } from './env';
+import { freshDatabase, uid, workflowBundle, testKeyring } from './env';
 import { recordHistories } from './record';
 import { quietRuntime } from './system';
 
@@ -38,12 +38,12 @@ export async function startTimeSkipping() {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
   const database = await freshDatabase();
-  await bootstrap(database.db, { adminKey: newKey(), lines: simulatorLines });
+  await bootstrap(database.db, { keyring: testKeyring(), adminKey: newKey(), lines: simulatorLines });
   const taskQueue = `ts-${uid()}`;
   const dials: Dial[] = [];
   /** The outcome the scripted carrier reports for a number; 'no-answer' unless set. */
   const script = new Map<string, Outcome>();
-  const real = createActivities({ db: database.db, carrier: createCarrier({}), clock: () => env.currentTimeMs(), publicUrl: 'http://127.0.0.1:1' });
+  const real = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => env.currentTimeMs(), publicUrl: 'http://127.0.0.1:1' });
 
   const finish = async (attemptId: string, channel: 'call' | 'sms') => {
     const [a] = await database.db.select().from(attempts).where(eq(attempts.id, attemptId));
@@ -85,7 +85,7 @@ export async function startTimeSkipping() {
     async event(p: { phone: string; timeZone: string; type: string; campaignId?: string; strategy?: StrategyInput; id?: string; tags?: string[] }) {
       const tenant = 'default';
       const contact = await upsertContact(database.db, { tenant, phone: p.phone, timeZone: p.timeZone, tags: p.tags }, true);
-      const workflowId = cadenceWorkflowId(tenant, p.phone);
+      const workflowId = workflowIdOf(testKeyring(), { tenant, phone: p.phone });
       const now = await env.currentTimeMs();
       await env.client.workflow.signalWithStart(cadence, {
         workflowId,
@@ -109,7 +109,7 @@ export async function startTimeSkipping() {
     /** An operator opt-out as the API does it: the DNC row first, then the signal. */
     async optOut(phone: string) {
       await addOptOut(database.db, 'default', phone, 'operator');
-      await env.client.workflow.getHandle(cadenceWorkflowId('default', phone)).signal(optOutSignal, { source: 'operator' });
+      await env.client.workflow.getHandle(workflowIdOf(testKeyring(), { tenant: 'default', phone })).signal(optOutSignal, { source: 'operator' });
     },
     state: (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery),
     /** Moves the test server's clock forward; timers fire and activities run on the way. */

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { newKey } from '../../../services/keys';
+import { keyringOf } from '../../../services/config';
+import { generateSecrets } from '../../../services/keyring';
 import { listen, type Listening } from '../../../services/listen';
 import { simulatorAccounts, simulatorLines } from '../../../sim/defaults';
 import { createSim, type LineProfile, type Sim } from '../../../sim/server';
@@ -143,6 +145,7 @@ export async function startCluster(opts: ClusterOptions) {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const adminKey = newKey();
     const env: NodeJS.ProcessEnv = {
+      ...generateSecrets(),
       ...process.env,
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
@@ -177,6 +180,8 @@ export async function startCluster(opts: ClusterOptions) {
     return {
       apiUrl,
       adminKey,
+      /** The keyring the api and worker run with: names cadences, decrypts their payloads. */
+      keyring: keyringOf({ REDIAL_DATA_KEYS: env.REDIAL_DATA_KEYS!, REDIAL_HASH_SECRET: env.REDIAL_HASH_SECRET! }),
       sim: theSim,
       simUrl: simServer.url,
       databaseUrl: pg.url,

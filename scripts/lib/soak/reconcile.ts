@@ -6,6 +6,8 @@
 import type { Client } from '@temporalio/client';
 import type postgres from 'postgres';
 import { CAMPAIGNS, MAX_DAILY_CAP, isDaytime, localDay, type CampaignId, type Person, type SentEvent, type Traffic } from './traffic';
+import type { Keyring } from '../../../services/keyring';
+import { createPayloadCodec } from '../../../services/payload-codec';
 
 /** A call as GET /sim/calls shows it. */
 export interface SimCallView {
@@ -64,7 +66,8 @@ export function uncalled(traffic: Traffic, calls: SimCallView[]): SentEvent[] {
  * Event ids each cadence got, read from every run's history (signals named "event"), and how many
  * cadence runs ended failed, terminated or timed out (a cadence that dies drops its follow-ups).
  */
-export async function deliveredEventIds(temporal: Client): Promise<{ ids: Set<string>; broken: number }> {
+export async function deliveredEventIds(temporal: Client, keyring: Keyring): Promise<{ ids: Set<string>; broken: number }> {
+  const codec = createPayloadCodec(keyring);
   const runs: Array<{ workflowId: string; runId: string }> = [];
   let broken = 0;
   for await (const w of temporal.workflow.list({ query: 'WorkflowType = "cadence"' })) {
@@ -81,7 +84,11 @@ export async function deliveredEventIds(temporal: Client): Promise<{ ids: Set<st
         for (const ev of history.events ?? []) {
           const s = ev.workflowExecutionSignaledEventAttributes;
           if (s?.signalName !== 'event') continue;
-          const data = s.input?.payloads?.[0]?.data;
+          const sealed = s.input?.payloads?.[0];
+          if (!sealed) continue;
+          // histories hold ciphertext (services/payload-codec.ts)
+          const [payload] = await codec.decode([sealed as never]);
+          const data = payload?.data;
           if (!data) continue;
           const id = (JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string }).id;
           if (id) ids.add(id);
@@ -111,12 +118,14 @@ export interface SoakReport {
   faults: Array<FaultRecord & { events: number; refused: number; lost: number }>;
   /** Event → first dial of the events posted before any fault: what "recovered" compares with. */
   baseline: { events: number; p50Ms: number | null; p95Ms: number | null };
+  /** Log lines of the api, worker and simulator that hold a phone number in clear (set by the run). */
+  unmaskedLogLines: number;
   /** Masked examples of each finding, for the log. */
   findings: string[];
   ok: boolean;
 }
 
-export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView[]; sql: postgres.Sql; temporal: Client; faults: FaultRecord[] }): Promise<SoakReport> {
+export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView[]; sql: postgres.Sql; temporal: Client; keyring: Keyring; faults: FaultRecord[] }): Promise<SoakReport> {
   const { traffic, sql } = input;
   const findings: string[] = [];
   const note = (m: string) => findings.length < 40 && findings.push(m);
@@ -130,7 +139,7 @@ export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView
   const dnc = new Set((await sql<Array<{ phone: string }>>`select phone from opt_outs`).map((r) => r.phone));
 
   // —— Temporal ——
-  const { ids: delivered, broken } = await deliveredEventIds(input.temporal);
+  const { ids: delivered, broken } = await deliveredEventIds(input.temporal, input.keyring);
   if (broken) note(`${broken} cadence runs ended failed, terminated or timed out`);
 
   // —— events: offered, answered, delivered, and whether each was served ——
@@ -236,6 +245,7 @@ export async function reconcile(input: { traffic: Traffic; simCalls: SimCallView
     faults,
     baseline: { events: delays.length, p50Ms: pct(0.5), p95Ms: pct(0.95) },
     findings,
+    unmaskedLogLines: 0,
     ok: lost === 0 && doubled === 0 && violations.total === 0,
   };
 }
@@ -262,6 +272,7 @@ export function formatReport(r: SoakReport, header: string): string {
     ['cadences failed / terminated', r.brokenCadences],
     ['violations', `${r.violations.total} (night ${r.violations.night}, over cap ${r.violations.overCap}, after opt-out ${r.violations.afterOptOut}, opt-out not recorded ${r.violations.optOutNotRecorded})`],
     ['opt-outs requested / acknowledged', `${r.optOuts.requested} / ${r.optOuts.acknowledged}`],
+    ['log lines with a number in clear', r.unmaskedLogLines],
     ['event → first dial before any fault', `p50 ${s(r.baseline.p50Ms)}, p95 ${s(r.baseline.p95Ms)} (${r.baseline.events} events)`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -14,8 +14,12 @@ import { startCluster } from './cluster';
 import { FAULTS, type FaultName } from './faults';
 import { formatReport, reconcile, uncalled, type FaultRecord, type SimCallView, type SoakReport } from './reconcile';
 import { CAMPAIGNS, createTraffic, mask, zonesFor } from './traffic';
-import { cadenceWorkflowId, DEFAULT_TENANT } from '../../../workflows/constants';
+import { DEFAULT_TENANT } from '../../../workflows/constants';
+import { workflowIdOf } from '../../../services/cadences';
+import type { Keyring } from '../../../services/keyring';
+import { dataConverterOf } from '../../../services/payload-codec';
 import type { CadenceView } from '../../../workflows/messages';
+import { redactPhones, unmaskedPhones } from '../../../domain/phone';
 
 export interface SoakOptions {
   /** Minutes of traffic (faults happen within them; a run that injects each fault once lasts until the last is over). */
@@ -65,13 +69,13 @@ const simCallsNow = (sim: Sim): SimCallView[] =>
   [...sim.calls.values()].map((c) => ({ sid: c.sid, to: c.to, from: c.from, status: c.status, createdAt: c.createdAt, endedAt: c.endedAt, digits: c.digits, refusedBy: c.refusedBy, sipResponseCode: c.sipResponseCode, statusCallback: one(c.params.StatusCallback) ?? null }));
 
 /** A person's cadence (its state query) and attempts, masked, for the log. */
-async function explain(phone: string, sql: postgres.Sql, temporal: Client): Promise<string> {
+async function explain(phone: string, sql: postgres.Sql, temporal: Client, keyring: Keyring): Promise<string> {
   const masked = mask(phone);
   const rows = await sql<Array<{ status: string; outcome: string | null; reserved_at: Date }>>`
     select a.status, a.outcome, a.reserved_at from attempts a join contacts c on c.id = a.contact_id where c.phone = ${phone} order by a.reserved_at`.catch(() => []);
   const attempts = rows.map((r) => `${r.status}/${r.outcome ?? '-'}@${r.reserved_at.toISOString().slice(11, 19)}`).join(' ') || 'no attempt';
   try {
-    const handle = temporal.workflow.getHandle(cadenceWorkflowId(DEFAULT_TENANT, phone));
+    const handle = temporal.workflow.getHandle(workflowIdOf(keyring, { tenant: DEFAULT_TENANT, phone }));
     const run = (await handle.describe()).status.name;
     const view = await temporal.connection.withDeadline(Date.now() + 5_000, () => handle.query<CadenceView>('state'));
     const refusals = view.lastRefusals.map((r) => r.reason).join(',') || 'none';
@@ -157,15 +161,23 @@ export async function runSoak(o: SoakOptions): Promise<{ report: SoakReport; tex
     }
     sql = postgres(cluster.databaseUrl, { max: 2, onnotice: () => {} });
     connection = await Connection.connect({ address: cluster.temporalAddress });
-    const temporal = new Client({ connection });
+    const temporal = new Client({ connection, dataConverter: dataConverterOf(cluster.keyring) });
     // what an event still waiting for its call is waiting on, while the worker can still answer
-    for (const e of uncalled(traffic, simCallsNow(cluster.sim)).slice(0, 10)) log(`waiting: ${await explain(e.phone, sql, temporal)}`);
+    for (const e of uncalled(traffic, simCallsNow(cluster.sim)).slice(0, 10)) log(`waiting: ${await explain(e.phone, sql, temporal, cluster.keyring)}`);
     log(`[${since()}] drained; stopping the worker cleanly so nothing moves while the records are read`);
     await cluster.worker.stop();
     await Promise.race([cluster.sim.idle(), sleep(65_000)]);
 
     const simCalls = ((await (await fetch(`${cluster.simUrl}/sim/calls`)).json()) as { calls: SimCallView[] }).calls;
-    const report = await reconcile({ traffic, simCalls, sql, temporal, faults });
+    const report = await reconcile({ traffic, simCalls, sql, temporal, keyring: cluster.keyring, faults });
+    // personal data: what the api, worker and simulator logged names no number in clear
+    for (const file of ['api.log', 'worker.log', 'sim.log']) {
+      const p = path.join(dataDir, file);
+      const clear = fs.existsSync(p) ? fs.readFileSync(p, 'utf8').split('\n').filter((l) => unmaskedPhones(l).length) : [];
+      report.unmaskedLogLines += clear.length;
+      for (const l of clear.slice(0, 3)) report.findings.push(`number in clear in ${file}: ${redactPhones(l).slice(0, 200)}`);
+    }
+    if (report.unmaskedLogLines) report.ok = false;
     const text = formatReport(report, `soak: ${o.minutes} min at ${o.rate} events/s, faults ${o.faults.join(', ') || 'none'} (${since()} wall)`);
     for (const f of report.findings) log(f);
     keep ||= !report.ok;
