@@ -5,7 +5,8 @@ import { connect, migrateDb } from '../db/client';
 import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
 import { bootstrap } from '../services/bootstrap';
-import { parseConfig } from '../services/config';
+import { isProduction, parseConfig } from '../services/config';
+import { describeTemporalConnection, explainTemporalConnectError, temporalConnectionOptions } from '../services/temporal-connection';
 import { apiConfigSchema } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
@@ -15,8 +16,12 @@ async function main() {
   await migrateDb(cfg.DATABASE_URL);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
   const lines = cfg.REDIAL_LINES ?? [];
-  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, lines });
-  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, lines, production: isProduction(cfg) });
+  const temporalOptions = temporalConnectionOptions(cfg);
+  const connection = await Connection.connect(temporalOptions).catch((err: unknown) => {
+    throw explainTemporalConnectError(err, temporalOptions);
+  });
+  console.log(`[api] Temporal: ${describeTemporalConnection(temporalOptions)}`);
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
   const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');
