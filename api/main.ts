@@ -18,8 +18,8 @@ async function main() {
   const lines = cfg.REDIAL_LINES ?? [];
   const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, lines, production: isProduction(cfg) });
   const temporalOptions = temporalConnectionOptions(cfg);
-  const connection = await Connection.connect(temporalOptions).catch((err: unknown) => {
-    throw explainTemporalConnectError(err, temporalOptions);
+  const connection = await Connection.connect(temporalOptions).catch(async (err: unknown) => {
+    throw await explainTemporalConnectError(err, temporalOptions);
   });
   console.log(`[api] Temporal: ${describeTemporalConnection(temporalOptions)}`);
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });

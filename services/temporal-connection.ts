@@ -5,6 +5,8 @@
  * and its Client, and the worker health check, so no process connects differently from another.
  */
 import fs from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
 import { z } from 'zod';
 import type { TLSConfig } from '@temporalio/client';
 
@@ -78,19 +80,63 @@ export function describeTemporalConnection(o: TemporalConnectionOptions): string
   return `${o.address} (${parts.join(', ')})`;
 }
 
+/** host and port of `host:port` / `[v6]:port` (port 7233 when missing). */
+function hostPort(address: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(address) ?? /^([^:]+)(?::(\d+))?$/.exec(address);
+  return { host: m?.[1] ?? address, port: Number(m?.[2] ?? 7233) };
+}
+
 /**
- * A connect failure in words an operator acts on: a TLS problem names the variables to check,
- * instead of only gRPC's "14 UNAVAILABLE" or the core's "transport error".
+ * One TLS handshake with the options' CA, client certificate and server name, as the SDK would
+ * make it: undefined when it succeeds (and the server keeps the connection), else why not in
+ * OpenSSL's words ("self-signed certificate in certificate chain", "certificate required", …).
+ * gRPC's own error only says it could not connect before the deadline.
  */
-export function explainTemporalConnectError(err: unknown, o: TemporalConnectionOptions): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  const tlsHint = /certificate|handshake|ssl|tls|x509|UnknownIssuer|self[- ]signed|verify|alert/i.test(message);
-  const hint = !o.tls
-    ? /frame|http2|protocol|Connection reset|closed/i.test(message)
-      ? 'the server may expect TLS: set TEMPORAL_TLS=on (and TEMPORAL_TLS_CA for a private CA)'
-      : 'is TEMPORAL_ADDRESS right and the server up?'
-    : tlsHint
-      ? 'the TLS handshake failed: check TEMPORAL_TLS_CA (the CA that signed the server certificate), TEMPORAL_TLS_SERVER_NAME (the name in it) and TEMPORAL_TLS_CERT/KEY (a client certificate the server trusts)'
-      : 'is TEMPORAL_ADDRESS right, the server up, and TLS what it expects?';
-  return new Error(`cannot connect to Temporal at ${describeTemporalConnection(o)}: ${message.split('\n')[0]} — ${hint}`, { cause: err });
+export async function probeTemporalTls(o: TemporalConnectionOptions, timeoutMs = 5000): Promise<string | undefined> {
+  if (!o.tls) return undefined;
+  const { host, port } = hostPort(o.address);
+  const servername = o.tls.serverNameOverride ?? (net.isIP(host) ? undefined : host);
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ALPNProtocols: ['h2'],
+      ...(servername ? { servername } : {}),
+      ...(o.tls!.serverRootCACertificate ? { ca: Buffer.from(o.tls!.serverRootCACertificate) } : {}),
+      ...(o.tls!.clientCertPair ? { cert: Buffer.from(o.tls!.clientCertPair.crt), key: Buffer.from(o.tls!.clientCertPair.key) } : {}),
+      // the server name may differ from the host we dial: check the certificate against it
+      checkServerIdentity: (_h, cert) => tls.checkServerIdentity(o.tls!.serverNameOverride ?? host, cert),
+    });
+    let settled = false;
+    const done = (why: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(why);
+    };
+    const timer = setTimeout(() => done(`no TLS handshake within ${timeoutMs / 1000} s`), timeoutMs);
+    socket.once('error', (err: NodeJS.ErrnoException) => done(`${err.message}${err.code && !err.message.includes(err.code) ? ` (${err.code})` : ''}`));
+    socket.once('close', () => done('the server closed the connection during the handshake'));
+    // TLS 1.3: a server that refuses our client certificate says so just after the handshake
+    socket.once('secureConnect', () => setTimeout(() => done(undefined), 300));
+  });
+}
+
+/**
+ * A connect failure in words an operator acts on: with TLS on, the handshake is tried again on its
+ * own to say why it failed and which variables to check, instead of only gRPC's "failed to connect
+ * before the deadline" or the core's "transport error".
+ */
+export async function explainTemporalConnectError(err: unknown, o: TemporalConnectionOptions): Promise<Error> {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  const where = `cannot connect to Temporal at ${describeTemporalConnection(o)}`;
+  if (!o.tls) return new Error(`${where}: ${message} — is TEMPORAL_ADDRESS right and the server up? (a server that expects TLS needs TEMPORAL_TLS=on)`, { cause: err });
+  const handshake = await probeTemporalTls(o).catch((e: Error) => e.message);
+  if (handshake)
+    return new Error(
+      `${where}: the TLS handshake failed: ${handshake} — check TEMPORAL_TLS_CA (the CA that signed the server's certificate), TEMPORAL_TLS_SERVER_NAME (a name in that certificate) and TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY (a client certificate the server trusts) [${message}]`,
+      { cause: err },
+    );
+  return new Error(`${where}: ${message} — the TLS handshake succeeds; is the namespace right (TEMPORAL_NAMESPACE) and the API key (TEMPORAL_API_KEY) valid?`, { cause: err });
 }

@@ -14,8 +14,8 @@ async function main() {
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
   // one set of options (TLS, API key) for both connections: services/temporal-connection.ts
   const temporalOptions = temporalConnectionOptions(cfg);
-  const explain = (err: unknown): never => {
-    throw explainTemporalConnectError(err, temporalOptions);
+  const explain = async (err: unknown): Promise<never> => {
+    throw await explainTemporalConnectError(err, temporalOptions);
   };
   const connection = await NativeConnection.connect(temporalOptions).catch(explain);
   // the bulk activities (import enrolment, campaign cancel) signal many cadences through a client
