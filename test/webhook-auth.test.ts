@@ -99,6 +99,6 @@ describe('carrier webhooks are signed by their own line', () => {
   test("the simulator sends an idempotency token with every webhook and each is remembered once handled", async () => {
     await completedCall('+14155550247');
     const n = Number((await sys.sql`select count(*)::int as n from webhook_receipts `)[0]!.n);
-    assert.ok(n >= 4, `${n} webhooks remembered (TwiML, status callbacks)`);
+    assert.ok(n >= 4, `${n} webhooks remembered (status callbacks; the TwiML fetch, which changes nothing, is answered again)`);
   });
 });

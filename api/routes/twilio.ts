@@ -18,8 +18,12 @@ import { ErrorCode, problem } from '../errors';
 
 type TwilioEnv = AppEnv & { Variables: { params: Record<string, string> } };
 
-/** A webhook already handled is answered with nothing to do: an empty TwiML document or 204. */
-type ReplayAnswer = 'twiml' | 'empty';
+/**
+ * A webhook already handled is answered with nothing to do (an empty TwiML document, or 204), or
+ * handled again where that has no side effect (the call's TwiML: a lost answer must not cost the
+ * call its script).
+ */
+type ReplayAnswer = 'twiml' | 'empty' | 'handle-again';
 
 const signedBy = (signer: (c: { req: { param(name: string): string | undefined } }, params: Record<string, string>) => WebhookSigner, onReplay: ReplayAnswer) =>
   createMiddleware<TwilioEnv>(async (c, next) => {
@@ -36,7 +40,7 @@ const signedBy = (signer: (c: { req: { param(name: string): string | undefined }
     c.set('params', params);
     // the header is not signed: it only tells the carrier's own redeliveries apart, never replaces the signature
     const token = c.req.header('i-twilio-idempotency-token');
-    if (!token || token.length > 200) return next();
+    if (!token || token.length > 200 || onReplay === 'handle-again') return next();
     if (!(await claimWebhookDelivery(c.var.deps, token))) {
       return onReplay === 'empty' ? c.body(null, 204) : c.body(twiml(''), 200, { 'content-type': 'text/xml' });
     }
@@ -48,8 +52,10 @@ const signedBy = (signer: (c: { req: { param(name: string): string | undefined }
     }
   });
 
-const byAttempt = signedBy((c) => ({ attemptId: c.req.param('attemptId') ?? '' }), 'twiml');
-const byStatusAttempt = signedBy((c) => ({ attemptId: c.req.param('attemptId') ?? '' }), 'empty');
+const attemptOf = (c: { req: { param(name: string): string | undefined } }) => ({ attemptId: c.req.param('attemptId') ?? '' });
+const byVoiceAttempt = signedBy(attemptOf, 'handle-again');
+const byGatherAttempt = signedBy(attemptOf, 'twiml');
+const byStatusAttempt = signedBy(attemptOf, 'empty');
 const byInboundNumber = signedBy((_c, params) => ({ to: params.To }), 'twiml');
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
@@ -58,7 +64,7 @@ const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response
 export const twilioRoutes = new Hono<TwilioEnv>()
   .use('*', bodyLimit({ maxSize: 64 * 1024 }))
 
-  .post('/voice/:attemptId', byAttempt, async (c) => {
+  .post('/voice/:attemptId', byVoiceAttempt, async (c) => {
     const { db, publicUrl } = c.var.deps;
     const row = await attemptWithStrategy(db, c.req.param('attemptId'));
     const strategy = row?.strategy;
@@ -75,7 +81,7 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
   })
 
-  .post('/gather/:attemptId', byAttempt, async (c) => {
+  .post('/gather/:attemptId', byGatherAttempt, async (c) => {
     const pressed = await scriptKeyPressed(c.var.deps, { attemptId: c.req.param('attemptId'), digits: c.var.params.Digits });
     if (pressed === 'unknown-attempt') return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
     if (pressed === 'opted-out') return c.body(twiml('<Say>You will not be called again. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
