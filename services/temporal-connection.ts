@@ -119,7 +119,7 @@ export async function probeTemporalTls(o: TemporalConnectionOptions, timeoutMs =
     socket.once('error', (err: NodeJS.ErrnoException) => done(`${err.message}${err.code && !err.message.includes(err.code) ? ` (${err.code})` : ''}`));
     socket.once('close', () => done('the server closed the connection during the handshake'));
     // TLS 1.3: a server that refuses our client certificate says so just after the handshake
-    socket.once('secureConnect', () => setTimeout(() => done(undefined), 300));
+    socket.once('secureConnect', () => setTimeout(() => done(undefined), 1500));
   });
 }
 
