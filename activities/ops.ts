@@ -11,6 +11,7 @@ import { activeHold, campaignConnectRates, carrierApiFailures, incidentDuring, i
 import { alerts, attempts, campaigns, lines } from '../db/schema';
 import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
 import { carrierInterfaceFailing, defaultIncidentPolicy, type IncidentPolicy } from '../domain/incident';
+import { redactSecrets } from '../domain/secrets';
 import { rollbackStrategy, setCampaignCps as setCps } from '../services/campaigns';
 import { ServiceError, ServiceErrorCode } from '../services/errors';
 import { requireClient } from './client';
@@ -30,7 +31,9 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
   const { db } = deps;
 
   /** Stores the alert, then tells ops (a failed webhook is recorded on the alert, never lost). */
-  async function raiseAlert(a: AlertInput): Promise<number> {
+  async function raiseAlert(input: AlertInput): Promise<number> {
+    // alerts quote errors (a failed check's): no credentials in the table, the log or at ops
+    const a: AlertInput = { ...input, message: redactSecrets(input.message) };
     const [row] = await db.insert(alerts).values({ kind: a.kind, severity: a.severity, message: a.message, detail: a.detail ?? null }).returning({ id: alerts.id });
     if (deps.opsWebhookUrl) {
       try {
@@ -43,8 +46,9 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
         if (!res.ok) throw new Error(`webhook answered ${res.status}`);
         await db.update(alerts).set({ deliveredAt: new Date() }).where(eq(alerts.id, row!.id));
       } catch (err) {
-        await db.update(alerts).set({ deliveryError: (err as Error).message }).where(eq(alerts.id, row!.id));
-        log.warn('ops webhook failed', { alert: row!.id, error: (err as Error).message });
+        const error = redactSecrets((err as Error).message);
+        await db.update(alerts).set({ deliveryError: error }).where(eq(alerts.id, row!.id));
+        log.warn('ops webhook failed', { alert: row!.id, error });
       }
     }
     return row!.id;

@@ -1,22 +1,30 @@
 /** The API process's configuration (see services/config.ts for the shared parts). */
 import { z } from 'zod';
-import { baseConfigSchema, linesFromJson } from '../services/config';
+import { isSimulatorAccount } from '../domain/vocabulary';
+import { baseConfigSchema, isProduction, linesFromJson } from '../services/config';
 
-export const apiConfigSchema = baseConfigSchema.extend({
-  REDIAL_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  REDIAL_API_HOST: z.string().default('127.0.0.1'),
-  /** Where the carrier reaches the webhooks; signatures are checked against it (set it behind a proxy). */
-  REDIAL_PUBLIC_URL: z.string().url().optional(),
-  REDIAL_ADMIN_KEY: z.string().min(16).optional(),
-  /** An operator key for the Temporal Web UI's codec requests (npm start sets it; see api/routes/codec.ts). */
-  REDIAL_UI_CODEC_KEY: z.string().min(16).optional(),
-  REDIAL_DEFAULT_REGION: z.string().length(2).default('CN'),
-  /** JSON array of lines to register at start (id, accountSid, authToken, fromNumber, tier, cps); the start script passes the simulator's. */
-  REDIAL_LINES: linesFromJson,
-  /** Comma-separated browser origins (the Temporal Web UI) allowed to call the codec server at /codec. */
-  REDIAL_CODEC_CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)),
-});
+export const apiConfigSchema = baseConfigSchema
+  .extend({
+    REDIAL_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    REDIAL_API_HOST: z.string().default('127.0.0.1'),
+    /** Where the carrier reaches the webhooks; signatures are checked against it (set it behind a proxy). */
+    REDIAL_PUBLIC_URL: z.string().url().optional(),
+    REDIAL_ADMIN_KEY: z.string().min(16).optional(),
+    /** An operator key for the Temporal Web UI's codec requests (npm start sets it; see api/routes/codec.ts). */
+    REDIAL_UI_CODEC_KEY: z.string().min(16).optional(),
+    REDIAL_DEFAULT_REGION: z.string().length(2).default('CN'),
+    /** JSON array of lines to register at start (id, accountSid, authToken, fromNumber, tier, cps); the start script passes the simulator's. */
+    REDIAL_LINES: linesFromJson,
+    /** Comma-separated browser origins (the Temporal Web UI) allowed to call the codec server at /codec. */
+    REDIAL_CODEC_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)),
+  })
+  .superRefine((cfg, ctx) => {
+    // the simulator's lines have public tokens: in production they would accept forged webhooks
+    const sim = (cfg.REDIAL_LINES ?? []).filter((l) => isSimulatorAccount(l.accountSid));
+    if (isProduction(cfg) && sim.length)
+      ctx.addIssue({ code: 'custom', path: ['REDIAL_LINES'], message: `the simulator's lines (${sim.map((l) => l.id).join(', ')}) are refused in production (REDIAL_ENV/NODE_ENV=production): their auth tokens are public` });
+  });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -5,8 +5,9 @@ import { connect, migrateDb } from '../db/client';
 import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
 import { bootstrap } from '../services/bootstrap';
-import { keyringOf, parseConfig } from '../services/config';
+import { isProduction, keyringOf, parseConfig } from '../services/config';
 import { dataConverterOf } from '../services/payload-codec';
+import { describeTemporalConnection, explainTemporalConnectError, temporalConnectionOptions } from '../services/temporal-connection';
 import { apiConfigSchema } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
@@ -17,8 +18,12 @@ async function main() {
   await migrateDb(cfg.DATABASE_URL);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
   const lines = cfg.REDIAL_LINES ?? [];
-  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, uiCodecKey: cfg.REDIAL_UI_CODEC_KEY, lines, keyring });
-  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, uiCodecKey: cfg.REDIAL_UI_CODEC_KEY, lines, keyring, production: isProduction(cfg) });
+  const temporalOptions = temporalConnectionOptions(cfg);
+  const connection = await Connection.connect(temporalOptions).catch(async (err: unknown) => {
+    throw await explainTemporalConnectError(err, temporalOptions);
+  });
+  console.log(`[api] Temporal: ${describeTemporalConnection(temporalOptions)}`);
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
   const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');

@@ -38,3 +38,11 @@ export const SLUG_ID_HINT = 'lower-case letters, digits and dashes';
 /** API key roles, least first: a route names the least role it needs. */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * The carrier simulator's accounts (sim/defaults.ts; test/hardening.test.ts checks they agree). Their
+ * auth tokens are public, so a line on one of them must never serve a production database: anyone
+ * could sign webhooks for it.
+ */
+export const SIMULATOR_ACCOUNT_SIDS: readonly string[] = [`AC${'1'.repeat(32)}`, `AC${'2'.repeat(32)}`, `AC${'3'.repeat(32)}`];
+export const isSimulatorAccount = (accountSid: string) => SIMULATOR_ACCOUNT_SIDS.includes(accountSid);

@@ -17,6 +17,7 @@ import { Supervisor } from './lib/supervise';
 import { root } from './lib/tools';
 import { nodeUnit, postgresUnit, temporalUnit } from './lib/units';
 import { simulatorLines } from '../sim/defaults';
+import { redactSecrets } from '../domain/secrets';
 
 const log = (m: string) => console.log(`[start] ${m}`);
 const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
@@ -119,7 +120,7 @@ async function main() {
     Temporal UI    ${temporalUiUrl ?? '(external Temporal: ' + temporalAddress + ')'}
     Temporal       ${temporalAddress}
     Carrier        ${simUrl ? simUrl + '  (simulator; calls at ' + simUrl + '/sim/calls)' : 'Twilio (REDIAL_LINES)'}
-    PostgreSQL     ${databaseUrl}
+    PostgreSQL     ${redactSecrets(databaseUrl)}
     Admin API key  ${admin.created ? `${adminKey}  (shown this once; kept in ${rel(admin.file!)})` : admin.file ? `in ${rel(admin.file)}` : 'REDIAL_ADMIN_KEY'}
     Process ids    ${pidDir.startsWith(root + path.sep) ? path.relative(root, pidDir) : pidDir}/*.pid
 

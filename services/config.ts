@@ -6,8 +6,12 @@
 import { z } from 'zod';
 import { parseKeyring, type Keyring } from './keyring';
 import { ACCOUNT_SID, ACCOUNT_SID_HINT, AUTH_TOKEN, AUTH_TOKEN_HINT, E164, E164_HINT, LINE_TIERS } from '../domain/vocabulary';
+import { temporalConfigShape } from './temporal-connection';
 
-/** Where every process finds PostgreSQL and Temporal, and whose data it serves. */
+/**
+ * Where every process finds PostgreSQL and Temporal (TLS and API key: services/temporal-connection.ts),
+ * whose data it serves, and whether it runs in production.
+ */
 export const baseConfigSchema = z.object({
   DATABASE_URL: z.string().url(),
   /**
@@ -17,10 +21,19 @@ export const baseConfigSchema = z.object({
   REDIAL_DATA_KEYS: z.string().min(1, 'REDIAL_DATA_KEYS is required: "<key id>:<base64 32-byte key>" (npm start generates one)'),
   /** The secret behind keyed hashes (cadence workflow ids, API key hashes): 32+ bytes, base64 or hex; never rotated. */
   REDIAL_HASH_SECRET: z.string().min(1, 'REDIAL_HASH_SECRET is required: 32+ random bytes, base64 (npm start generates one)'),
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  ...temporalConfigShape,
   REDIAL_TENANT: z.string().default('default'),
+  /**
+   * production | development. Production refuses what is only safe on a developer's machine (the
+   * simulator's lines, whose auth tokens are public). Default: production when NODE_ENV=production
+   * (the Docker image sets it), else development.
+   */
+  REDIAL_ENV: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['production', 'development']).optional()),
+  NODE_ENV: z.string().optional(),
 });
+
+/** Whether the process runs in production (REDIAL_ENV, else NODE_ENV). */
+export const isProduction = (cfg: { REDIAL_ENV?: 'production' | 'development'; NODE_ENV?: string }) => (cfg.REDIAL_ENV ?? (cfg.NODE_ENV === 'production' ? 'production' : 'development')) === 'production';
 
 /** One carrier line (a Twilio account and number) as configured in REDIAL_LINES. */
 export const lineConfigSchema = z.strictObject({

@@ -111,10 +111,12 @@ describe('carrier: twilio client ⇄ simulator', () => {
     const [a] = await sys.db.select().from(attempts).where(eq(attempts.status, 'completed')).limit(1);
     assert.ok(a);
     const url = `${sys.apiUrl}/twilio/status/${a.id}`;
-    const params = { AccountSid: standard.accountSid, CallSid: a.providerSid!, CallStatus: 'completed', SequenceNumber: '3', CallDuration: String(a.durationSec) };
+    // signed by the line the attempt was placed on, as the carrier signs it
+    const line = simulatorLines.find((l) => l.id === a.lineId)!;
+    const params = { AccountSid: line.accountSid, CallSid: a.providerSid!, CallStatus: 'completed', SequenceNumber: '3', CallDuration: String(a.durationSec) };
     const post = (p: Record<string, string>, sig?: string) =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(sig ? { 'x-twilio-signature': sig } : {}) }, body: new URLSearchParams(p) });
-    const good = twilioSignature(standard.authToken, url, params);
+    const good = twilioSignature(line.authToken, url, params);
     assert.equal((await post(params)).status, 403, 'missing');
     assert.equal((await post(params, twilioSignature('not-the-token', url, params))).status, 403, 'forged');
     assert.equal((await post({ ...params, CallStatus: 'busy' }, good)).status, 403, 'replayed with an altered parameter');

@@ -1,6 +1,7 @@
 /**
  * docker-compose.yml cannot run here (no Docker engine), so it is validated: against the
- * compose-spec JSON schema after variable interpolation, and for the wiring Redial needs.
+ * compose-spec JSON schema after variable interpolation, and for the wiring Redial needs. The
+ * Dockerfile and .dockerignore are checked for what goes into the image.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -31,7 +32,7 @@ type Service = {
   command?: string[];
   depends_on?: Record<string, { condition?: string }>;
   environment?: Record<string, string>;
-  ports?: string[];
+  ports?: Array<string | number>;
   volumes?: string[];
   restart?: string;
   healthcheck?: { test?: string[]; interval?: string; retries?: number };
@@ -43,9 +44,17 @@ const mount = (v: string) => {
   return { source: source!, target: target!, mode };
 };
 
+/** A short-syntax port `[ip:]host:container` as its parts (ip undefined: every interface). */
+const port = (p: string | number) => {
+  const parts = String(p).split(':');
+  return parts.length === 3 ? { ip: parts[0], host: parts[1], container: parts[2] } : { ip: undefined, host: parts[0], container: parts[1] ?? parts[0] };
+};
+
+const required = { REDIAL_ADMIN_KEY: 'a'.repeat(32), POSTGRES_PASSWORD: 'pw4Compose7' };
+
 describe('docker-compose.yml', () => {
   const raw = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
-  const doc = parse(interpolate(raw, { REDIAL_ADMIN_KEY: 'a'.repeat(32) }), { merge: true }) as { services: Record<string, Service> };
+  const doc = parse(interpolate(raw, required), { merge: true }) as { services: Record<string, Service> };
 
   test('is valid against the compose-spec schema', { skip: schemaPath ? false : 'compose-spec schema not installed (needs Go)' }, () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -57,8 +66,50 @@ describe('docker-compose.yml', () => {
     assert.equal(validate({ services: { api: { image: 1, restart: ['no'] } } }), false);
   });
 
-  test('refuses to start without an admin key', () => {
-    assert.throws(() => interpolate(raw, {}), /REDIAL_ADMIN_KEY is required/);
+  test('refuses to start without an admin key or a PostgreSQL password', () => {
+    assert.throws(() => interpolate(raw, { POSTGRES_PASSWORD: required.POSTGRES_PASSWORD }), /REDIAL_ADMIN_KEY is required/);
+    assert.throws(() => interpolate(raw, { REDIAL_ADMIN_KEY: required.REDIAL_ADMIN_KEY }), /POSTGRES_PASSWORD is required/);
+    // no default password anywhere: every use of it requires it
+    assert.doesNotMatch(raw, /POSTGRES_PASSWORD:-/);
+    const s = doc.services;
+    assert.equal(s.postgres!.environment!.POSTGRES_PASSWORD, required.POSTGRES_PASSWORD);
+    assert.equal(s.temporal!.environment!.POSTGRES_PWD, required.POSTGRES_PASSWORD);
+    for (const app of ['api', 'worker']) assert.equal(new URL(s[app]!.environment!.DATABASE_URL!).password, required.POSTGRES_PASSWORD, `${app} connects with it`);
+  });
+
+  test('only the TLS proxy listens on every interface; Temporal, its UI and the api on loopback; PostgreSQL not at all', () => {
+    const s = doc.services;
+    const published = Object.entries(s).flatMap(([name, svc]) => (svc.ports ?? []).map((p) => ({ name, ...port(p) })));
+    const everywhere = published.filter((p) => p.ip !== '127.0.0.1');
+    assert.deepEqual(everywhere, [{ name: 'proxy', ip: undefined, host: '443', container: '443' }]);
+    const on = (name: string) => published.filter((p) => p.name === name).map((p) => `${p.ip}:${p.host}:${p.container}`);
+    assert.deepEqual(on('temporal'), ['127.0.0.1:7233:7233']);
+    assert.deepEqual(on('temporal-ui'), ['127.0.0.1:8233:8080']);
+    assert.deepEqual(on('api'), ['127.0.0.1:8080:8080']);
+    assert.deepEqual(on('postgres'), []);
+    // the proxy terminates TLS with a mounted certificate and forwards to the api
+    const proxy = s.proxy!;
+    assert.equal(proxy.depends_on?.api?.condition, 'service_healthy');
+    const mounts = (proxy.volumes ?? []).map(mount);
+    const caddyfile = mounts.find((m) => m.target === '/etc/caddy/Caddyfile');
+    assert.ok(caddyfile && mounts.some((m) => m.target === '/certs' && m.mode === 'ro'), 'the Caddyfile and the certificate are mounted');
+    const conf = fs.readFileSync(path.join(root, caddyfile.source), 'utf8');
+    assert.match(conf, /^\s*tls \/certs\/tls\.crt \/certs\/tls\.key$/m);
+    assert.match(conf, /reverse_proxy api:8080/);
+    assert.ok((proxy.healthcheck?.retries ?? 0) > 0);
+    // Twilio signs over the public URL: it is the proxy's https one
+    assert.match(s.api!.environment!.REDIAL_PUBLIC_URL!, /^https:\/\//);
+  });
+
+  test('the api and worker run in production mode and take Temporal TLS settings from the environment', () => {
+    for (const app of ['api', 'worker']) {
+      const env = doc.services[app]!.environment!;
+      assert.equal(env.REDIAL_ENV, 'production');
+      for (const v of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY']) assert.ok(v in env, `${app} passes ${v}`);
+    }
+    const withCloud = parse(interpolate(raw, { ...required, TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k' }), { merge: true }) as { services: Record<string, Service> };
+    assert.equal(withCloud.services.worker!.environment!.TEMPORAL_ADDRESS, 'ns.acct.tmprl.cloud:7233');
+    assert.equal(withCloud.services.api!.environment!.TEMPORAL_API_KEY, 'k');
   });
 
   test('runs PostgreSQL, Temporal on PostgreSQL, the Temporal UI, and the api and worker from this repo', () => {
@@ -76,10 +127,6 @@ describe('docker-compose.yml', () => {
     // the worker keeps its weekly backups in two places and can alert ops
     assert.equal(s.worker!.environment!.REDIAL_BACKUP_DIRS, '/backups/local,/backups/copy');
     assert.ok('REDIAL_OPS_WEBHOOK_URL' in s.worker!.environment!);
-    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-    assert.match(dockerfile, /postgresql-client/, 'pg_dump is in the image');
-    // npm ci runs patch-package: the patches must be in the image before it
-    assert.ok(dockerfile.indexOf('COPY patches') >= 0 && dockerfile.indexOf('COPY patches') < dockerfile.indexOf('RUN npm ci'), 'patches/ is copied before npm ci');
   });
 
   test('every long-running service is restarted when it exits and has a health check of its own', () => {
@@ -125,5 +172,76 @@ describe('docker-compose.yml', () => {
     assert.ok('recordings' in (doc as unknown as { volumes: Record<string, unknown> }).volumes);
     // and the backups stay where the weekly routine writes them
     for (const dir of env.REDIAL_BACKUP_DIRS!.split(',')) assert.ok(at(dir), `backup target ${dir} is mounted`);
+  });
+});
+
+/** Relative imports of a TypeScript file (static, dynamic, require and require.resolve), resolved to files. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+|require(?:\.resolve)?\(\s*)'(\.{1,2}\/[^']*)'/g)].map((m) => m[1]!);
+  return specs.map((spec) => {
+    const base = path.resolve(path.dirname(file), spec);
+    const hit = [`${base}.ts`, path.join(base, 'index.ts'), base].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+    assert.ok(hit, `${path.relative(root, file)} imports ${spec}, which does not exist`);
+    return hit;
+  });
+}
+
+/** Every file the entrypoints load, following relative imports. */
+function closure(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const todo = entries.map((e) => path.join(root, e));
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    if (f.endsWith('.ts')) todo.push(...importsOf(f));
+  }
+  return [...seen].map((f) => path.relative(root, f)).sort();
+}
+
+describe('Dockerfile and .dockerignore', () => {
+  const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+\s/.test(l));
+  /** `COPY [--flags] src… dest` → the sources. */
+  const copied = instructions
+    .filter((l) => l.startsWith('COPY '))
+    .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1));
+
+  test('copies only what runs: named folders, never the whole context', () => {
+    assert.ok(copied.length > 0);
+    for (const src of copied) {
+      assert.ok(!['.', './', '*', '/'].includes(src), `COPY ${src} copies the whole context`);
+      assert.ok(fs.existsSync(path.join(root, src)), `COPY ${src}: no such file or folder`);
+      for (const never of ['test', 'sim', '.redial', '.tools', 'node_modules', '.git', 'scripts']) assert.notEqual(src.replace(/\/$/, ''), never, `${never} is not copied whole`);
+    }
+    // everything the api, the worker (and the workflows it bundles at start) and its health check load is in the image
+    const needed = closure(['api/main.ts', 'worker/main.ts', 'scripts/lib/worker-health.ts']);
+    assert.ok(needed.includes('workflows/index.ts') && needed.includes('db/client.ts'), 'the closure follows the imports');
+    const inImage = (f: string) => copied.some((src) => f === src || f.startsWith(`${src.replace(/\/$/, '')}/`));
+    assert.deepEqual(needed.filter((f) => !inImage(f)), [], 'files the processes load but the image lacks');
+    assert.ok(inImage('db/migrations/0000_init.sql'), 'the migrations the api applies at start');
+    assert.ok(!inImage('sim/server.ts') && !inImage('test/compose.test.ts') && !inImage('scripts/start.ts'));
+  });
+
+  test('npm installs without running any install script; the patches are applied explicitly; the processes do not run as root', () => {
+    assert.match(dockerfile, /postgresql-client/, 'pg_dump is in the image');
+    const ci = instructions.find((l) => /npm ci/.test(l));
+    assert.ok(ci, 'npm ci');
+    assert.match(ci, /npm ci [^&]*--ignore-scripts/);
+    assert.match(ci, /--omit=dev/);
+    // postinstall (patch-package) did not run: the patches are applied after npm ci, from patches/ copied before it
+    assert.ok(ci.indexOf('patch-package') > ci.indexOf('npm ci'), 'patch-package runs after npm ci');
+    assert.ok(dockerfile.indexOf('COPY patches') >= 0 && dockerfile.indexOf('COPY patches') < dockerfile.indexOf('npm ci'), 'patches/ is copied before npm ci');
+    assert.ok(fs.readdirSync(path.join(root, 'patches')).length > 0);
+    const users = instructions.filter((l) => l.startsWith('USER '));
+    assert.equal(users.at(-1), 'USER node', 'the image runs as node');
+    assert.match(dockerfile, /REDIAL_ENV=production/);
+  });
+
+  test('.dockerignore keeps secrets, data, backups, dependencies and test artefacts out of the build context', () => {
+    const ignored = new Set(fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    for (const p of ['.env', '.env.*', '**/.env', '.redial', '.tools', 'node_modules', 'backups', 'backups-copy', '**/*.dump', 'test', '.git']) assert.ok(ignored.has(p), `.dockerignore lists ${p}`);
+    assert.ok(![...ignored].some((p) => p.startsWith('!')), 'nothing is let back in');
   });
 });

@@ -31,6 +31,8 @@ export const workerConfigSchema = baseConfigSchema.extend({
   /** Comma-separated backup directories: the first local, the rest copies (e.g. a mounted second disk or bucket). */
   REDIAL_BACKUP_DIRS: z.string().default('.redial/backups,.redial/backups-copy'),
   REDIAL_BACKUP_KEEP: z.coerce.number().int().min(1).default(8),
+  /** Where pg_dump / pg_restore live when not on PATH (default: `pg_config --bindir`). */
+  PG_BINDIR: z.string().optional(),
   /**
    * A number that answers and presses 0, for the daily opt-out self-check. On the simulator any
    * number ending in 4 does (the default); on a real carrier the DTMF check is skipped until set.
@@ -57,6 +59,7 @@ export function maintenanceConfig(cfg: WorkerConfig): MaintenanceConfig {
     recordingsDir: path.resolve(cfg.REDIAL_RECORDINGS_DIR),
     backupTargets: cfg.REDIAL_BACKUP_DIRS.split(',').map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)),
     backupKeep: cfg.REDIAL_BACKUP_KEEP,
+    pgBinDir: cfg.PG_BINDIR,
     // TWILIO_API_BASE_URL is set only when the carrier is the simulator
     simUrl: cfg.TWILIO_API_BASE_URL,
     selfCheckDtmfNumber: cfg.REDIAL_SELF_CHECK_DTMF_NUMBER ?? (cfg.TWILIO_API_BASE_URL ? '+15005550104' : undefined),

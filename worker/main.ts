@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
 import { keyringOf, parseConfig } from '../services/config';
 import { dataConverterOf } from '../services/payload-codec';
+import { describeTemporalConnection, explainTemporalConnectError, temporalConnectionOptions } from '../services/temporal-connection';
 import { connect } from '../db/client';
 import { incidentPolicy, maintenanceConfig, workerConfigSchema } from './config';
 import { ensureSchedules } from '../services/schedules';
@@ -12,9 +13,14 @@ import { createWorker } from './create';
 async function main() {
   const cfg = parseConfig(workerConfigSchema, process.env);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
-  const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  // one set of options (TLS, API key) for both connections: services/temporal-connection.ts
+  const temporalOptions = temporalConnectionOptions(cfg);
+  const explain = async (err: unknown): Promise<never> => {
+    throw await explainTemporalConnectError(err, temporalOptions);
+  };
+  const connection = await NativeConnection.connect(temporalOptions).catch(explain);
   // the bulk activities (import enrolment, campaign cancel) signal many cadences through a client
-  const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect(temporalOptions).catch(explain);
   const keyring = keyringOf(cfg);
   const temporal = new Client({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const worker = await createWorker({
@@ -37,7 +43,7 @@ async function main() {
     const ids = await ensureSchedules(temporal, { taskQueue: worker.options.taskQueue, timeZone: cfg.REDIAL_MAINTENANCE_TIME_ZONE, policy: incidentPolicy(cfg) });
     console.log(`[worker] schedules: ${ids.join(', ')}`);
   }
-  console.log(`[worker] polling task queue "${worker.options.taskQueue}" on ${cfg.TEMPORAL_ADDRESS}`);
+  console.log(`[worker] polling task queue "${worker.options.taskQueue}" on ${describeTemporalConnection(temporalOptions)}`);
   // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight work is done
   await worker.run();
   await connection.close();

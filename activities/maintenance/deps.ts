@@ -14,6 +14,8 @@ export interface MaintenanceConfig {
   /** Backup targets: the first is local, the others are copies (directories). */
   backupTargets: string[];
   backupKeep: number;
+  /** Where pg_dump and pg_restore are (PG_BINDIR); unset: `pg_config --bindir`, else PATH. */
+  pgBinDir?: string;
   /** The simulator's URL when the carrier is the simulator: enables the SMS self-check and the stress test. */
   simUrl?: string;
   /** A number that answers and presses 0 (the simulator: any number ending in 4); unset: the DTMF check is skipped. */

@@ -6,6 +6,7 @@
  */
 import { maintenanceRuns } from '../../db/schema';
 import { runStatus, type CheckResult } from '../../domain/maintenance';
+import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceActivities } from '../../workflows/contracts';
 import type { MaintenanceDeps } from './deps';
 import { checkAlertRates, checkDisk, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
@@ -14,11 +15,15 @@ import { backupDatabase, permissionAudit, strategyReview } from './weekly';
 
 export type { MaintenanceConfig, MaintenanceDeps } from './deps';
 
-/** Stores a routine's run; the status is its worst check. */
+/**
+ * Stores a routine's run; the status is its worst check. Viewers read these: a summary (a failed
+ * check's error) is stored without credentials whatever the check threw.
+ */
 export async function recordRun(deps: MaintenanceDeps, r: { routine: string; workflowId: string; runId: string; startedAt: number; results: CheckResult[] }): Promise<number> {
+  const results = r.results.map((x) => ({ ...x, summary: redactSecrets(x.summary) }));
   const [row] = await deps.db
     .insert(maintenanceRuns)
-    .values({ routine: r.routine, workflowId: r.workflowId, runId: r.runId, status: runStatus(r.results), results: r.results, startedAt: new Date(r.startedAt) })
+    .values({ routine: r.routine, workflowId: r.workflowId, runId: r.runId, status: runStatus(results), results, startedAt: new Date(r.startedAt) })
     .returning({ id: maintenanceRuns.id });
   return row!.id;
 }

@@ -1,7 +1,7 @@
 /** The weekly routine's checks: backup (restored and compared, then pruned), permission audit, strategy review. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { heartbeat } from '@temporalio/activity';
@@ -11,14 +11,23 @@ import { callCounts, rates } from '../../db/queries/reports';
 import { realTraffic } from '../../db/queries/traffic';
 import { apiKeys, attempts } from '../../db/schema';
 import { attention, ok, skipped, type CheckResult } from '../../domain/maintenance';
+import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceDeps } from './deps';
+import { pgBin, pgClientEnv } from './pg-client';
 import { DAY } from './shared';
 
 const run = promisify(execFile);
 
-async function pgBin(name: string) {
-  const dir = process.env.PG_BINDIR ?? (await run('pg_config', ['--bindir']).then((r) => r.stdout.trim()).catch(() => ''));
-  return dir ? path.join(dir, name) : name;
+/**
+ * Dumps hold every contact: a backup folder is the worker's alone (0700) and each dump is 0600.
+ * A folder we cannot tighten (a mount owned by someone else) is reported, not silently used.
+ */
+async function privateDir(dir: string): Promise<string | null> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return chmod(dir, 0o700).then(
+    () => null,
+    (err: NodeJS.ErrnoException) => `${dir}: cannot make it private (${err.code ?? err.message})`,
+  );
 }
 
 async function tableCounts(sqlc: postgres.Sql): Promise<Record<string, number>> {
@@ -33,45 +42,63 @@ async function tableCounts(sqlc: postgres.Sql): Promise<Record<string, number>> 
  * a scratch database and compared table by table; old backups beyond `backupKeep` are pruned.
  */
 export async function backupDatabase(deps: MaintenanceDeps): Promise<CheckResult> {
+  try {
+    return await backup(deps);
+  } catch (err) {
+    // "Command failed: pg_dump …" and libpq's messages end up in maintenance_runs (viewers read
+    // it), in the alert and at the ops webhook: never with a connection string or password
+    throw new Error(redactSecrets((err as Error).message ?? String(err)).slice(0, 2000));
+  }
+}
+
+async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
   const { config: cfg } = deps;
   if (!cfg.backupTargets.length) return skipped('backup', 'no backup target configured (REDIAL_BACKUP_DIRS)');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = `redial-${stamp}.dump`;
   const [first, ...others] = cfg.backupTargets as [string, ...string[]];
-  await mkdir(first, { recursive: true });
+  const warnings = (await Promise.all(cfg.backupTargets.map(privateDir))).filter((w): w is string => w !== null);
   const local = path.join(first, file);
   const source = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {} });
   const scratchName = `redial_verify_${stamp.replace(/-/g, '_').toLowerCase()}`;
+  // the connection for pg_dump / pg_restore in PG* variables and a 0600 passfile, never in argv
+  const pg = await pgClientEnv(cfg.databaseUrl);
   try {
     const before = await tableCounts(source);
-    await run(await pgBin('pg_dump'), ['--format=custom', '--no-owner', `--file=${local}`, cfg.databaseUrl], { maxBuffer: 16 << 20 });
+    // created 0600 before pg_dump writes into it, so the dump is never readable by others
+    await writeFile(local, '', { mode: 0o600, flag: 'wx' });
+    await run(await pgBin('pg_dump', cfg.pgBinDir), ['--format=custom', '--no-owner', `--file=${local}`], { env: pg.env, maxBuffer: 16 << 20 });
+    await chmod(local, 0o600);
     heartbeat();
     const after = await tableCounts(source);
     const digest = createHash('sha256').update(await readFile(local)).digest('hex');
     const copies: Array<{ target: string; sha256Matches: boolean }> = [];
     for (const dir of others) {
-      await mkdir(dir, { recursive: true });
-      await copyFile(local, path.join(dir, file));
-      copies.push({ target: dir, sha256Matches: createHash('sha256').update(await readFile(path.join(dir, file))).digest('hex') === digest });
+      const copy = path.join(dir, file);
+      await copyFile(local, copy);
+      await chmod(copy, 0o600);
+      copies.push({ target: dir, sha256Matches: createHash('sha256').update(await readFile(copy)).digest('hex') === digest });
     }
     await source.unsafe(`create database "${scratchName}"`);
+    await run(await pgBin('pg_restore', cfg.pgBinDir), ['--no-owner', '--exit-on-error', `--dbname=${scratchName}`, local], { env: pg.env, maxBuffer: 16 << 20 });
+    heartbeat();
     const scratchUrl = new URL(cfg.databaseUrl);
     scratchUrl.pathname = `/${scratchName}`;
-    await run(await pgBin('pg_restore'), ['--no-owner', '--exit-on-error', `--dbname=${scratchUrl}`, local], { maxBuffer: 16 << 20 });
-    heartbeat();
     const scratch = postgres(scratchUrl.toString(), { max: 1, onnotice: () => {} });
     const restored = await tableCounts(scratch).finally(() => scratch.end({ timeout: 5 }));
     // a table that changed while the dump ran can differ; one that did not must match exactly
     const mismatched = Object.keys(before).filter((t) => before[t] === after[t] && restored[t] !== before[t]);
     const pruned = await prune(cfg.backupTargets, cfg.backupKeep);
-    const detail = { file, bytes: (await stat(local)).size, sha256: digest, targets: cfg.backupTargets, copies, tables: Object.keys(restored).length, rows: restored, mismatched, pruned };
+    const detail = { file, bytes: (await stat(local)).size, sha256: digest, targets: cfg.backupTargets, copies, tables: Object.keys(restored).length, rows: restored, mismatched, pruned, warnings };
     const bad = mismatched.length > 0 || copies.some((c) => !c.sha256Matches) || Object.keys(restored).length !== Object.keys(before).length;
     if (bad) {
       await deps.raiseAlert({ kind: 'backup', severity: 'critical', message: `Backup ${file} did not verify`, detail });
       return attention('backup', `backup ${file} did not verify`, detail);
     }
+    if (warnings.length) return attention('backup', `${file} verified, but ${warnings.join('; ')}`, detail);
     return ok('backup', `${file} (${detail.bytes} bytes) in ${cfg.backupTargets.length} target(s), restored and compared: ${detail.tables} tables match`, detail);
   } finally {
+    await pg.dispose();
     await source.unsafe(`drop database if exists "${scratchName}"`).catch(() => undefined);
     await source.end({ timeout: 5 });
   }

@@ -1,6 +1,8 @@
 /**
  * Interactive API docs at /docs: Swagger UI served from the installed swagger-ui-dist package
- * (no CDN, so the docs work on an offline network too), reading /openapi.json.
+ * (no CDN, so the docs work on an offline network too), reading /openapi.json. The API key typed
+ * into "Authorize" lives in the page's memory only: persisting it would leave an admin key in the
+ * browser's localStorage for any script of this origin, and for whoever uses the browser next.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,11 +17,12 @@ const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Redial API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', persistAuthorization: true });</script>
+<script>try { localStorage.removeItem('authorized'); } catch (e) {}
+window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', persistAuthorization: false });</script>
 </body></html>`;
 
 export const docsRoutes = new Hono<AppEnv>()
-  .get('/docs', (c) => c.html(page))
+  .get('/docs', (c) => c.html(page, 200, { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }))
   .get('/docs/assets/:file', (c) => {
     const file = c.req.param('file');
     const type = assets[file];

@@ -1,45 +1,70 @@
 /**
  * Carrier webhooks: TwiML for calls, Gather results, status callbacks and inbound SMS. Every route
- * requires a valid X-Twilio-Signature computed with the line's auth token over our public URL.
+ * requires a valid X-Twilio-Signature computed over our public URL with the token of the line the
+ * webhook is about: the attempt's own line for a call (its URL names the attempt), the line the
+ * text was sent to for an inbound SMS (services/webhook-auth.ts). A redelivery the carrier marks
+ * with an I-Twilio-Idempotency-Token we already handled is answered without acting again.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
-import twilio from 'twilio';
 import { attemptWithStrategy } from '../../db/queries/attempts';
-import { lineByAccount } from '../../db/queries/lines';
 import { isOptOutReply } from '../../domain/opt-out-words';
 import { reportCallStatus, scriptKeyPressed } from '../../services/carrier-reports';
 import { optOutBySms } from '../../services/contacts';
-import { openLineToken } from '../../services/lines';
+import { claimWebhookDelivery, releaseWebhookDelivery, verifyCarrierWebhook, type WebhookSigner } from '../../services/webhook-auth';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
 
 type TwilioEnv = AppEnv & { Variables: { params: Record<string, string> } };
 
-const verifySignature = createMiddleware<TwilioEnv>(async (c, next) => {
-  const raw = await c.req.parseBody();
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') params[k] = v;
-  const signature = c.req.header('x-twilio-signature');
-  const line = params.AccountSid ? await lineByAccount(c.var.deps.db, params.AccountSid) : null;
-  const url = new URL(c.req.url);
-  const publicUrl = `${c.var.deps.publicUrl.replace(/\/$/, '')}${url.pathname}${url.search}`;
-  if (!signature || !line || !twilio.validateRequest(openLineToken(c.var.deps.keyring, line.authToken), signature, publicUrl, params)) {
-    return problem(c, 403, ErrorCode.badSignature, 'X-Twilio-Signature is missing or does not match this request.');
-  }
-  c.set('params', params);
-  await next();
-});
+/**
+ * A webhook already handled is answered with nothing to do (an empty TwiML document, or 204), or
+ * handled again where that has no side effect (the call's TwiML: a lost answer must not cost the
+ * call its script).
+ */
+type ReplayAnswer = 'twiml' | 'empty' | 'handle-again';
+
+const signedBy = (signer: (c: { req: { param(name: string): string | undefined } }, params: Record<string, string>) => WebhookSigner, onReplay: ReplayAnswer) =>
+  createMiddleware<TwilioEnv>(async (c, next) => {
+    const raw = await c.req.parseBody();
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') params[k] = v;
+    const url = new URL(c.req.url);
+    const publicUrl = `${c.var.deps.publicUrl.replace(/\/$/, '')}${url.pathname}${url.search}`;
+    const verdict = await verifyCarrierWebhook(c.var.deps, { signer: signer(c, params), signature: c.req.header('x-twilio-signature'), url: publicUrl, params });
+    if (!verdict.ok) {
+      c.var.deps.log(`carrier webhook ${url.pathname.replace(/[0-9a-f-]{36}$/i, ':id')} refused: ${verdict.reason}`);
+      return problem(c, 403, ErrorCode.badSignature, 'X-Twilio-Signature is missing or does not match this request.');
+    }
+    c.set('params', params);
+    // the header is not signed: it only tells the carrier's own redeliveries apart, never replaces the signature
+    const token = c.req.header('i-twilio-idempotency-token');
+    if (!token || token.length > 200 || onReplay === 'handle-again') return next();
+    if (!(await claimWebhookDelivery(c.var.deps, token))) {
+      return onReplay === 'empty' ? c.body(null, 204) : c.body(twiml(''), 200, { 'content-type': 'text/xml' });
+    }
+    try {
+      await next();
+    } finally {
+      // not handled: the carrier retries with the same token, and the retry must be acted on
+      if (c.error || !c.res || c.res.status >= 300) await releaseWebhookDelivery(c.var.deps, token);
+    }
+  });
+
+const attemptOf = (c: { req: { param(name: string): string | undefined } }) => ({ attemptId: c.req.param('attemptId') ?? '' });
+const byVoiceAttempt = signedBy(attemptOf, 'handle-again');
+const byGatherAttempt = signedBy(attemptOf, 'twiml');
+const byStatusAttempt = signedBy(attemptOf, 'empty');
+const byInboundNumber = signedBy((_c, params) => ({ to: params.To }), 'twiml');
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
 const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
 
 export const twilioRoutes = new Hono<TwilioEnv>()
   .use('*', bodyLimit({ maxSize: 64 * 1024 }))
-  .use('*', verifySignature)
 
-  .post('/voice/:attemptId', async (c) => {
+  .post('/voice/:attemptId', byVoiceAttempt, async (c) => {
     const { db, publicUrl } = c.var.deps;
     const row = await attemptWithStrategy(db, c.req.param('attemptId'));
     const strategy = row?.strategy;
@@ -56,7 +81,7 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
   })
 
-  .post('/gather/:attemptId', async (c) => {
+  .post('/gather/:attemptId', byGatherAttempt, async (c) => {
     const pressed = await scriptKeyPressed(c.var.deps, { attemptId: c.req.param('attemptId'), digits: c.var.params.Digits });
     if (pressed === 'unknown-attempt') return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
     if (pressed === 'opted-out') return c.body(twiml('<Say>You will not be called again. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
@@ -65,14 +90,14 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     return c.body(twiml(`<Say>${reply} Goodbye.</Say><Hangup/>`), 200, { 'content-type': 'text/xml' });
   })
 
-  .post('/status/:attemptId', async (c) => {
+  .post('/status/:attemptId', byStatusAttempt, async (c) => {
     const p = c.var.params;
     if (!p.CallSid || !p.CallStatus) return problem(c, 400, ErrorCode.validation, 'CallSid and CallStatus are required.');
     await reportCallStatus(c.var.deps, { attemptId: c.req.param('attemptId'), params: p });
     return c.body(null, 204);
   })
 
-  .post('/sms/inbound', async (c) => {
+  .post('/sms/inbound', byInboundNumber, async (c) => {
     const { From: from, Body: text } = c.var.params;
     if (from && text !== undefined && isOptOutReply(text)) {
       await optOutBySms(c.var.deps, { tenant: c.var.deps.tenant, phone: from });

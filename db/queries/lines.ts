@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { LINE_TIERS, type LineTier } from '../../domain/vocabulary';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { LINE_TIERS, SIMULATOR_ACCOUNT_SIDS, type LineTier } from '../../domain/vocabulary';
 import type { Tx } from '../client';
 import { attempts, lines } from '../schema';
 import { realTraffic } from './traffic';
@@ -51,9 +51,16 @@ export async function setLineToken(db: Tx, id: string, was: string, token: strin
   await db.update(lines).set({ authToken: token }).where(and(eq(lines.id, id), eq(lines.authToken, was)));
 }
 
-export async function lineByAccount(db: Tx, accountSid: string) {
-  const [row] = await db.select().from(lines).where(eq(lines.accountSid, accountSid));
+/** The line that sends from `number` (inbound SMS name it in `To`), or null. */
+export async function lineByNumber(db: Tx, number: string) {
+  const [row] = await db.select().from(lines).where(eq(lines.fromNumber, number)).orderBy(asc(lines.id)).limit(1);
   return row ?? null;
+}
+
+/** Ids of lines on the carrier simulator's public accounts (never acceptable in production). */
+export async function simulatorLineIds(db: Tx): Promise<string[]> {
+  const rows = await db.select({ id: lines.id }).from(lines).where(inArray(lines.accountSid, [...SIMULATOR_ACCOUNT_SIDS])).orderBy(asc(lines.id));
+  return rows.map((r) => r.id);
 }
 
 export async function ensureLines(db: Tx, ls: Array<typeof lines.$inferInsert>) {

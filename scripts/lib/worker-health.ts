@@ -11,13 +11,17 @@ import os from 'node:os';
 import { Connection } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { TASK_QUEUE } from '../../workflows/constants';
+import { parseConfig } from '../../services/config';
+import { temporalConfigSchema, temporalConnectionOptions, type TemporalConnectionOptions } from '../../services/temporal-connection';
 
 /** temporal.api.enums.v1.TaskQueueType (the proto package is not a runtime dependency). */
 const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
 
 /** The newest poll of the task queue by a worker whose identity passes `match`, or undefined. */
-export async function lastPoll(opts: { address: string; namespace?: string; taskQueue?: string; match: (identity: string) => boolean }): Promise<Date | undefined> {
-  const connection = await Connection.connect({ address: opts.address, connectTimeout: 5000 });
+export async function lastPoll(
+  opts: ({ address: string } | { connection: TemporalConnectionOptions }) & { namespace?: string; taskQueue?: string; match: (identity: string) => boolean },
+): Promise<Date | undefined> {
+  const connection = await Connection.connect({ ...('connection' in opts ? opts.connection : { address: opts.address }), connectTimeout: 5000 });
   try {
     let newest: Date | undefined;
     for (const taskQueueType of Object.values(TASK_QUEUE_TYPES)) {
@@ -42,15 +46,19 @@ export const MAX_POLL_AGE_MS = 120_000;
 
 if (require.main === module) {
   const host = `@${os.hostname()}`;
-  lastPoll({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', namespace: process.env.TEMPORAL_NAMESPACE, match: (id) => id.endsWith(host) }).then(
-    (at) => {
-      const ok = at !== undefined && Date.now() - at.getTime() < MAX_POLL_AGE_MS;
-      console.log(ok ? `worker polling (last poll ${at!.toISOString()})` : at ? `no poll since ${at.toISOString()}` : `no worker of ${host.slice(1)} polls task queue ${TASK_QUEUE}`);
-      process.exit(ok ? 0 : 1);
-    },
-    (err: Error) => {
-      console.log(`Temporal unreachable: ${err.message.split('\n')[0]}`);
-      process.exit(1);
-    },
-  );
+  // the worker's own TEMPORAL_* settings (TLS, API key), so the check connects as the worker does
+  const cfg = parseConfig(temporalConfigSchema, process.env);
+  Promise.resolve()
+    .then(() => lastPoll({ connection: temporalConnectionOptions(cfg), namespace: cfg.TEMPORAL_NAMESPACE, match: (id) => id.endsWith(host) }))
+    .then(
+      (at) => {
+        const ok = at !== undefined && Date.now() - at.getTime() < MAX_POLL_AGE_MS;
+        console.log(ok ? `worker polling (last poll ${at!.toISOString()})` : at ? `no poll since ${at.toISOString()}` : `no worker of ${host.slice(1)} polls task queue ${TASK_QUEUE}`);
+        process.exit(ok ? 0 : 1);
+      },
+      (err: Error) => {
+        console.log(`Temporal unreachable: ${err.message.split('\n')[0]}`);
+        process.exit(1);
+      },
+    );
 }

@@ -1,0 +1,60 @@
+/**
+ * Who may sign a carrier webhook, and whether it was handled before. A call's webhooks (TwiML,
+ * Gather, status) name their attempt in the URL, so they must carry the signature of the line
+ * that attempt was placed on; an inbound SMS must carry the signature of the line it was sent to
+ * (`To`). Never the token of whatever AccountSid the caller names. This is the one place a line's
+ * auth token is read for verification.
+ */
+import twilio from 'twilio';
+import type { Db } from '../db/client';
+import type { Keyring } from './keyring';
+import { openLineToken } from './lines';
+import { lineByNumber } from '../db/queries/lines';
+import { claimWebhookToken, lineOfAttempt, pruneWebhookTokens, releaseWebhookToken } from '../db/queries/webhooks';
+import { lineSignsWebhooks, WEBHOOK_TOKEN_RETENTION_MS } from '../domain/webhooks';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type WebhookSigner = { attemptId: string } | { to: string | undefined };
+
+export type WebhookVerdict = { ok: true; lineId: string } | { ok: false; reason: 'no-signature' | 'unknown-line' | 'account-mismatch' | 'line-closed' | 'bad-signature' };
+
+/**
+ * Checks X-Twilio-Signature against the signing line's token over our public URL and the posted
+ * parameters. The reason is for our logs only: every refusal looks the same to the caller.
+ */
+export async function verifyCarrierWebhook(
+  deps: { db: Db; keyring: Keyring },
+  input: { signer: WebhookSigner; signature: string | undefined; url: string; params: Record<string, string>; now?: number },
+): Promise<WebhookVerdict> {
+  if (!input.signature) return { ok: false, reason: 'no-signature' };
+  const { signer } = input;
+  const line =
+    'attemptId' in signer ? (UUID.test(signer.attemptId) ? await lineOfAttempt(deps.db, signer.attemptId) : null) : signer.to ? await lineByNumber(deps.db, signer.to) : null;
+  if (!line) return { ok: false, reason: 'unknown-line' };
+  // the carrier names the account it sends for: it must be the line's own
+  if (input.params.AccountSid !== undefined && input.params.AccountSid !== line.accountSid) return { ok: false, reason: 'account-mismatch' };
+  if (!lineSignsWebhooks(line, 'attemptId' in signer ? 'call' : 'sms', input.now ?? Date.now())) return { ok: false, reason: 'line-closed' };
+  if (!twilio.validateRequest(openLineToken(deps.keyring, line.authToken), input.signature, input.url, input.params)) return { ok: false, reason: 'bad-signature' };
+  return { ok: true, lineId: line.id };
+}
+
+let lastPrune = 0;
+
+/**
+ * Claims a delivery by the carrier's I-Twilio-Idempotency-Token (the same on its retries of one
+ * webhook): true the first time, false for a redelivery of one already handled. A failed delivery
+ * is given back with `releaseWebhookDelivery` so the carrier's retry is handled. Old tokens are
+ * forgotten (at most once a minute per process), so the table stays bounded.
+ */
+export async function claimWebhookDelivery(deps: { db: Db }, token: string): Promise<boolean> {
+  if (Date.now() - lastPrune > 60_000) {
+    lastPrune = Date.now();
+    await pruneWebhookTokens(deps.db, new Date(Date.now() - WEBHOOK_TOKEN_RETENTION_MS));
+  }
+  return claimWebhookToken(deps.db, token);
+}
+
+export async function releaseWebhookDelivery(deps: { db: Db }, token: string): Promise<void> {
+  await releaseWebhookToken(deps.db, token);
+}
