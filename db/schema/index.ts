@@ -7,3 +7,4 @@ export * from './access';
 export * from './imports';
 export * from './operations';
 export * from './inbox';
+export * from './lockdown';
