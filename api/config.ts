@@ -1,6 +1,9 @@
 /** The API process's configuration (see services/config.ts for the shared parts). */
 import { z } from 'zod';
 import { baseConfigSchema, linesFromJson } from '../services/config';
+import { defaultLimits, type ApiLimits } from './limits';
+
+const perSecond = (d: number) => z.coerce.number().min(0).default(d);
 
 export const apiConfigSchema = baseConfigSchema.extend({
   REDIAL_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -11,5 +14,30 @@ export const apiConfigSchema = baseConfigSchema.extend({
   REDIAL_DEFAULT_REGION: z.string().length(2).default('CN'),
   /** JSON array of lines to register at start (id, accountSid, authToken, fromNumber, tier, cps); the start script passes the simulator's. */
   REDIAL_LINES: linesFromJson,
+  /** Requests per second per API key, and the burst a quiet key may send at once (0: no limit). */
+  REDIAL_RATE_PER_KEY: perSecond(defaultLimits.perKey.rate),
+  REDIAL_RATE_PER_KEY_BURST: perSecond(defaultLimits.perKey.burst),
+  /** Requests per second per client address (every request, before authentication). */
+  REDIAL_RATE_PER_IP: perSecond(defaultLimits.perIp.rate),
+  REDIAL_RATE_PER_IP_BURST: perSecond(defaultLimits.perIp.burst),
+  /** Failed authentications per second per address, and their burst: beyond, 429 without looking. */
+  REDIAL_RATE_AUTH_FAILURES_PER_IP: perSecond(defaultLimits.authFailuresPerIp.rate),
+  REDIAL_RATE_AUTH_FAILURES_PER_IP_BURST: perSecond(defaultLimits.authFailuresPerIp.burst),
+  /** Bodies above this size are large; at most REDIAL_LARGE_BODIES of them are read at once (0: no cap). */
+  REDIAL_LARGE_BODY_BYTES: z.coerce.number().int().min(1).default(defaultLimits.largeBodyBytes),
+  REDIAL_LARGE_BODIES: z.coerce.number().int().min(0).default(defaultLimits.largeBodies),
+  /** Behind a reverse proxy: the client address is the last X-Forwarded-For hop. */
+  REDIAL_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+export function apiLimits(cfg: ApiConfig): ApiLimits {
+  return {
+    perKey: { rate: cfg.REDIAL_RATE_PER_KEY, burst: cfg.REDIAL_RATE_PER_KEY_BURST },
+    perIp: { rate: cfg.REDIAL_RATE_PER_IP, burst: cfg.REDIAL_RATE_PER_IP_BURST },
+    authFailuresPerIp: { rate: cfg.REDIAL_RATE_AUTH_FAILURES_PER_IP, burst: cfg.REDIAL_RATE_AUTH_FAILURES_PER_IP_BURST },
+    largeBodyBytes: cfg.REDIAL_LARGE_BODY_BYTES,
+    largeBodies: cfg.REDIAL_LARGE_BODIES,
+    trustProxy: cfg.REDIAL_TRUST_PROXY === 'true',
+  };
+}

@@ -11,6 +11,7 @@ import { audit } from '../db/queries/audit';
 import { addOptOut, contactById, contactByPhone, removeOptOut } from '../db/queries/contacts';
 import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, workflowIdOf } from './cadences';
 import { notFound } from './errors';
+import { recordRead } from './lockdown';
 
 export interface ContactDeps {
   db: Db;
@@ -67,11 +68,13 @@ export async function optOutBySms({ db, temporal }: ContactDeps, input: { tenant
 /**
  * A contact with its cadence state and every attempt. The cadence first, then the attempts: the
  * state never claims an outcome the rows do not show yet. When the cadence cannot be read, the
- * rest is still answered, with the reason in cadenceError.
+ * rest is still answered, with the reason in cadenceError. The read is in the access log
+ * (`contact.read`), for the scope report of a leak.
  */
-export async function contactDetail({ db, temporal }: ContactDeps, contactId: string) {
-  const contact = await liveContact(db, contactId);
+export async function contactDetail({ db, temporal }: ContactDeps, input: { contactId: string; actor: string }) {
+  const contact = await liveContact(db, input.contactId);
   const cadence = await cadenceState(temporal, workflowIdOf(contact));
   const attempts = await attemptsOfContact(db, contact.id);
+  await recordRead({ db }, { actor: input.actor, action: 'contact.read', contactIds: [contact.id], rows: 1 });
   return { contact, cadence, attempts };
 }
