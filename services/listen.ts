@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface Listening {
   url: string;
@@ -55,6 +55,27 @@ function discardRest(req: IncomingMessage, opts: Required<ListenOptions>) {
   req.resume();
 }
 
+const pending = Symbol('request being answered');
+
+/**
+ * Node closes the connection (`destroySoon`) right after an answer to a request that asked for
+ * `Connection: close` (urllib always does) — with the client still sending its body, that is a
+ * reset, and the client loses the answer it has not read yet. While the body is incomplete we
+ * only half-close (our FIN after the answer); discardRest reads what is left and closes within
+ * its bounds.
+ */
+function closeGracefully(socket: Socket & { [pending]?: IncomingMessage }, req: IncomingMessage) {
+  const patched = pending in socket;
+  socket[pending] = req;
+  if (patched) return;
+  const destroySoon = socket.destroySoon.bind(socket);
+  socket.destroySoon = () => {
+    const r = socket[pending];
+    if (r && !r.complete && !r.destroyed) socket.end();
+    else destroySoon();
+  };
+}
+
 /** Serves a fetch handler on 127.0.0.1 (or `hostname`); port 0 picks a free one. */
 export function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname = '127.0.0.1', options: ListenOptions = {}): Promise<Listening> {
   const opts = { ...defaults, ...options };
@@ -73,6 +94,7 @@ export function listen(fetch: (req: Request) => Response | Promise<Response>, po
       });
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.socket) closeGracefully(req.socket, req);
       res.once('finish', () => discardRest(req, opts));
     });
     server.once('error', reject);
