@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps) {
   // so an anonymous client cannot make the API hold one (services/listen.ts discards what it
   // still sends, so it reads its 401)
   app.use('/v1/*', limits.perAddress);
-  app.use('/v1/*', authenticate({ onFailure: (c) => limits.authFailed(c) }));
+  app.use('/v1/*', authenticate({ onFailure: (c) => limits.authFailed(c), blocked: (c) => limits.authBlocked(c) }));
   app.use('/v1/*', limits.perKey);
   app.use('/v1/*', limits.largeBodies(isImport));
   const limit = (max: number) => bodyLimit({ maxSize: max, onError: (c) => problem(c, 413, ErrorCode.bodyTooLarge, `Bodies are limited to ${max} bytes here.`) });

@@ -18,9 +18,10 @@ const CACHE_MS = 10_000;
 
 /**
  * Runs before anything reads the request body: a request without a valid key is answered 401
- * having read none of it. `onFailure` counts the refusal (the per-address limit of failures).
+ * having read none of it. `onFailure` counts the refusal against the client's address;
+ * `blocked` (seconds) refuses 429 a key never seen valid here, without looking it up.
  */
-export function authenticate(opts: { onFailure?: (c: Context<AppEnv>) => void } = {}) {
+export function authenticate(opts: { onFailure?: (c: Context<AppEnv>) => void; blocked?: (c: Context<AppEnv>) => number } = {}) {
   const cache = new Map<string, { keyId: string; role: Role; until: number }>();
   const refuse = (c: Context<AppEnv>, detail: string) => {
     opts.onFailure?.(c);
@@ -29,9 +30,16 @@ export function authenticate(opts: { onFailure?: (c: Context<AppEnv>) => void } 
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw refuse(c, 'Send an API key as "Authorization: Bearer <key>".');
-    const hash = hashKey(m[1]!);
-    let hit = cache.get(hash);
+    const hash = m ? hashKey(m[1]!) : null;
+    let hit = hash ? cache.get(hash) : undefined;
+    if (!hit) {
+      const wait = opts.blocked?.(c) ?? 0;
+      if (wait) {
+        c.header('Retry-After', String(wait));
+        throw new ApiError(429, ErrorCode.rateLimited, `Too many requests from this address failed authentication. Retry in ${wait} s.`);
+      }
+    }
+    if (!hash) throw refuse(c, 'Send an API key as "Authorization: Bearer <key>".');
     if (!hit || hit.until < Date.now()) {
       const row = await liveKeyByHash(c.var.deps.db, hash);
       if (!row) {

@@ -81,7 +81,7 @@ export function clientAddress(c: Context, trustProxy: boolean): string | null {
   return incoming?.socket?.remoteAddress ?? null;
 }
 
-function tooMany(c: Context, seconds: number, detail: string) {
+export function tooMany(c: Context, seconds: number, detail: string) {
   c.header('Retry-After', String(seconds));
   return problem(c, 429, ErrorCode.rateLimited, `${detail} Retry in ${seconds} s.`);
 }
@@ -94,17 +94,23 @@ export function createLimits(limits: ApiLimits) {
   let largeInFlight = 0;
 
   return {
-    /** Before authentication: the address's rate, and its failed authentications. */
+    /** Before authentication: the address's rate. */
     perAddress: createMiddleware<AppEnv>(async (c, next) => {
       const ip = clientAddress(c, limits.trustProxy);
-      if (ip) {
-        const failed = authFailures.wait(ip);
-        if (failed) return tooMany(c, failed, 'Too many requests from this address failed authentication.');
-        const wait = byIp.take(ip);
-        if (wait) return tooMany(c, wait, `Over the rate limit of this address (${limits.perIp.rate}/s).`);
-      }
+      const wait = ip ? byIp.take(ip) : 0;
+      if (wait) return tooMany(c, wait, `Over the rate limit of this address (${limits.perIp.rate}/s).`);
       await next();
     }),
+
+    /**
+     * Failed authentications per address: after too many, a key this process has not seen valid
+     * is refused 429 without being looked up (guessing is slowed; a known key behind the same
+     * address still passes). Returns the seconds to wait, 0 when the address may try.
+     */
+    authBlocked(c: Context): number {
+      const ip = clientAddress(c, limits.trustProxy);
+      return ip ? authFailures.wait(ip) : 0;
+    },
 
     /** Counts a refused authentication against the address. */
     authFailed(c: Context) {
