@@ -5,12 +5,11 @@
  * audit log; and the scope report names the keys that read contacts.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createOpsActivities } from '../activities/ops';
 import { HELD_NOTE } from '../services/outbox';
 import { eventually, opsWebhook, startSystem, type System } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
-import { after, before } from 'node:test';
 
 type Problem = { type: string; status: number; code: string; detail: string };
 
