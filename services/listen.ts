@@ -48,10 +48,12 @@ function discardRest(req: IncomingMessage, opts: Required<ListenOptions>) {
     req.off('end', cleanup);
     req.off('close', cleanup);
   };
+  // whatever still listens (the adapter's web stream of the body, which nobody reads now and
+  // which pauses the socket when its queue is full) lets go, as Node's own _dump() does
+  req.removeAllListeners('data');
   req.on('data', onData);
   req.on('end', cleanup);
   req.on('close', cleanup);
-  // a body the handler started and abandoned is paused: nothing else pulls it off the wire
   req.resume();
 }
 
