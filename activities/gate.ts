@@ -1,6 +1,6 @@
 /**
  * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
- * reason (DNC, pause, hold, max attempts, quiet hours, blocked windows, daily cap by the real
+ * reason (DNC, pause, hold, lockdown, max attempts, quiet hours, blocked windows, daily cap by the real
  * clock — the strategy's cap lowered to the per-person ceiling). Idempotent by (workflow id,
  * execution chain, sequence): a retried reservation returns the same row, a restarted cadence gets new ones.
  */
@@ -9,6 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { attemptByKey, countOnDay } from '../db/queries/attempts';
 import { activeStrategy } from '../db/queries/campaigns';
+import { lockdownInForce } from '../db/queries/lockdown';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { withCeiling } from '../domain/daily-cap';
@@ -25,7 +26,7 @@ export interface GateDeps {
   maxCallsPerPersonPerDay: number;
 }
 
-/** How soon a cadence held by an interface incident asks again. */
+/** How soon a cadence held by an interface incident or a lockdown asks again. */
 const HOLD_RECHECK_MS = 60_000;
 
 /** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
@@ -70,6 +71,9 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       // an interface incident (carrier API or CRM sync down) holds everyone: they wait, nothing is lost
       const hold = await activeHold(tx);
       if (hold) return refuse('interface-hold', now + HOLD_RECHECK_MS, { incidentId: hold.id, interface: hold.subject });
+      // a lockdown that pauses dialling holds everyone the same way, until an admin releases it
+      const lockdown = await lockdownInForce(tx);
+      if (lockdown?.pauseDialling) return refuse('lockdown', now + HOLD_RECHECK_MS, { lockdownId: lockdown.id });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
       if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);

@@ -14,6 +14,7 @@ import { carrierInterfaceFailing, defaultIncidentPolicy, type IncidentPolicy } f
 import { redactSecrets } from '../domain/secrets';
 import { rollbackStrategy, setCampaignCps as setCps } from '../services/campaigns';
 import { ServiceError, ServiceErrorCode } from '../services/errors';
+import { sendOpsAlert } from '../services/outbox';
 import { requireClient } from './client';
 import type { Carrier } from './carrier';
 import type { AlertInput, OpsActivities, RollbackResult } from '../workflows/contracts';
@@ -30,26 +31,20 @@ export interface OpsDeps {
 export function createOpsActivities(deps: OpsDeps): OpsActivities {
   const { db } = deps;
 
-  /** Stores the alert, then tells ops (a failed webhook is recorded on the alert, never lost). */
+  /**
+   * Stores the alert, then tells ops through the outbox (services/outbox.ts): delivered now, in
+   * order behind anything still queued; a failure is recorded on the alert and retried; a lockdown
+   * holds it until its release. Never lost.
+   */
   async function raiseAlert(input: AlertInput): Promise<number> {
     // alerts quote errors (a failed check's): no credentials in the table, the log or at ops
     const a: AlertInput = { ...input, message: redactSecrets(input.message) };
     const [row] = await db.insert(alerts).values({ kind: a.kind, severity: a.severity, message: a.message, detail: a.detail ?? null }).returning({ id: alerts.id });
     if (deps.opsWebhookUrl) {
-      try {
-        const res = await fetch(deps.opsWebhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ id: row!.id, ...a, at: new Date().toISOString() }),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!res.ok) throw new Error(`webhook answered ${res.status}`);
-        await db.update(alerts).set({ deliveredAt: new Date() }).where(eq(alerts.id, row!.id));
-      } catch (err) {
-        const error = redactSecrets((err as Error).message);
-        await db.update(alerts).set({ deliveryError: error }).where(eq(alerts.id, row!.id));
-        log.warn('ops webhook failed', { alert: row!.id, error });
-      }
+      await sendOpsAlert(
+        { db, log: (m) => log.warn(m, { alert: row!.id }) },
+        { url: deps.opsWebhookUrl, alertId: row!.id, payload: { id: row!.id, ...a, at: new Date().toISOString() } },
+      );
     }
     return row!.id;
   }

@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { authenticate } from './auth';
+import { createLimits, defaultLimits } from './limits';
 import type { AppDeps, AppEnv } from './context';
 import { ErrorCode, problem, renderError, zodErrors } from './errors';
 import { campaignsRoutes } from './routes/campaigns';
@@ -16,6 +17,7 @@ import { eventsRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
 import { keysRoutes } from './routes/keys';
+import { lockdownRoutes } from './routes/lockdown';
 import { linesRoutes } from './routes/lines';
 import { operationsRoutes } from './routes/operations';
 import { reportsRoutes } from './routes/reports';
@@ -42,6 +44,14 @@ export function createApp(deps: AppDeps) {
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: rdl_…' });
   const isImport = (path: string) => path === '/v1/contacts/import';
+  const limits = createLimits({ ...defaultLimits, ...deps.limits });
+  // who asks comes first, what they send after: nothing reads a body before the key is checked,
+  // so an anonymous client cannot make the API hold one (services/listen.ts discards what it
+  // still sends, so it reads its 401)
+  app.use('/v1/*', limits.perAddress);
+  app.use('/v1/*', authenticate({ onFailure: (c) => limits.authFailed(c), blocked: (c) => limits.authBlocked(c) }));
+  app.use('/v1/*', limits.perKey);
+  app.use('/v1/*', limits.largeBodies(isImport));
   const limit = (max: number) => bodyLimit({ maxSize: max, onError: (c) => problem(c, 413, ErrorCode.bodyTooLarge, `Bodies are limited to ${max} bytes here.`) });
   const jsonLimit = limit(JSON_LIMIT);
   const importLimit = limit(IMPORT_MAX_BYTES);
@@ -54,9 +64,8 @@ export function createApp(deps: AppDeps) {
     }
     await next();
   });
-  app.use('/v1/*', authenticate());
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { isSimulatorAccount } from '../domain/vocabulary';
 import { baseConfigSchema, isProduction, linesFromJson } from '../services/config';
+import { defaultLimits, type ApiLimits } from './limits';
+
+const perSecond = (d: number) => z.coerce.number().min(0).default(d);
 
 export const apiConfigSchema = baseConfigSchema
   .extend({
@@ -20,6 +23,20 @@ export const apiConfigSchema = baseConfigSchema
       .string()
       .default('')
       .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)),
+    /** Requests per second per API key, and the burst a quiet key may send at once (0: no limit). */
+    REDIAL_RATE_PER_KEY: perSecond(defaultLimits.perKey.rate),
+    REDIAL_RATE_PER_KEY_BURST: perSecond(defaultLimits.perKey.burst),
+    /** Requests per second per client address (every request, before authentication). */
+    REDIAL_RATE_PER_IP: perSecond(defaultLimits.perIp.rate),
+    REDIAL_RATE_PER_IP_BURST: perSecond(defaultLimits.perIp.burst),
+    /** Failed authentications per second per address, and their burst: beyond, 429 without looking. */
+    REDIAL_RATE_AUTH_FAILURES_PER_IP: perSecond(defaultLimits.authFailuresPerIp.rate),
+    REDIAL_RATE_AUTH_FAILURES_PER_IP_BURST: perSecond(defaultLimits.authFailuresPerIp.burst),
+    /** Bodies above this size are large; at most REDIAL_LARGE_BODIES of them are read at once (0: no cap). */
+    REDIAL_LARGE_BODY_BYTES: z.coerce.number().int().min(1).default(defaultLimits.largeBodyBytes),
+    REDIAL_LARGE_BODIES: z.coerce.number().int().min(0).default(defaultLimits.largeBodies),
+    /** Behind a reverse proxy: the client address is the last X-Forwarded-For hop. */
+    REDIAL_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((cfg, ctx) => {
     // the simulator's lines have public tokens: in production they would accept forged webhooks
@@ -28,3 +45,14 @@ export const apiConfigSchema = baseConfigSchema
       ctx.addIssue({ code: 'custom', path: ['REDIAL_LINES'], message: `the simulator's lines (${sim.map((l) => l.id).join(', ')}) are refused in production (REDIAL_ENV/NODE_ENV=production): their auth tokens are public` });
   });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+export function apiLimits(cfg: ApiConfig): ApiLimits {
+  return {
+    perKey: { rate: cfg.REDIAL_RATE_PER_KEY, burst: cfg.REDIAL_RATE_PER_KEY_BURST },
+    perIp: { rate: cfg.REDIAL_RATE_PER_IP, burst: cfg.REDIAL_RATE_PER_IP_BURST },
+    authFailuresPerIp: { rate: cfg.REDIAL_RATE_AUTH_FAILURES_PER_IP, burst: cfg.REDIAL_RATE_AUTH_FAILURES_PER_IP_BURST },
+    largeBodyBytes: cfg.REDIAL_LARGE_BODY_BYTES,
+    largeBodies: cfg.REDIAL_LARGE_BODIES,
+    trustProxy: cfg.REDIAL_TRUST_PROXY === 'true',
+  };
+}

@@ -28,6 +28,29 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */
   schedulePrefix?: string;
+  /** Rate and concurrency limits (api/config.ts); the defaults of api/limits.ts where not given. */
+  limits?: Partial<ApiLimits>;
+}
+
+/** A token bucket (api/limits.ts). */
+export interface Bucket {
+  /** Tokens per second; 0 switches the limit off. */
+  rate: number;
+  /** Tokens a quiet client has saved up: the burst it may send at once. */
+  burst: number;
+}
+
+export interface ApiLimits {
+  perKey: Bucket;
+  perIp: Bucket;
+  /** Requests refused 401 per address (key guessing, misconfigured clients): after these, 429 without looking. */
+  authFailuresPerIp: Bucket;
+  /** A body above this many bytes (or a streamed one where large bodies are allowed) is large… */
+  largeBodyBytes: number;
+  /** …and at most this many large bodies are read at once, across keys. */
+  largeBodies: number;
+  /** Take the client address from the last X-Forwarded-For entry (behind one reverse proxy). */
+  trustProxy: boolean;
 }
 
 /** Hono environment: dependencies and the caller arrive as typed context variables. */

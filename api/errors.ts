@@ -15,6 +15,11 @@ export const ErrorCode = {
   bodyTooLarge: 'body_too_large',
   unauthenticated: 'unauthenticated',
   forbidden: 'forbidden',
+  /** A lockdown suspends keys other than admin (services/lockdown.ts). */
+  keySuspended: 'key_suspended',
+  /** A lockdown closes exports and bulk reads of personal data. */
+  lockdown: 'lockdown',
+  rateLimited: 'rate_limited',
   notFound: 'not_found',
   invalidPhone: 'invalid_phone',
   unknownCampaign: 'unknown_campaign',
@@ -46,6 +51,9 @@ const titles: Record<ErrorCode, string> = {
   body_too_large: 'Request body too large',
   unauthenticated: 'Missing or invalid API key',
   forbidden: 'Not allowed for this role',
+  key_suspended: 'API key suspended by a lockdown',
+  lockdown: 'Closed by a lockdown',
+  rate_limited: 'Too many requests',
   not_found: 'Not found',
   invalid_phone: 'Invalid phone number',
   unknown_campaign: 'Unknown campaign',
@@ -122,6 +130,7 @@ const serviceStatus: Record<ServiceErrorCode, ContentfulStatusCode> = {
   invalid_phone: 422,
   validation_failed: 400,
   service_unavailable: 503,
+  lockdown: 423,
 };
 
 export function renderError(err: unknown, c: Context, log: (m: string, e: unknown) => void) {

@@ -8,9 +8,10 @@ import { bootstrap } from '../services/bootstrap';
 import { isProduction, keyringOf, parseConfig } from '../services/config';
 import { dataConverterOf } from '../services/payload-codec';
 import { describeTemporalConnection, explainTemporalConnectError, temporalConnectionOptions } from '../services/temporal-connection';
-import { apiConfigSchema } from './config';
+import { apiConfigSchema, apiLimits } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
+import { startOutboxDispatcher } from '../services/outbox';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -37,15 +38,19 @@ async function main() {
     defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
     tenant: cfg.REDIAL_TENANT,
     log,
+    limits: apiLimits(cfg),
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
   const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });
+  // outbound deliveries (the ops webhook) that waited, for a retry or a lockdown's release
+  const outbox = await startOutboxDispatcher({ db, log });
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
   if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
   const stop = async () => {
     await server.close();
     await inbox.stop();
+    await outbox.stop();
     await connection.close();
     await close();
     process.exit(0);

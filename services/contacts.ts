@@ -14,6 +14,7 @@ import { notFound, ServiceError, ServiceErrorCode } from './errors';
 import { normalizePhone } from '../domain/phone';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Keyring } from './keyring';
+import { recordRead } from './lockdown';
 
 export interface ContactDeps {
   db: Db;
@@ -71,12 +72,14 @@ export async function optOutBySms({ db, temporal, keyring }: ContactDeps, input:
 /**
  * A contact with its cadence state and every attempt. The cadence first, then the attempts: the
  * state never claims an outcome the rows do not show yet. When the cadence cannot be read, the
- * rest is still answered, with the reason in cadenceError.
+ * rest is still answered, with the reason in cadenceError. The read is in the access log
+ * (`contact.read`), for the scope report of a leak.
  */
-export async function contactDetail({ db, temporal, keyring }: ContactDeps, contactId: string) {
-  const contact = await liveContact(db, contactId);
+export async function contactDetail({ db, temporal, keyring }: ContactDeps, input: { contactId: string; actor: string }) {
+  const contact = await liveContact(db, input.contactId);
   const cadence = await cadenceState(temporal, workflowIdOf(keyring, contact));
   const attempts = await attemptsOfContact(db, contact.id);
+  await recordRead({ db }, { actor: input.actor, action: 'contact.read', contactIds: [contact.id], rows: 1 });
   return { contact, cadence, attempts };
 }
 
@@ -90,5 +93,6 @@ export async function findByPhone({ db, keyring }: Pick<ContactDeps, 'db' | 'key
   const contact = await contactByPhone(db, input.tenant, n.e164);
   await audit(db, { actor: input.actor, action: 'contact.lookup', target: contact?.id ?? 'none', after: { found: Boolean(contact && !contact.deletedAt) } });
   if (!contact || contact.deletedAt) throw notFound('No contact with this number.');
+  await recordRead({ db }, { actor: input.actor, action: 'contact.lookup', contactIds: [contact.id], rows: 1 });
   return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact) };
 }

@@ -10,6 +10,8 @@ export const ServiceErrorCode = {
   invalidPhone: 'invalid_phone',
   validation: 'validation_failed',
   unavailable: 'service_unavailable',
+  /** A lockdown is in force (services/lockdown.ts): exports and bulk reads of personal data wait for its release. */
+  lockdown: 'lockdown',
 } as const;
 export type ServiceErrorCode = (typeof ServiceErrorCode)[keyof typeof ServiceErrorCode];
 

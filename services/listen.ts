@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface Listening {
   url: string;
@@ -7,10 +8,82 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+export interface ListenOptions {
+  /**
+   * A response sent before the request body was read (a 401, 413, 429) leaves the client still
+   * sending: up to this many bytes of it are read and thrown away so the client reads the answer
+   * (a client that writes the whole body before reading, like Python's urllib, would otherwise
+   * see the connection reset). Beyond it, or after `discardMs`, the connection is closed.
+   */
+  discardBytes?: number;
+  discardMs?: number;
+}
+
+const defaults: Required<ListenOptions> = { discardBytes: 64 * 1024 * 1024, discardMs: 30_000 };
+
+/**
+ * Reads and drops what is left of a request answered early, within the bounds; then closes
+ * gracefully: our FIN first, the socket destroyed only a moment later, so the answer already sent
+ * is not lost to a reset.
+ */
+function discardRest(req: IncomingMessage, opts: Required<ListenOptions>) {
+  if (req.complete || req.destroyed) return;
+  let bytes = 0;
+  const close = () => {
+    cleanup();
+    const socket = req.socket;
+    if (!socket || socket.destroyed) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
+  const onData = (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > opts.discardBytes) close();
+  };
+  const timer = setTimeout(close, opts.discardMs);
+  timer.unref();
+  const cleanup = () => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    req.off('end', cleanup);
+    req.off('close', cleanup);
+  };
+  // whatever still listens (the adapter's web stream of the body, which nobody reads now and
+  // which pauses the socket when its queue is full) lets go, as Node's own _dump() does
+  req.removeAllListeners('data');
+  req.on('data', onData);
+  req.on('end', cleanup);
+  req.on('close', cleanup);
+  req.resume();
+}
+
+const pending = Symbol('request being answered');
+
+/**
+ * Node closes the connection (`destroySoon`) right after an answer to a request that asked for
+ * `Connection: close` (urllib always does) — with the client still sending its body, that is a
+ * reset, and the client loses the answer it has not read yet. While the body is incomplete we
+ * only half-close (our FIN after the answer); discardRest reads what is left and closes within
+ * its bounds.
+ */
+function closeGracefully(socket: Socket & { [pending]?: IncomingMessage }, req: IncomingMessage) {
+  const patched = pending in socket;
+  socket[pending] = req;
+  if (patched) return;
+  const destroySoon = socket.destroySoon.bind(socket);
+  socket.destroySoon = () => {
+    const r = socket[pending];
+    if (r && !r.complete && !r.destroyed) socket.end();
+    else destroySoon();
+  };
+}
+
 /** Serves a fetch handler on 127.0.0.1 (or `hostname`); port 0 picks a free one. */
-export function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname = '127.0.0.1'): Promise<Listening> {
+export function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname = '127.0.0.1', options: ListenOptions = {}): Promise<Listening> {
+  const opts = { ...defaults, ...options };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
+    // our own clean-up of unread bodies replaces the adapter's, which resets the connection after 500 ms
+    const server = serve({ fetch, port, hostname, autoCleanupIncoming: false }, (info: AddressInfo) => {
       const host = hostname === '0.0.0.0' ? '127.0.0.1' : hostname;
       resolve({
         url: `http://${host}:${info.port}`,
@@ -21,6 +94,10 @@ export function listen(fetch: (req: Request) => Response | Promise<Response>, po
             server.close(() => res());
           }),
       });
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.socket) closeGracefully(req.socket, req);
+      res.once('finish', () => discardRest(req, opts));
     });
     server.once('error', reject);
   });

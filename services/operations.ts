@@ -9,6 +9,7 @@ import { audit } from '../db/queries/audit';
 import { incidentById, listAlerts as alertRows, listIncidents as incidentRows, listMaintenanceRuns as runRows, type Incident } from '../db/queries/operations';
 import { abortIncidentSignal, resumeIncidentSignal } from '../workflows/incidents';
 import { conflict, notFound } from './errors';
+import { assertNotLockedDown } from './lockdown';
 import { SCHEDULES, scheduleId, type ScheduleName } from './schedules';
 
 export type { Incident };
@@ -77,8 +78,12 @@ export async function actOnSchedule(deps: OperationsDeps, input: { name: Schedul
   return describeSchedule(deps, { name: input.name });
 }
 
-/** Recent maintenance runs, newest first, and what each check found. */
-export async function listMaintenanceRuns({ db }: Pick<OperationsDeps, 'db'>, input: { routine?: 'daily' | 'weekly' | 'monthly'; limit: number }) {
+/**
+ * Recent maintenance runs, newest first, and what each check found. The daily run lists sampled
+ * calls of contacts: a bulk read, closed during a lockdown.
+ */
+export async function listMaintenanceRuns({ db }: Pick<OperationsDeps, 'db'>, input: { routine?: 'daily' | 'weekly' | 'monthly'; limit: number; actor: string }) {
+  await assertNotLockedDown({ db }, { actor: input.actor, what: 'GET /v1/maintenance/runs' });
   return runRows(db, input);
 }
 

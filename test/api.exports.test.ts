@@ -14,6 +14,21 @@ describe('GET /v1/exports/attempts.csv', () => {
     assert.deepEqual(['+1', '-2', '@SUM(A1)', '\tx', 'plain', 'a,b'].map(csvCell), ["'+1", "'-2", "'@SUM(A1)", "'\tx", 'plain', '"a,b"']);
   });
 
+  test('…also after leading whitespace or a line feed, which spreadsheets trim', () => {
+    // every trigger after every kind of leading blank a spreadsheet may strip
+    for (const lead of [' ', '  ', '\n', '\r\n', '\t', '\u00a0', '\u3000', ' \n ']) {
+      for (const trigger of ['=', '+', '-', '@']) {
+        const cell = csvCell(`${lead}${trigger}HYPERLINK("http://evil")`);
+        const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+        assert.ok(unquoted.startsWith("'"), `${JSON.stringify(lead + trigger)} → ${JSON.stringify(cell)}`);
+      }
+    }
+    // a lone CR or LF first is neutralised too; ordinary text with spaces is left alone
+    assert.equal(csvCell('\rx'), `"'\rx"`);
+    assert.equal(csvCell('\nx'), `"'\nx"`);
+    assert.deepEqual([' Li Lei', 'Li = Lei', 'a-b', '  plain'].map(csvCell), [' Li Lei', 'Li = Lei', 'a-b', '  plain']);
+  });
+
   test('exports every attempt across pages, with hostile names made safe', async () => {
     const c = await upsertContact(api.db, { tenant: 'default', phone: '+8613800138555', timeZone: 'Asia/Shanghai', name: '=cmd|" /C calc"!A0' }, true);
     await api.db.insert(attempts).values(

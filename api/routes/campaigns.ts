@@ -131,6 +131,6 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
     c.json(await setCampaignStatus(c.var.deps, { campaignId: c.req.valid('param').id, status: 'active', actor: c.var.principal.keyId }), 200),
   )
   .openapi(
-    onCampaign('post', '/v1/campaigns/{id}/cancel', 'cancelCampaign', 'Cancel a campaign: every cadence ends its follow-up for it, now (final, idempotent)', 'operator', { params: idParam }),
+    onCampaign('post', '/v1/campaigns/{id}/cancel', 'cancelCampaign', 'Cancel a campaign (admin): every cadence ends its follow-up for it, now (final, idempotent)', 'admin', { params: idParam }),
     async (c) => c.json(await setCampaignStatus(c.var.deps, { campaignId: c.req.valid('param').id, status: 'cancelled', actor: c.var.principal.keyId }), 200),
   );

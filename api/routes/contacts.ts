@@ -3,7 +3,7 @@ import { contactDetail, controlCadence, findByPhone, optOutContact, removeFromDn
 import { workflowIdOf } from '../../services/cadences';
 import type { AppEnv, Role } from '../context';
 import { problemResponse } from '../errors';
-import { apiRoute, jsonResponse } from './define';
+import { apiRoute, jsonResponse, type RouteOptions } from './define';
 
 const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -75,7 +75,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const controlResult = z.object({ contactId: z.uuid(), workflowId: z.string(), action: z.string(), changed: z.boolean() }).openapi('ContactControlResult');
 
-const control = (path: string, operationId: string, summary: string, role: Exclude<Role, 'viewer'>, method: 'post' | 'delete' = 'post') =>
+const control = (path: string, operationId: string, summary: string, role: Exclude<Role, 'viewer'>, method: 'post' | 'delete' = 'post', opts: RouteOptions = {}) =>
   apiRoute('contacts', role, {
     method,
     path,
@@ -87,7 +87,7 @@ const control = (path: string, operationId: string, summary: string, role: Exclu
       400: problemResponse('Invalid id'),
       404: problemResponse('No such contact'),
     },
-  });
+  }, opts);
 
 const lookupResult = z.object({ contactId: z.uuid(), workflowId: z.string() }).openapi('ContactLookup');
 
@@ -107,7 +107,7 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => c.json(await findByPhone(c.var.deps, { tenant: c.var.deps.tenant, phone: c.req.valid('query').phone, defaultRegion: c.var.deps.defaultRegion, actor: c.var.principal.keyId }), 200),
   )
-  .openapi(control('/v1/contacts/{id}/opt-out', 'optOutContact', 'Put the number on the DNC list and end every follow-up at once', 'operator'), async (c) =>
+  .openapi(control('/v1/contacts/{id}/opt-out', 'optOutContact', 'Put the number on the DNC list and end every follow-up at once (open during a lockdown)', 'operator', 'post', { lockdown: 'open' }), async (c) =>
     c.json(await optOutContact(c.var.deps, { contactId: c.req.valid('param').id, actor: c.var.principal.keyId }), 200),
   )
   .openapi(control('/v1/contacts/{id}/opt-out', 'removeFromDnc', 'Take the number off the DNC list (admin; new events may call it again)', 'admin', 'delete'), async (c) =>
@@ -136,7 +136,7 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const { contact, cadence, attempts } = await contactDetail(c.var.deps, c.req.valid('param').id);
+      const { contact, cadence, attempts } = await contactDetail(c.var.deps, { contactId: c.req.valid('param').id, actor: c.var.principal.keyId });
       if (cadence.error) c.var.deps.log(cadence.error);
       return c.json(
         {

@@ -1,17 +1,22 @@
 /**
  * CSV export of attempts (admin). Streamed in pages, and safe to open in a spreadsheet: a cell
- * that starts with = + - @ or a control character is prefixed with ' so it is never a formula.
+ * that starts with = + - @ tab CR or LF, or with whitespace before one of = + - @ (spreadsheets
+ * trim it), is prefixed with ' so it is never a formula.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
+import { ServiceError, ServiceErrorCode } from '../../services/errors';
 import { exportAttempts } from '../../services/exports';
 import type { AppEnv } from '../context';
 import { problemResponse } from '../errors';
 import { apiRoute } from './define';
 
+/** What a spreadsheet may run as a formula: a trigger first, or after leading whitespace (\s covers NBSP and the ideographic space). */
+const FORMULA = /^(?:[=+\-@\t\r\n]|\s+[=+\-@])/;
+
 export function csvCell(v: unknown): string {
   let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (FORMULA.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -21,7 +26,7 @@ const route = apiRoute('reports', 'admin', {
   method: 'get',
   path: '/v1/exports/attempts.csv',
   operationId: 'exportAttempts',
-  summary: 'Every attempt as CSV (admin), formula-safe',
+  summary: 'Every attempt as CSV (admin), formula-safe; closed during a lockdown; recorded in the access log',
   request: {
     query: z.object({
       campaignId: z.string().min(1).max(100).optional(),
@@ -32,6 +37,7 @@ const route = apiRoute('reports', 'admin', {
   responses: {
     200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
     400: problemResponse('Invalid query'),
+    423: problemResponse('A lockdown is in force: exports are closed until its release'),
   },
 });
 
@@ -45,5 +51,8 @@ export const exportsRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) 
       const cells = [a.id, a.reservedAt, a.campaignId, phone, name, a.channel, a.lineId, a.providerSid, a.status, a.outcome, a.answeredBy, a.durationSec, a.sipResponseCode, a.strategyVersion, a.localDay];
       await out.write(`${cells.map(csvCell).join(',')}\r\n`);
     }
+    // a lockdown engaged meanwhile ends the file where it stands (the access log has what was sent)
+  }, async (err) => {
+    if (!(err instanceof ServiceError && err.code === ServiceErrorCode.lockdown)) c.var.deps.log('export stopped', err);
   }) as never;
 });

@@ -28,14 +28,15 @@ const alertView = z
 
 const viewOfIncident = (i: Incident) => ({ ...i, openedAt: i.openedAt.toISOString(), closedAt: i.closedAt?.toISOString() ?? null, timeline: i.timeline });
 
+/** Admin: the routines back up the database, stress the carrier and watch for incidents — turning them off or on is a safety decision. */
 const scheduleSummaries: Record<ScheduleAction, string> = {
-  trigger: 'Run a schedule’s routine now (operator)',
-  pause: 'Pause a schedule (operator)',
-  unpause: 'Unpause a schedule (operator)',
+  trigger: 'Run a schedule’s routine now (admin)',
+  pause: 'Pause a schedule, e.g. the backup or the incident watchdog (admin)',
+  unpause: 'Unpause a schedule (admin)',
 };
 
 const scheduleAction = (action: ScheduleAction) =>
-  apiRoute('operations', 'operator', {
+  apiRoute('operations', 'admin', {
     method: 'post',
     path: `/v1/maintenance/schedules/{name}/${action}`,
     operationId: `${action}Schedule`,
@@ -44,8 +45,9 @@ const scheduleAction = (action: ScheduleAction) =>
     responses: { 200: jsonResponse('The schedule after the action', scheduleView), 404: problemResponse('No such schedule') },
   });
 
+/** Resume releases held cadences and undoes the measure (admin); abort only freezes the automation with its measure in place (operator). */
 const incidentAction = (action: IncidentAction, summary: string) =>
-  apiRoute('operations', 'operator', {
+  apiRoute('operations', action === 'resume' ? 'admin' : 'operator', {
     method: 'post',
     path: `/v1/incidents/{id}/${action}`,
     operationId: `${action}Incident`,
@@ -75,10 +77,10 @@ export const operationsRoutes = new OpenAPIHono<AppEnv>()
       operationId: 'listMaintenanceRuns',
       summary: 'Recent maintenance runs and what each check found',
       request: { query: z.object({ routine: z.enum(['daily', 'weekly', 'monthly']).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) }) },
-      responses: { 200: jsonResponse('Runs, newest first', z.object({ runs: z.array(runView) })) },
+      responses: { 200: jsonResponse('Runs, newest first', z.object({ runs: z.array(runView) })), 423: problemResponse('A lockdown is in force: the runs list sampled calls of contacts, a bulk read') },
     }),
     async (c) => {
-      const rows = await listMaintenanceRuns(c.var.deps, c.req.valid('query'));
+      const rows = await listMaintenanceRuns(c.var.deps, { ...c.req.valid('query'), actor: c.var.principal.keyId });
       return c.json({ runs: rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString() })) }, 200);
     },
   )
@@ -103,7 +105,7 @@ export const operationsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => c.json(viewOfIncident(await getIncident(c.var.deps, { id: c.req.valid('param').id })), 200),
   )
-  .openapi(incidentAction('resume', 'Undo the incident’s automatic measure now (restore the CPS, release held cadences) and close it (operator)'), async (c) =>
+  .openapi(incidentAction('resume', 'Undo the incident’s automatic measure now (restore the CPS, release held cadences) and close it (admin)'), async (c) =>
     c.json(viewOfIncident(await signalIncident(c.var.deps, { id: c.req.valid('param').id, action: 'resume', actor: c.var.principal.keyId })), 202),
   )
   .openapi(incidentAction('abort', 'Stop the incident’s automation and keep its measure in place (operator)'), async (c) =>

@@ -8,3 +8,4 @@ export * from './imports';
 export * from './operations';
 export * from './inbox';
 export * from './webhooks';
+export * from './lockdown';

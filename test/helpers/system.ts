@@ -20,6 +20,7 @@ import { defaultFailover, type FailoverPolicy } from '../../domain/failover';
 import type { MaintenanceConfig } from '../../activities/maintenance';
 import { ensureSchedules } from '../../services/schedules';
 import { startInboxDispatcher } from '../../services/inbox';
+import { startOutboxDispatcher } from '../../services/outbox';
 import { defaultIncidentPolicy, type IncidentPolicy } from '../../domain/incident';
 import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle, testKeyring } from './env';
 import { recordHistories } from './record';
@@ -88,6 +89,7 @@ export async function startSystem(
   });
   const running = worker.run();
   const inbox = await startInboxDispatcher({ keyring: testKeyring(), db: database.db, temporal, taskQueue, log: (m, e) => errors.push([m, e]) });
+  const outbox = await startOutboxDispatcher({ db: database.db, log: (m, e) => errors.push([m, e]) });
   const policy: IncidentPolicy = { ...defaultIncidentPolicy, ...opts.incidentPolicy };
   const schedules = opts.schedules ? await ensureSchedules(temporal, { taskQueue, timeZone: 'UTC', policy, idPrefix: `${taskQueue}-` }) : [];
 
@@ -126,6 +128,7 @@ export async function startSystem(
       }
       for (const id of schedules) await temporal.schedule.getHandle(id).delete().catch(() => undefined);
       await inbox.stop();
+      await outbox.stop();
       worker.shutdown();
       await running;
       sim.close();
