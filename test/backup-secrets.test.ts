@@ -110,12 +110,12 @@ describe('backups and credentials', () => {
       assert.match(backup.summary, /permission denied for/);
       assert.ok(pgBin.calls().includes(`PGPASSFILE mode 600`));
       // everywhere the error went
+      await eventually(async () => ops.received.some((a) => a.kind === 'maintenance-weekly'), 10_000, 'ops to hear of it');
       const stored = JSON.stringify(await sys.sql`select results from maintenance_runs`);
       const alerts = JSON.stringify(await sys.sql`select message, detail, delivery_error from alerts`);
       const viewer = newKey();
       await registerKey(sys.db, testKeyring(), viewer, 'viewer', 'backup test viewer');
       const shown = await (await sys.call('GET', '/v1/maintenance/runs?routine=weekly', undefined, viewer)).text();
-      await eventually(async () => ops.received.some((a) => a.kind === 'maintenance-weekly'), 10_000, 'ops to hear of it');
       const sent = JSON.stringify(ops.received);
       for (const [where, text] of Object.entries({ stored, alerts, shown, sent })) {
         assert.ok(text.includes('permission denied'), `${where} holds the error`);

@@ -18,6 +18,7 @@ import { isProduction, parseConfig } from '../services/config';
 import { newKey } from '../services/keys';
 import { simulatorLines } from '../sim/defaults';
 import { freshDatabase, temporalAddress, testKeyring } from './helpers/env';
+import { generateSecrets } from '../services/keyring';
 
 const root = path.resolve(__dirname, '..');
 
@@ -53,7 +54,7 @@ describe('production mode', () => {
     assert.equal(isProduction({ NODE_ENV: 'production' }), true);
     assert.equal(isProduction({ NODE_ENV: 'production', REDIAL_ENV: 'development' }), false);
     assert.equal(isProduction({}), false);
-    const env = { DATABASE_URL: 'postgres://x@127.0.0.1/x', REDIAL_LINES: JSON.stringify(simulatorLines) };
+    const env = { DATABASE_URL: 'postgres://x@127.0.0.1/x', REDIAL_LINES: JSON.stringify(simulatorLines), ...generateSecrets() };
     assert.equal(parseConfig(apiConfigSchema, env).REDIAL_LINES?.length, 3, 'development: the simulator is how it runs');
     for (const prod of [{ REDIAL_ENV: 'production' }, { NODE_ENV: 'production' }]) {
       assert.throws(() => parseConfig(apiConfigSchema, { ...env, ...prod }), (err: Error) => {
