@@ -50,7 +50,7 @@ const port = (p: string | number) => {
   return parts.length === 3 ? { ip: parts[0], host: parts[1], container: parts[2] } : { ip: undefined, host: parts[0], container: parts[1] ?? parts[0] };
 };
 
-const required = { REDIAL_ADMIN_KEY: 'a'.repeat(32), POSTGRES_PASSWORD: 'pw4Compose7' };
+const required = { REDIAL_ADMIN_KEY: 'a'.repeat(32), POSTGRES_PASSWORD: 'pw4Compose7', REDIAL_DATA_KEYS: `k1:${'A'.repeat(43)}=`, REDIAL_HASH_SECRET: `${'B'.repeat(43)}=` };
 
 describe('docker-compose.yml', () => {
   const raw = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
@@ -69,6 +69,8 @@ describe('docker-compose.yml', () => {
   test('refuses to start without an admin key or a PostgreSQL password', () => {
     assert.throws(() => interpolate(raw, { POSTGRES_PASSWORD: required.POSTGRES_PASSWORD }), /REDIAL_ADMIN_KEY is required/);
     assert.throws(() => interpolate(raw, { REDIAL_ADMIN_KEY: required.REDIAL_ADMIN_KEY }), /POSTGRES_PASSWORD is required/);
+    assert.throws(() => interpolate(raw, { ...required, REDIAL_DATA_KEYS: '' }), /REDIAL_DATA_KEYS is required/);
+    assert.throws(() => interpolate(raw, { ...required, REDIAL_HASH_SECRET: '' }), /REDIAL_HASH_SECRET is required/);
     // no default password anywhere: every use of it requires it
     assert.doesNotMatch(raw, /POSTGRES_PASSWORD:-/);
     const s = doc.services;
