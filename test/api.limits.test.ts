@@ -72,7 +72,10 @@ function rawUpload(port: number, opts: { path: string; size: number; chunked?: b
           if (gate && sent >= opts.pauseAfter!) await gate;
           const n = Math.min(chunk.length, opts.size - sent);
           const data = n === chunk.length ? chunk : chunk.subarray(0, n);
-          const ok = opts.chunked ? s.write(`${n.toString(16)}\r\n`) && s.write(data) && s.write('\r\n') : s.write(data);
+          // every part of a chunk is written whatever write() says (it only asks us to wait after)
+          if (opts.chunked) s.write(`${n.toString(16)}\r\n`);
+          let ok = s.write(data);
+          if (opts.chunked) ok = s.write('\r\n');
           sent += n;
           if (!ok) await new Promise((r) => s.once('drain', r));
         }
