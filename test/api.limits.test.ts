@@ -166,7 +166,7 @@ describe('API limits (the API as its own process)', () => {
     assert.equal((JSON.parse(anon.body) as { code: string }).code, 'unauthenticated');
   });
 
-  test('100 anonymous 30 MB uploads in parallel: each read its answer, the API process stays under 150 MB more', async () => {
+  test('100 anonymous 30 MB uploads in parallel: each read its answer, the API process stays under 150 MB more', async (t) => {
     const pid = child.pid!;
     const baseline = rssOf(pid);
     let peak = baseline;
@@ -189,6 +189,7 @@ describe('API limits (the API as its own process)', () => {
       clearInterval(sampler);
     }
     const grew = peak - baseline;
+    t.diagnostic(`API RSS ${Math.round(baseline / MB)} MB → peak ${Math.round(peak / MB)} MB while 3 GB were refused`);
     assert.ok(grew < 150 * MB, `the API's RSS grew by ${Math.round(grew / MB)} MB (from ${Math.round(baseline / MB)} MB)`);
     // and it still answers
     assert.equal((await call(adminKey, 'GET', '/v1/campaigns', '10.2.9.9')).status, 200);
