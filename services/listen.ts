@@ -14,14 +14,14 @@ export interface ListenOptions {
    * sending: up to this many bytes of it are read and thrown away so the client reads the answer
    * (a client that writes the whole body before reading, like Python's urllib, would otherwise
    * see the connection reset). Beyond it, after `discardIdleMs` without a byte, or after
-   * `discardMs` in all, the connection is closed.
+   * `discardMs` in all (Node's own request timeout), the connection is closed.
    */
   discardBytes?: number;
   discardIdleMs?: number;
   discardMs?: number;
 }
 
-const defaults: Required<ListenOptions> = { discardBytes: 64 * 1024 * 1024, discardIdleMs: 10_000, discardMs: 120_000 };
+const defaults: Required<ListenOptions> = { discardBytes: 64 * 1024 * 1024, discardIdleMs: 30_000, discardMs: 300_000 };
 
 /**
  * Reads and drops what is left of a request answered early, within the bounds; then closes

@@ -35,6 +35,7 @@ function rawUpload(port: number, opts: { path: string; size: number; chunked?: b
   let resume: (() => void) | undefined;
   const gate = opts.pauseAfter !== undefined ? new Promise<void>((r) => (resume = r)) : null;
   const done = new Promise<RawAnswer>((resolve) => {
+    const began = Date.now();
     const s = net.connect(port, '127.0.0.1');
     s.pause();
     let got = Buffer.alloc(0);
@@ -53,7 +54,7 @@ function rawUpload(port: number, opts: { path: string; size: number; chunked?: b
       resolve({ status: Number(statusLine?.split(' ')[1] ?? 0), headers, body, ...(error ? { error } : {}) });
     };
     s.on('error', (e) => {
-      error = (e as NodeJS.ErrnoException).code ?? e.message;
+      error = `${(e as NodeJS.ErrnoException).code ?? e.message} after ${Date.now() - began} ms`;
     });
     s.on('close', finish);
     s.on('connect', async () => {
