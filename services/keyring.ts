@@ -9,6 +9,9 @@
  * the same for the same person).
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open as openFd, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 
 export interface Keyring {
   /** The key new data is sealed with. */
@@ -102,4 +105,51 @@ export function openText(k: Keyring, value: string, purpose: string): string {
 /** HMAC-SHA256 of a value for one purpose (a cadence id, an API key hash), hex. */
 export function keyedHash(k: Keyring, purpose: string, value: string): string {
   return createHmac('sha256', k.hashSecret).update(purpose).update('\0').update(value).digest('hex');
+}
+
+const FILE_MAGIC = 'REDIAL-SEALED-FILE-1\n';
+
+/**
+ * Seals a file (a database backup) under the write key, streaming: `MAGIC`, the key id and a
+ * newline, the IV, the ciphertext, then the GCM tag. The clear file is not removed here.
+ */
+export async function sealFile(k: Keyring, src: string, dst: string, purpose: string): Promise<void> {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', k.keys.get(k.writeKeyId)!, iv);
+  cipher.setAAD(Buffer.from(purpose));
+  const out = createWriteStream(dst, { mode: 0o600, flags: 'wx' });
+  out.write(Buffer.concat([Buffer.from(`${FILE_MAGIC}${k.writeKeyId}\n`), iv]));
+  await pipeline(createReadStream(src), cipher, out, { end: false });
+  await new Promise<void>((resolve, reject) => out.end(cipher.getAuthTag(), (err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Opens a file sealed by `sealFile` into `dst` (0600); fails on a wrong key, purpose or any altered byte. */
+export async function openFile(k: Keyring, src: string, dst: string, purpose: string): Promise<void> {
+  const { size } = await stat(src);
+  const handle = await openFd(src, 'r');
+  let header: Buffer;
+  try {
+    header = Buffer.alloc(Math.min(size, 256));
+    await handle.read(header, 0, header.length, 0);
+  } finally {
+    await handle.close();
+  }
+  if (!header.subarray(0, FILE_MAGIC.length).equals(Buffer.from(FILE_MAGIC))) throw new Error('not a sealed Redial file');
+  const nl = header.indexOf(0x0a, FILE_MAGIC.length);
+  const keyId = header.subarray(FILE_MAGIC.length, nl).toString();
+  const key = k.keys.get(keyId);
+  if (!key) throw new UnknownKeyError(keyId);
+  const ivAt = nl + 1;
+  const iv = header.subarray(ivAt, ivAt + IV_BYTES);
+  const tag = Buffer.alloc(TAG_BYTES);
+  const tail = await openFd(src, 'r');
+  try {
+    await tail.read(tag, 0, TAG_BYTES, size - TAG_BYTES);
+  } finally {
+    await tail.close();
+  }
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(Buffer.from(purpose));
+  decipher.setAuthTag(tag);
+  await pipeline(createReadStream(src, { start: ivAt + IV_BYTES, end: size - TAG_BYTES - 1 }), decipher, createWriteStream(dst, { mode: 0o600 }));
 }

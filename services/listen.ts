@@ -13,13 +13,15 @@ export interface ListenOptions {
    * A response sent before the request body was read (a 401, 413, 429) leaves the client still
    * sending: up to this many bytes of it are read and thrown away so the client reads the answer
    * (a client that writes the whole body before reading, like Python's urllib, would otherwise
-   * see the connection reset). Beyond it, or after `discardMs`, the connection is closed.
+   * see the connection reset). Beyond it, after `discardIdleMs` without a byte, or after
+   * `discardMs` in all (Node's own request timeout), the connection is closed.
    */
   discardBytes?: number;
+  discardIdleMs?: number;
   discardMs?: number;
 }
 
-const defaults: Required<ListenOptions> = { discardBytes: 64 * 1024 * 1024, discardMs: 30_000 };
+const defaults: Required<ListenOptions> = { discardBytes: 64 * 1024 * 1024, discardIdleMs: 30_000, discardMs: 300_000 };
 
 /**
  * Reads and drops what is left of a request answered early, within the bounds; then closes
@@ -36,14 +38,19 @@ function discardRest(req: IncomingMessage, opts: Required<ListenOptions>) {
     socket.end();
     setTimeout(() => socket.destroy(), 2000).unref();
   };
+  // a slow sender may take its time (a 30 MB body on a slow link); a silent or endless one may not
+  const total = setTimeout(close, opts.discardMs);
+  total.unref();
+  const idle = setTimeout(close, opts.discardIdleMs);
+  idle.unref();
   const onData = (chunk: Buffer) => {
     bytes += chunk.length;
-    if (bytes > opts.discardBytes) close();
+    if (bytes > opts.discardBytes) return close();
+    idle.refresh();
   };
-  const timer = setTimeout(close, opts.discardMs);
-  timer.unref();
   const cleanup = () => {
-    clearTimeout(timer);
+    clearTimeout(total);
+    clearTimeout(idle);
     req.off('data', onData);
     req.off('end', cleanup);
     req.off('close', cleanup);

@@ -109,8 +109,11 @@ describe('lockdown', () => {
     assert.equal(((await released.json()) as { locked: boolean; released: boolean }).released, true);
     await eventually(async () => ops.received.length === 3, 20_000, 'the queued alerts to be delivered');
     assert.deepEqual(ops.received.map((a) => a.message), ['before the lockdown', 'during the lockdown, first', 'during the lockdown, second']);
-    // the alert rows are marked once the webhook has answered: wait for the mark, not just the delivery
-    await eventually(async () => (await sys.sql`select delivered_at, delivery_error from alerts where id in (${a2}, ${a3})`).every((a) => a.delivered_at !== null && a.delivery_error === null), 10_000, 'the alerts marked delivered');
+    // the receiver has them before the drainer records the answer: wait for the rows
+    await eventually(async () => {
+      const delivered = await sys.sql`select delivered_at, delivery_error from alerts where id in (${a2}, ${a3})`;
+      return delivered.every((a) => a.delivered_at !== null && a.delivery_error === null);
+    }, 10_000, 'the alerts marked delivered');
     assert.equal((await as('viewer', 'GET', `/v1/contacts/${contactId}`)).status, 200);
     const again = await as('admin', 'GET', '/v1/exports/attempts.csv');
     assert.equal(again.status, 200);

@@ -9,6 +9,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureSchedules } from '../services/schedules';
 import { eventually, opsWebhook, startSystem, type System } from './helpers/system';
+import { readdirSync, readFileSync } from 'node:fs';
+import { testKeyring } from './helpers/env';
+import { openFile } from '../services/keyring';
+import { BACKUP_PURPOSE } from '../activities/maintenance/weekly';
 
 type Run = { routine: string; status: string; results: Array<{ name: string; status: string; summary: string; detail?: unknown }> };
 
@@ -90,6 +94,14 @@ describe('scheduled maintenance', () => {
     assert.equal(backup.status, 'ok', backup.summary);
     const d = backup.detail as { file: string; copies: Array<{ sha256Matches: boolean }>; mismatched: string[]; rows: Record<string, number>; tables: number };
     for (const dir of sys.maintenance.backupTargets) assert.ok(existsSync(path.join(dir, d.file)), `backup in ${dir}`);
+    // sealed: the file holds no number, name or line token, and nothing else is left in the folder
+    const bytes = readFileSync(path.join(sys.maintenance.backupTargets[0]!, d.file));
+    for (const secret of ['+14155550188', '4155550188', 'sim-token-standard', 'sim-token-backup']) assert.ok(!bytes.includes(secret), `the backup holds ${secret.startsWith('sim') ? 'a token' : 'a number'} in clear`);
+    assert.ok(readdirSync(sys.maintenance.backupTargets[0]!).every((f) => f.endsWith('.sealed')), 'no clear dump left behind');
+    // and it opens with the keyring (as a restore would), into a real pg_dump archive
+    const opened = path.join(path.dirname(sys.maintenance.backupTargets[0]!), 'opened.dump');
+    await openFile(testKeyring(), path.join(sys.maintenance.backupTargets[0]!, d.file), opened, BACKUP_PURPOSE);
+    assert.equal(readFileSync(opened).subarray(0, 5).toString(), 'PGDMP');
     assert.deepEqual(d.copies.map((c) => c.sha256Matches), [true]);
     assert.deepEqual(d.mismatched, []);
     const live = Number((await sys.sql`select count(*)::int as n from contacts`)[0]!.n);

@@ -15,6 +15,10 @@ import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceDeps } from './deps';
 import { pgBin, pgClientEnv } from './pg-client';
 import { DAY } from './shared';
+import { openFile, sealFile } from '../../services/keyring';
+
+/** What a sealed backup is bound to (services/keyring.ts sealFile). */
+export const BACKUP_PURPOSE = 'database-backup';
 
 const run = promisify(execFile);
 
@@ -55,10 +59,13 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
   const { config: cfg } = deps;
   if (!cfg.backupTargets.length) return skipped('backup', 'no backup target configured (REDIAL_BACKUP_DIRS)');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = `redial-${stamp}.dump`;
+  // sealed under the keyring's write key: a copy that leaks holds no number, name or token
+  const file = `redial-${stamp}.dump.sealed`;
   const [first, ...others] = cfg.backupTargets as [string, ...string[]];
   const warnings = (await Promise.all(cfg.backupTargets.map(privateDir))).filter((w): w is string => w !== null);
   const local = path.join(first, file);
+  // the clear dump lives only while it is sealed and restored, 0600 in the 0700 target folder
+  const clear = path.join(first, `.${file}.clear`);
   const source = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {} });
   const scratchName = `redial_verify_${stamp.replace(/-/g, '_').toLowerCase()}`;
   // the connection for pg_dump / pg_restore in PG* variables and a 0600 passfile, never in argv
@@ -66,9 +73,11 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
   try {
     const before = await tableCounts(source);
     // created 0600 before pg_dump writes into it, so the dump is never readable by others
-    await writeFile(local, '', { mode: 0o600, flag: 'wx' });
-    await run(await pgBin('pg_dump', cfg.pgBinDir), ['--format=custom', '--no-owner', `--file=${local}`], { env: pg.env, maxBuffer: 16 << 20 });
-    await chmod(local, 0o600);
+    await writeFile(clear, '', { mode: 0o600, flag: 'wx' });
+    await run(await pgBin('pg_dump', cfg.pgBinDir), ['--format=custom', '--no-owner', `--file=${clear}`], { env: pg.env, maxBuffer: 16 << 20 });
+    await chmod(clear, 0o600);
+    await sealFile(deps.keyring, clear, local, BACKUP_PURPOSE);
+    await rm(clear, { force: true });
     heartbeat();
     const after = await tableCounts(source);
     const digest = createHash('sha256').update(await readFile(local)).digest('hex');
@@ -80,7 +89,9 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
       copies.push({ target: dir, sha256Matches: createHash('sha256').update(await readFile(copy)).digest('hex') === digest });
     }
     await source.unsafe(`create database "${scratchName}"`);
-    await run(await pgBin('pg_restore', cfg.pgBinDir), ['--no-owner', '--exit-on-error', `--dbname=${scratchName}`, local], { env: pg.env, maxBuffer: 16 << 20 });
+    // the restore check opens the sealed file, as a restore after a disaster would
+    await openFile(deps.keyring, local, clear, BACKUP_PURPOSE);
+    await run(await pgBin('pg_restore', cfg.pgBinDir), ['--no-owner', '--exit-on-error', `--dbname=${scratchName}`, clear], { env: pg.env, maxBuffer: 16 << 20 }).finally(() => rm(clear, { force: true }));
     heartbeat();
     const scratchUrl = new URL(cfg.databaseUrl);
     scratchUrl.pathname = `/${scratchName}`;
@@ -98,6 +109,7 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
     if (warnings.length) return attention('backup', `${file} verified, but ${warnings.join('; ')}`, detail);
     return ok('backup', `${file} (${detail.bytes} bytes) in ${cfg.backupTargets.length} target(s), restored and compared: ${detail.tables} tables match`, detail);
   } finally {
+    await rm(clear, { force: true });
     await pg.dispose();
     await source.unsafe(`drop database if exists "${scratchName}"`).catch(() => undefined);
     await source.end({ timeout: 5 });
@@ -107,7 +119,7 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
 async function prune(targets: string[], keep: number) {
   let n = 0;
   for (const dir of targets) {
-    const dumps = (await readdir(dir)).filter((f) => /^redial-.*\.dump$/.test(f)).sort();
+    const dumps = (await readdir(dir)).filter((f) => /^redial-.*\.dump(\.sealed)?$/.test(f)).sort();
     for (const f of dumps.slice(0, Math.max(0, dumps.length - keep))) {
       await rm(path.join(dir, f));
       n++;
