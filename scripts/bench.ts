@@ -8,18 +8,45 @@
  *   3. worker and Temporal RSS as 10,000 cadences fall asleep (quiet hours) — target: flat worker.
  * Sizes: BENCH_EVENTS (default 1000), BENCH_SLEEPING (default 10000), BENCH_CONCURRENCY (32),
  * BENCH_RATE (events/s of the paced phase, default 10: what this 2-core machine sustains with headroom), BENCH_INGEST / BENCH_INGEST_RATE (2000 events
- * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does).
+ * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does; a list such as
+ * 100,200 runs one round per rate), BENCH_PHASES (dial,ingest,sleep: which to run).
  */
 import fs from 'node:fs';
 import { zoneAtLocalHour } from '../domain/local-time';
 import { startProcesses } from './lib/processes';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { initialState } from '../domain/cadence-state';
+import { generateSecrets, parseKeyring } from '../services/keyring';
+import { createPayloadCodec } from '../services/payload-codec';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const SLEEPING = Number(process.env.BENCH_SLEEPING ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const INGEST = Number(process.env.BENCH_INGEST ?? 2000);
-const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 200);
+/** Offered rates of the ingestion phase, comma-separated (e.g. 100,200). */
+const INGEST_RATES = (process.env.BENCH_INGEST_RATE ?? '200').split(',').map(Number);
+/** Which phases run: codec, dial, ingest, sleep (all by default). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'codec,dial,ingest,sleep').split(',').map((p) => p.trim()));
+
+/**
+ * The payload codec's own cost (AES-256-GCM, services/payload-codec.ts): encode + decode of a
+ * cadence's start input, per payload, on one core — to set beside a dial's CPU from the phases below.
+ */
+async function codecCost() {
+  const s = generateSecrets();
+  const codec = createPayloadCodec(parseKeyring(s.REDIAL_DATA_KEYS, s.REDIAL_HASH_SECRET));
+  const state = initialState({ tenant: 'default', phone: '+8613812348000', contactId: '6d09f8c8-4045-4789-aa6f-2774dc16e5ff', timeZone: 'Asia/Shanghai', tags: ['vip'], contactStatus: 'active' });
+  const p = defaultPayloadConverter.toPayload({ state });
+  const round = async (n: number) => {
+    for (let i = 0; i < n; i++) await codec.decode(await codec.encode([p]));
+  };
+  await round(2000);
+  const t0 = performance.now();
+  await round(20_000);
+  const us = ((performance.now() - t0) * 1000) / 20_000;
+  log(`codec: a ${p.data!.length}-byte payload encoded and decoded in ${us.toFixed(1)} µs (${Math.round(1e6 / us)}/s on one core)`);
+}
 
 const log = (m: string) => console.log(`[bench] ${m}`);
 const pct = (xs: number[], p: number) => {
@@ -64,6 +91,8 @@ async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
 }
 
 async function main() {
+  if (PHASES.has('codec')) await codecCost();
+  if (![...PHASES].some((p) => p !== 'codec')) return;
   const sys = await startProcesses({ log });
   const { apiUrl, adminKey, sim, api, worker, temporalPid } = sys;
   try {
@@ -118,15 +147,18 @@ async function main() {
     };
     const all = Array.from({ length: 2 * EVENTS + 100 }, (_, i) => nanp('415', i));
     await phase('warm-up', all.slice(0, 100), { concurrency: 4 });
-    await phase(`paced ${RATE}/s`, all.slice(100, 100 + EVENTS), { rate: RATE, concurrency: 64 });
-    await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
+    if (PHASES.has('dial')) {
+      await phase(`paced ${RATE}/s`, all.slice(100, 100 + EVENTS), { rate: RATE, concurrency: 64 });
+      await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
+    }
 
     // —— 2. event ingestion alone (CRM sync): contacts in quiet hours, so no call follows ——
     await sim.idle(); // the calls above finish first: this phase measures ingestion alone
     await new Promise((r) => setTimeout(r, 5000));
-    {
+    for (const [round, INGEST_RATE] of INGEST_RATES.entries()) {
+      if (!PHASES.has('ingest')) break;
       const night = zoneAtHour(23);
-      const phones = Array.from({ length: INGEST }, (_, i) => nanp('917', i));
+      const phones = Array.from({ length: INGEST }, (_, i) => nanp(String(917 + round), i));
       const latency: number[] = [];
       const t0 = performance.now();
       await pool(
@@ -141,8 +173,10 @@ async function main() {
         },
       );
       const seconds = (performance.now() - t0) / 1000;
-      log(`ingestion at ${INGEST_RATE}/s offered: ${INGEST} events in ${seconds.toFixed(1)} s = ${(INGEST / seconds).toFixed(0)} events/s; POST /v1/events p50 ${pct(latency, 50).toFixed(0)} ms, p99 ${pct(latency, 99).toFixed(0)} ms (target p99 ≤ 200 ms at 200/s)`);
+      log(`ingestion at ${INGEST_RATE}/s offered: ${INGEST} events in ${seconds.toFixed(1)} s = ${(INGEST / seconds).toFixed(0)} events/s; POST /v1/events p50 ${pct(latency, 50).toFixed(0)} ms, p99 ${pct(latency, 99).toFixed(0)} ms (target p99 ≤ 50 ms at 200/s)`);
+      await new Promise((r) => setTimeout(r, 5000)); // the dispatcher catches up before the next round
     }
+    if (!PHASES.has('sleep')) return;
 
     // —— 3. memory with sleeping cadences ——
     await new Promise((r) => setTimeout(r, 5000)); // let the calls above settle
