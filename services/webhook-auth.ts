@@ -10,7 +10,7 @@ import type { Db } from '../db/client';
 import type { Keyring } from './keyring';
 import { openLineToken } from './lines';
 import { lineByNumber } from '../db/queries/lines';
-import { claimWebhookToken, lineOfAttempt, pruneWebhookTokens, releaseWebhookToken } from '../db/queries/webhooks';
+import { lineOfAttempt, pruneWebhookTokens, rememberWebhookToken, webhookTokenSeen } from '../db/queries/webhooks';
 import { lineSignsWebhooks, WEBHOOK_TOKEN_RETENTION_MS } from '../domain/webhooks';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,19 +42,21 @@ export async function verifyCarrierWebhook(
 let lastPrune = 0;
 
 /**
- * Claims a delivery by the carrier's I-Twilio-Idempotency-Token (the same on its retries of one
- * webhook): true the first time, false for a redelivery of one already handled. A failed delivery
- * is given back with `releaseWebhookDelivery` so the carrier's retry is handled. Old tokens are
+ * Whether a delivery with the carrier's I-Twilio-Idempotency-Token (the same on its retries of one
+ * webhook) was handled already: then it is answered without acting again. A delivery counts as
+ * handled only once it succeeded (`webhookDeliveryHandled`), so one cut short — an error, the API
+ * killed half-way — is acted on when the carrier retries it; two copies arriving at the same
+ * moment may both act, which every handler tolerates (they are idempotent). Old tokens are
  * forgotten (at most once a minute per process), so the table stays bounded.
  */
-export async function claimWebhookDelivery(deps: { db: Db }, token: string): Promise<boolean> {
+export async function webhookDeliverySeen(deps: { db: Db }, token: string): Promise<boolean> {
   if (Date.now() - lastPrune > 60_000) {
     lastPrune = Date.now();
     await pruneWebhookTokens(deps.db, new Date(Date.now() - WEBHOOK_TOKEN_RETENTION_MS));
   }
-  return claimWebhookToken(deps.db, token);
+  return webhookTokenSeen(deps.db, token);
 }
 
-export async function releaseWebhookDelivery(deps: { db: Db }, token: string): Promise<void> {
-  await releaseWebhookToken(deps.db, token);
+export async function webhookDeliveryHandled(deps: { db: Db }, token: string): Promise<void> {
+  await rememberWebhookToken(deps.db, token);
 }

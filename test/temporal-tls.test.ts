@@ -89,8 +89,18 @@ async function keyRecorder(certs: Certs) {
     stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'api key not accepted' }, { endStream: true });
   });
   server.on('sessionError', () => undefined);
+  // a client whose connect failed keeps its channel open: close() must not wait for it
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => sessions.add(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, authorizations, close: () => new Promise((r) => server.close(r)) };
+  return {
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    authorizations,
+    close: async () => {
+      for (const s of sessions) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 /** The options exactly as a process builds them from its environment. */

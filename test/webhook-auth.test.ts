@@ -94,6 +94,17 @@ describe('carrier webhooks are signed by their own line', () => {
     assert.doesNotMatch(await again.text(), /unsubscribed/);
     assert.equal(await optedOut(), false, 'the redelivery did not act again');
     assert.equal((await sys.sql`select count(*)::int as n from webhook_receipts where token = ${token}`)[0]!.n, 1);
+    // a delivery that was not handled is not remembered: the carrier's retry of it is acted on
+    const retried = `idem-retried-${Date.now()}`;
+    const [done] = await sys.sql`select id, provider_sid, line_id from attempts where status = 'completed' and line_id is not null limit 1`;
+    const own = line(done!.line_id as string);
+    const status = { AccountSid: own.accountSid, CallSid: done!.provider_sid as string, CallStatus: 'completed', SequenceNumber: '12' };
+    const { CallStatus: _missing, ...incomplete } = status;
+    assert.equal((await post(`/twilio/status/${done!.id}`, incomplete, own.authToken, { 'i-twilio-idempotency-token': retried })).status, 400);
+    assert.equal((await sys.sql`select count(*)::int as n from webhook_receipts where token = ${retried}`)[0]!.n, 0, 'a failed delivery is not remembered');
+    assert.equal((await post(`/twilio/status/${done!.id}`, status, own.authToken, { 'i-twilio-idempotency-token': retried })).status, 204);
+    assert.equal((await sys.sql`select count(*)::int as n from call_events where provider_sid = ${status.CallSid} and sequence_number = 12`)[0]!.n, 1, 'the retry was acted on');
+    assert.equal((await sys.sql`select count(*)::int as n from webhook_receipts where token = ${retried}`)[0]!.n, 1);
   });
 
   test("the simulator sends an idempotency token with every webhook and each is remembered once handled", async () => {

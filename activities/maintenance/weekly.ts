@@ -70,6 +70,7 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
   const scratchName = `redial_verify_${stamp.replace(/-/g, '_').toLowerCase()}`;
   // the connection for pg_dump / pg_restore in PG* variables and a 0600 passfile, never in argv
   const pg = await pgClientEnv(cfg.databaseUrl);
+  let written = false;
   try {
     const before = await tableCounts(source);
     // created 0600 before pg_dump writes into it, so the dump is never readable by others
@@ -99,6 +100,7 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
     const restored = await tableCounts(scratch).finally(() => scratch.end({ timeout: 5 }));
     // a table that changed while the dump ran can differ; one that did not must match exactly
     const mismatched = Object.keys(before).filter((t) => before[t] === after[t] && restored[t] !== before[t]);
+    written = true;
     const pruned = await prune(cfg.backupTargets, cfg.backupKeep);
     const detail = { file, bytes: (await stat(local)).size, sha256: digest, targets: cfg.backupTargets, copies, tables: Object.keys(restored).length, rows: restored, mismatched, pruned, warnings };
     const bad = mismatched.length > 0 || copies.some((c) => !c.sha256Matches) || Object.keys(restored).length !== Object.keys(before).length;
@@ -110,6 +112,8 @@ async function backup(deps: MaintenanceDeps): Promise<CheckResult> {
     return ok('backup', `${file} (${detail.bytes} bytes) in ${cfg.backupTargets.length} target(s), restored and compared: ${detail.tables} tables match`, detail);
   } finally {
     await rm(clear, { force: true });
+    // a dump that failed half-way is no backup: it must not count toward the ones kept
+    if (!written) for (const dir of cfg.backupTargets) await rm(path.join(dir, file), { force: true });
     await pg.dispose();
     await source.unsafe(`drop database if exists "${scratchName}"`).catch(() => undefined);
     await source.end({ timeout: 5 });

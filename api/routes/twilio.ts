@@ -12,7 +12,7 @@ import { attemptWithStrategy } from '../../db/queries/attempts';
 import { isOptOutReply } from '../../domain/opt-out-words';
 import { reportCallStatus, scriptKeyPressed } from '../../services/carrier-reports';
 import { optOutBySms } from '../../services/contacts';
-import { claimWebhookDelivery, releaseWebhookDelivery, verifyCarrierWebhook, type WebhookSigner } from '../../services/webhook-auth';
+import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
 
@@ -41,15 +41,12 @@ const signedBy = (signer: (c: { req: { param(name: string): string | undefined }
     // the header is not signed: it only tells the carrier's own redeliveries apart, never replaces the signature
     const token = c.req.header('i-twilio-idempotency-token');
     if (!token || token.length > 200 || onReplay === 'handle-again') return next();
-    if (!(await claimWebhookDelivery(c.var.deps, token))) {
+    if (await webhookDeliverySeen(c.var.deps, token)) {
       return onReplay === 'empty' ? c.body(null, 204) : c.body(twiml(''), 200, { 'content-type': 'text/xml' });
     }
-    try {
-      await next();
-    } finally {
-      // not handled: the carrier retries with the same token, and the retry must be acted on
-      if (c.error || !c.res || c.res.status >= 300) await releaseWebhookDelivery(c.var.deps, token);
-    }
+    await next();
+    // remembered only once handled: a delivery that failed (or a process killed half-way) is acted on when retried
+    if (!c.error && c.res.status < 300) await webhookDeliveryHandled(c.var.deps, token);
   });
 
 const attemptOf = (c: { req: { param(name: string): string | undefined } }) => ({ attemptId: c.req.param('attemptId') ?? '' });

@@ -2,15 +2,15 @@ import { eq, lt } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { attempts, lines, webhookReceipts } from '../schema';
 
-/** Claims a webhook delivery by its idempotency token; false when it was claimed before (a replay). */
-export async function claimWebhookToken(db: Tx, token: string): Promise<boolean> {
-  const rows = await db.insert(webhookReceipts).values({ token }).onConflictDoNothing().returning({ token: webhookReceipts.token });
+/** Whether a webhook delivery with this idempotency token was handled already. */
+export async function webhookTokenSeen(db: Tx, token: string): Promise<boolean> {
+  const rows = await db.select({ token: webhookReceipts.token }).from(webhookReceipts).where(eq(webhookReceipts.token, token));
   return rows.length > 0;
 }
 
-/** Gives a claim back (the delivery failed, so the carrier's retry must be handled). */
-export async function releaseWebhookToken(db: Tx, token: string): Promise<void> {
-  await db.delete(webhookReceipts).where(eq(webhookReceipts.token, token));
+/** Remembers a delivery as handled (idempotent). */
+export async function rememberWebhookToken(db: Tx, token: string): Promise<void> {
+  await db.insert(webhookReceipts).values({ token }).onConflictDoNothing();
 }
 
 /** Forgets tokens older than `before`; how many. */
