@@ -110,7 +110,8 @@ describe('backups and credentials', () => {
       assert.match(backup.summary, /permission denied for/);
       assert.ok(pgBin.calls().includes(`PGPASSFILE mode 600`));
       // the half-written dump of the failed run is not left to count as a backup
-      for (const dir of sys.maintenance.backupTargets) assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.dump')).length, 1, `${dir}: only the good dump of the test before`);
+      for (const dir of sys.maintenance.backupTargets) assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.dump.sealed')).length, 1, `${dir}: only the good dump of the test before`);
+      assert.deepEqual(fs.readdirSync(sys.maintenance.backupTargets[0]!).filter((f) => f.endsWith('.clear')), [], 'no clear dump left behind');
       // everywhere the error went
       await eventually(async () => ops.received.some((a) => a.kind === 'maintenance-weekly'), 10_000, 'ops to hear of it');
       const stored = JSON.stringify(await sys.sql`select results from maintenance_runs`);

@@ -24,6 +24,7 @@ import type { MaintenanceActivities, OpsActivities } from '../workflows/contract
 import { workerConfigSchema } from '../worker/config';
 import { temporalAddress, uid, workflowBundle } from './helpers/env';
 import { quietRuntime } from './helpers/system';
+import { generateSecrets } from '../services/keyring';
 
 const SERVER_NAME = 'temporal.test';
 
@@ -129,7 +130,7 @@ describe('Temporal connection over TLS', () => {
     assert.ok(options.tls?.serverRootCACertificate && options.tls.clientCertPair, 'the PEM files were read');
     assert.equal(options.tls.serverNameOverride, SERVER_NAME);
     // the same options come out of the worker's and the api's full configuration schema
-    assert.deepEqual(temporalConnectionOptions(parseConfig(workerConfigSchema, { ...env, DATABASE_URL: 'postgres://x@127.0.0.1/x' })), options);
+    assert.deepEqual(temporalConnectionOptions(parseConfig(workerConfigSchema, { ...env, ...generateSecrets(), DATABASE_URL: 'postgres://x@127.0.0.1/x' })), options);
 
     const connection = await Connection.connect(options);
     const native = await NativeConnection.connect(options);
