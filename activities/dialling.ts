@@ -7,7 +7,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { takeCampaignSlot, takeSlot } from '../db/queries/lines';
+import { slotIntervalMs, takeCampaignSlot, takeSlot } from '../db/queries/lines';
 import { attempts, contacts } from '../db/schema';
 import type { FailoverPolicy } from '../domain/failover';
 import { TERMINAL } from '../domain/outcomes';
@@ -36,15 +36,22 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
   /**
    * The line's CPS holds across every worker: wait for this call's send slot, then send at once.
    * A worker that wakes late (a blocked event loop) takes a new slot rather than send in a burst
-   * with the calls that were due after it.
+   * with the calls that were due after it; so does a call whose slot was taken before the line's
+   * CPS was lowered (a change shows at once, however many calls already wait). `atSlot` is the
+   * last look before sending (false: do not send).
    */
-  async function waitForSlot(lineId: string) {
+  async function waitForSlot(lineId: string, atSlot: () => Promise<boolean>): Promise<boolean> {
     for (let tries = 0; tries < 5; tries++) {
       const { waitMs, intervalMs } = await takeSlot(db, lineId);
       const due = Date.now() + waitMs;
       if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-      if (Date.now() - due <= intervalMs / 2) return;
+      // the line's CPS was lowered while this call waited: its slot was spaced for the old rate
+      if (waitMs > intervalMs && (await slotIntervalMs(db, lineId)) > intervalMs * 1.001) continue;
+      // the last look (opt-out) belongs to the slot: a slow one costs the slot, not the pacing
+      if (!(await atSlot())) return false;
+      if (Date.now() - due <= intervalMs / 2) return true;
     }
+    return atSlot();
   }
 
   /** A campaign with its own CPS cap (an incident lowered it) paces its calls across lines too. */
@@ -82,8 +89,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
     await waitForCampaignSlot(attempt.campaignId, campaignCps);
-    await waitForSlot(line.id);
-    if (await optedOutSince(db, contact)) {
+    const stillWanted = await waitForSlot(line.id, async () => !(await optedOutSince(db, contact)));
+    if (!stillWanted) {
       await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
       throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
     }

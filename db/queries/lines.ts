@@ -148,6 +148,11 @@ export async function takeSlot(db: Tx, lineId: string): Promise<{ waitMs: number
   return { waitMs: Number(r?.wait_ms ?? 0), intervalMs: Number(r?.interval_ms ?? 0) };
 }
 
+/** The line's current slot spacing (1.2 / cps), to tell a slot taken at an older, higher CPS. */
+export async function slotIntervalMs(db: Tx, lineId: string): Promise<number> {
+  const [r] = await db.select({ cps: lines.cps }).from(lines).where(eq(lines.id, lineId));
+  return r ? 1200 / r.cps : 0;
+}
 
 /** The campaign's next send slot under its own CPS cap; 0 when it has none. */
 export async function takeCampaignSlot(db: Tx, campaignId: string): Promise<number> {
