@@ -16,6 +16,7 @@ export const strategySchema = z.strictObject({
   quietHours: z.strictObject({ start: hm, end: hm }).default({ start: '21:00', end: '08:00' }),
   blockedWindows: z.array(window).max(20).default([]),
   holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use "YYYY-MM-DD"')).max(366).default([]),
+  /** Contacts per person per local day, calls and SMS together (lowered to the per-person ceiling, never above it). */
   maxCallsPerDay: z.number().int().min(1).max(10).default(2),
   maxAttempts: z.number().int().min(1).max(50).default(6),
   /** Delay before each redial after no-answer/busy, in minutes; the last value repeats. */
@@ -37,7 +38,25 @@ export const strategySchema = z.strictObject({
   eventMap: z.record(z.string(), z.string()).default({}),
   /** Events that end the follow-up they answer, e.g. an order paid ends the abandoned-cart follow-up. */
   stopOn: z.array(z.string().min(1)).default(['order.paid']),
-  answeringMachine: z.enum(['like-no-answer', 'stop']).default('like-no-answer'),
+  /**
+   * An answering machine: count it like no answer (hang up, redial later), stop the follow-up, or
+   * leave `voicemail` once (then like no answer; never a second message per contact and campaign).
+   */
+  answeringMachine: z.enum(['like-no-answer', 'stop', 'voicemail']).default('like-no-answer'),
+  /** The message left on a machine: the announcement's purpose and a number to call back. */
+  voicemail: z
+    .strictObject({
+      text: z.string().min(1).max(1000),
+      callbackNumber: z.string().min(3).max(40).describe('The number read out to call back (a business line, not the customer)'),
+    })
+    .nullable()
+    .default(null),
+  /**
+   * When the first contact cannot happen before the trigger's deadline (`firstContactWithinMinutes`):
+   * `call-anyway` records the miss and still calls at the first allowed instant; `hand-off` records
+   * it, gives the lead up and hands it to a person (a task in GET /v1/handoffs).
+   */
+  onDeadlineMissed: z.enum(['call-anyway', 'hand-off']).default('call-anyway'),
   announcement: z
     .strictObject({ text: z.string().min(1).max(1000), language: z.string().min(2).max(10) })
     .default({ text: 'This is an automated follow-up call. Press 0 at any time to never be called again.', language: 'en-US' }),
@@ -45,7 +64,10 @@ export const strategySchema = z.strictObject({
     .strictObject({
       afterUnansweredCalls: z.number().int().min(1).max(20),
       text: z.string().min(1).max(640),
+      /** SMS's own daily cap, inside the shared per-person budget (calls and SMS together). */
       maxPerDay: z.number().int().min(1).max(5).default(1),
+      /** A reply that is not an opt-out (TD) or resubscribe (START): recorded on the contact; `callback` also schedules a call at the next allowed instant. */
+      onReply: z.enum(['record', 'callback']).default('record'),
     })
     .nullable()
     .default(null),

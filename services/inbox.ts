@@ -11,6 +11,7 @@ import { claimDueEvents, listenInbox, markDelivered, markFailed, markRetry, type
 import { recordInterfaceError } from '../db/queries/operations';
 import { redactPhones } from '../domain/phone';
 import { deliverEvent, type CadenceHost } from './cadences';
+import { startWokenLoop, type WokenLoop } from './woken-loop';
 
 export interface InboxDeps extends CadenceHost {
   db: Db;
@@ -33,12 +34,8 @@ export interface InboxOptions {
 
 const defaults: Required<InboxOptions> = { batchSize: 64, pollMs: 1000, gatherMs: 10, deliveryDeadlineMs: 5000, retryFirstMs: 500, retryMaxMs: 10_000 };
 
-export interface InboxDispatcher {
-  /** Runs a round now (as a NOTIFY would). */
-  wake(): void;
-  /** Stops after the round in flight; its claims are committed or rolled back. */
-  stop(): Promise<void>;
-}
+/** `stop` finishes the round in flight: its claims are committed or rolled back. */
+export type InboxDispatcher = WokenLoop;
 
 type Outcome = { seq: number; kind: 'delivered' } | { seq: number; kind: 'retry' | 'failed'; error: string };
 
@@ -54,25 +51,18 @@ export interface RoundResult {
 /** Starts a dispatcher over the database of `deps.db`; several may run against one database. */
 export async function startInboxDispatcher(deps: InboxDeps, options: InboxOptions = {}): Promise<InboxDispatcher> {
   const opts = { ...defaults, ...options };
-  let stopped = false;
-  let pending = true; // the first round catches up on whatever was queued before we listened
-  let wakeUp: (() => void) | null = null;
-  const wake = () => {
-    pending = true;
-    wakeUp?.();
-  };
-  // postgres.js re-listens by itself after a lost connection and calls onlisten again: catch up then
-  const listener = await listenInbox(deps.db, wake).catch((err: unknown) => {
-    deps.log('inbox: LISTEN failed; delivering on the poll only', err);
-    return null;
-  });
-
-  const loop = (async () => {
-    let failing = false;
-    let temporalFailing = false;
-    while (!stopped) {
-      pending = false;
-      let more = false;
+  let failing = false;
+  let temporalFailing = false;
+  return startWokenLoop({
+    // postgres.js re-listens by itself after a lost connection and calls onlisten again: catch up then
+    listen: (wake) =>
+      listenInbox(deps.db, wake).catch((err: unknown) => {
+        deps.log('inbox: LISTEN failed; delivering on the poll only', err);
+        return null;
+      }),
+    pollMs: opts.pollMs,
+    gatherMs: opts.gatherMs,
+    async round() {
       try {
         const r = await dispatchRound(deps, opts);
         if (failing) deps.log('inbox: the database answers again');
@@ -85,35 +75,14 @@ export async function startInboxDispatcher(deps: InboxDeps, options: InboxOption
           temporalFailing = false;
         }
         // a delivered event may have made its contact's next one eligible; a full batch leaves more behind
-        more = r.delivered + r.failed > 0 || r.claimed === opts.batchSize;
+        return r.delivered + r.failed > 0 || r.claimed === opts.batchSize;
       } catch (err) {
         if (!failing) deps.log('inbox: a round failed (PostgreSQL unreachable?); retrying on the poll', err);
         failing = true;
+        return false;
       }
-      if (stopped) break;
-      if (more || pending) continue;
-      const woken = await new Promise<boolean>((resolve) => {
-        const done = (byNotify: boolean) => {
-          clearTimeout(timer);
-          wakeUp = null;
-          resolve(byNotify);
-        };
-        const timer = setTimeout(() => done(false), opts.pollMs);
-        wakeUp = () => done(true);
-      });
-      if (woken && !stopped && opts.gatherMs > 0) await new Promise((r) => setTimeout(r, opts.gatherMs));
-    }
-  })();
-
-  return {
-    wake,
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await loop;
-      await listener?.unlisten().catch(() => undefined);
     },
-  };
+  });
 }
 
 /**

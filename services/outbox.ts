@@ -9,6 +9,7 @@ import type { Db } from '../db/client';
 import { lockdownInForce } from '../db/queries/lockdown';
 import { enqueue, headOfQueue, listenOutbox, markAttemptFailed, markDelivered, noteHeld, takeDrainTurn } from '../db/queries/outbox';
 import { redactPhones } from '../domain/phone';
+import { startWokenLoop, type WokenLoop } from './woken-loop';
 
 export interface OutboxDeps {
   db: Db;
@@ -71,32 +72,22 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   }
 }
 
-export interface OutboxDispatcher {
-  wake(): void;
-  stop(): Promise<void>;
-}
+export type OutboxDispatcher = WokenLoop;
 
 /**
  * Drains the outbox when woken (an enqueue, a release: NOTIFY) and on a poll (retries that fall
  * due, a NOTIFY missed). Every API process runs one; they take turns.
  */
 export async function startOutboxDispatcher(deps: OutboxDeps, options: { pollMs?: number } = {}): Promise<OutboxDispatcher> {
-  const pollMs = options.pollMs ?? 5000;
-  let stopped = false;
-  let pending = true;
-  let wakeUp: (() => void) | null = null;
-  const wake = () => {
-    pending = true;
-    wakeUp?.();
-  };
-  const listener = await listenOutbox(deps.db, wake).catch((err: unknown) => {
-    deps.log('outbox: LISTEN failed; draining on the poll only', err);
-    return null;
-  });
   let failing = false;
-  const loop = (async () => {
-    while (!stopped) {
-      pending = false;
+  return startWokenLoop({
+    listen: (wake) =>
+      listenOutbox(deps.db, wake).catch((err: unknown) => {
+        deps.log('outbox: LISTEN failed; draining on the poll only', err);
+        return null;
+      }),
+    pollMs: options.pollMs ?? 5000,
+    async round() {
       try {
         await drainOutbox(deps);
         failing = false;
@@ -104,26 +95,7 @@ export async function startOutboxDispatcher(deps: OutboxDeps, options: { pollMs?
         if (!failing) deps.log('outbox: a drain failed (PostgreSQL unreachable?); retrying on the poll', err);
         failing = true;
       }
-      if (stopped) break;
-      if (pending) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => done(), pollMs);
-        const done = () => {
-          clearTimeout(timer);
-          wakeUp = null;
-          resolve();
-        };
-        wakeUp = done;
-      });
-    }
-  })();
-  return {
-    wake,
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await loop;
-      await listener?.unlisten().catch(() => undefined);
+      return false;
     },
-  };
+  });
 }
