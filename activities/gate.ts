@@ -1,21 +1,21 @@
 /**
  * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
  * reason (DNC, pause, hold, lockdown, max attempts, quiet hours, blocked windows, daily cap by the real
- * clock — the strategy's cap lowered to the per-person ceiling). Idempotent by (workflow id,
+ * clock — one budget for calls and SMS together, the strategy's cap lowered to the per-person
+ * ceiling, and an SMS's own lower cap). Idempotent by (workflow id,
  * execution chain, sequence): a retried reservation returns the same row, a restarted cadence gets new ones.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { attemptByKey, countOnDay } from '../db/queries/attempts';
+import { attemptByKey, contactsOnDay } from '../db/queries/attempts';
 import { activeStrategy } from '../db/queries/campaigns';
 import { lockdownInForce } from '../db/queries/lockdown';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
-import { withCeiling } from '../domain/daily-cap';
+import { budgetUsed, withCeiling } from '../domain/daily-cap';
 import { localDate } from '../domain/local-time';
 import { refusalAt } from '../domain/next-attempt';
-import type { Strategy } from '../domain/strategy';
 import type { GateActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
 
 export interface GateDeps {
@@ -49,7 +49,8 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       if (existing) return { granted: true, attemptId: existing.id, at: existing.reservedAt.getTime(), strategy, strategyVersion: version, ceiling };
 
       const localDay = localDate(now, contact.timeZone);
-      const callsToday = await countOnDay(tx, contact.id, localDay, 'call');
+      const used = await contactsOnDay(tx, contact.id, localDay);
+      const callsToday = used.calls;
       // a refusal and a reservation name the same attempt: the key, who, which follow-up, which channel
       const identity = { idempotencyKey: key, contactId: contact.id, campaignId: req.campaignId, workflowId: req.workflowId, channel: req.channel, strategyVersion: version };
       const refuse = async (reason: string, retryAt: number | null, detail: Record<string, unknown> = {}): Promise<ReserveResult> => {
@@ -57,7 +58,7 @@ export function createGateActivities(deps: GateDeps): GateActivities {
           .insert(complianceLog)
           .values({ ...identity, reason, detail: { ...detail, at: new Date(now).toISOString(), localDay } })
           .onConflictDoNothing();
-        return { granted: false, at: now, reason, retryAt, callsToday, strategy, strategyVersion: version, ceiling };
+        return { granted: false, at: now, reason, retryAt, callsToday, smsToday: used.sms, strategy, strategyVersion: version, ceiling };
       };
 
       const [dnc] = await tx
@@ -77,10 +78,11 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
       if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
-      const counts = req.channel === 'call' ? { [localDay]: callsToday } : smsCounts(strategy, localDay, await countOnDay(tx, contact.id, localDay, 'sms'));
-      const policy = req.channel === 'call' ? withCeiling(strategy, ceiling) : strategy;
+      // one budget per person and local day, calls and SMS together; an SMS also meets its own cap
+      const counts = { [localDay]: budgetUsed(req.channel, used, strategy.sms?.maxPerDay ?? 1) };
+      const policy = withCeiling(strategy, ceiling);
       const r = refusalAt(now, contact.timeZone, policy, counts);
-      if (r) return refuse(r.rule, r.until, { callsToday, max: policy.maxCallsPerDay });
+      if (r) return refuse(r.rule, r.until, { callsToday, smsToday: used.sms, max: policy.maxCallsPerDay, ...(req.channel === 'sms' ? { smsMax: strategy.sms?.maxPerDay ?? 1 } : {}) });
 
       const [row] = await tx
         .insert(attempts)
@@ -95,9 +97,4 @@ export function createGateActivities(deps: GateDeps): GateActivities {
   }
 
   return { reserveAttempt };
-}
-
-function smsCounts(strategy: Strategy, localDay: string, sent: number): Record<string, number> {
-  // the SMS cap reuses the daily-cap rule: saturate the count when the SMS limit is reached
-  return sent >= (strategy.sms?.maxPerDay ?? 1) ? { [localDay]: Number.MAX_SAFE_INTEGER } : {};
 }

@@ -11,6 +11,7 @@ import { defaultFailover, type FailoverPolicy } from '../domain/failover';
 import { TASK_QUEUE } from '../workflows/constants';
 import type { RedialActivities } from '../workflows/contracts';
 import { createBulkActivities } from './bulk';
+import { createDeadlineActivities, type DeadlineAlertPolicy } from './deadlines';
 import type { Carrier } from './carrier';
 import { createDialingActivities } from './dialling';
 import { createGateActivities } from './gate';
@@ -36,6 +37,8 @@ export interface ActivityDeps {
   taskQueue?: string;
   /** Alerts are POSTed here (REDIAL_OPS_WEBHOOK_URL). */
   opsWebhookUrl?: string;
+  /** When missed first-contact deadlines page ops (default: 10 of one campaign within an hour). */
+  deadlineAlert?: DeadlineAlertPolicy;
   /** What the maintenance routines need (paths, backup targets, self-check numbers); see worker/config.ts. */
   maintenance?: MaintenanceConfig;
 }
@@ -66,6 +69,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     ...createSmsActivities(carrierDeps),
     ...createBulkActivities({ db, temporal: deps.temporal, taskQueue, keyring: deps.keyring }),
     ...ops,
+    ...createDeadlineActivities({ db, raiseAlert: ops.raiseAlert, alert: deps.deadlineAlert }),
     ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, keyring: deps.keyring, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert }),
   };
 }

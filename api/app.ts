@@ -14,6 +14,7 @@ import { contactsRoutes } from './routes/contacts';
 import { docsRoutes } from './routes/docs';
 import { exportsRoutes } from './routes/exports';
 import { eventsRoutes } from './routes/events';
+import { handoffsRoutes } from './routes/handoffs';
 import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
 import { keysRoutes } from './routes/keys';
@@ -65,7 +66,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

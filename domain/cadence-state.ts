@@ -3,7 +3,7 @@
  * the next attempt may be. The workflow (workflows/cadence.ts) is a thin durable shell around it;
  * property tests drive it directly over thousands of random event sequences.
  */
-import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY, withCeiling } from './daily-cap';
+import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY, budgetUsed, withCeiling } from './daily-cap';
 import { localDate } from './local-time';
 import { nextAllowedInstant, refusalAt, withJitter, type WindowRule } from './next-attempt';
 import type { Strategy } from './strategy';
@@ -42,9 +42,25 @@ export interface FollowUp {
   unanswered: number;
   smsSent: number;
   smsDue: boolean;
+  /** A refused text is asked for again no sooner than this (a hold, a pause: not in a tight loop). */
+  smsNotBefore?: number;
   status: 'active' | 'done' | 'stopped';
   endReason?: string;
   firstAttemptAt?: number;
+  /** The first contact could not happen before `deadlineAt`: when that was known, and why. */
+  deadlineMissed?: { at: number; reason: string; expectedAt: number | null };
+}
+
+/** A first-contact deadline found missed, and what the strategy made of it. */
+export interface DeadlineMiss {
+  followUpId: string;
+  campaignId: string;
+  trigger: string;
+  deadlineAt: number;
+  reason: string;
+  /** When the first attempt can happen by the rules (null: not within the horizon). */
+  expectedAt: number | null;
+  action: 'called-late' | 'handed-off';
 }
 
 export interface Refused {
@@ -71,6 +87,11 @@ export interface CadenceState {
    */
   dailyCeiling?: number;
   smsByDay: Record<string, number>;
+  /**
+   * 'shared': calls and SMS draw on one daily budget per person (every cadence started since).
+   * Absent: the cadence began before, and keeps counting calls and SMS apart until it ends.
+   */
+  budget?: 'shared';
   /** Attempt sequence number: the idempotency key of the next reservation. */
   seq: number;
   lastRefusals: Refused[];
@@ -127,6 +148,7 @@ export function initialState(p: {
     followUps: [],
     callsByDay: {},
     smsByDay: {},
+    budget: 'shared',
     seq: 0,
     lastRefusals: [],
     seenEvents: [],
@@ -209,12 +231,7 @@ export function planNext(s: CadenceState, now: number, jitterFraction: number, c
   if (s.status !== 'active') return null;
   let best: Plan | null = null;
   for (const f of activeFollowUps(s)) {
-    const channel: Channel = f.smsDue ? 'sms' : 'call';
-    // an SMS goes at the next allowed instant; the call redial keeps its own delay
-    const from = channel === 'sms' ? now : Math.max(now, f.notBefore);
-    const counts = channel === 'call' ? s.callsByDay : smsAsCap(s, f);
-    const policy = channel === 'call' ? withCeiling(f.strategy, ceiling) : f.strategy;
-    const next = nextAllowedInstant(from, s.timeZone, policy, counts);
+    const { channel, from, policy, counts, next } = earliestFor(s, f, now, ceiling);
     const at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, policy, counts) === null);
     if (at === null) continue;
     if (!best || at < best.at) best = { followUpId: f.id, channel, at, waitedFor: next.waitedFor };
@@ -222,7 +239,63 @@ export function planNext(s: CadenceState, now: number, jitterFraction: number, c
   return best;
 }
 
-/** The SMS cap reuses the daily-cap rule with the SMS counts and limit. */
+/** A follow-up's next attempt by the rules alone (before jitter). */
+function earliestFor(s: CadenceState, f: FollowUp, now: number, ceiling: number) {
+  const channel: Channel = f.smsDue ? 'sms' : 'call';
+  // an SMS goes at the next allowed instant; the call redial keeps its own delay
+  const from = channel === 'sms' ? Math.max(now, f.smsNotBefore ?? now) : Math.max(now, f.notBefore);
+  const counts = s.budget === 'shared' ? budgetByDay(s, channel, f) : channel === 'call' ? s.callsByDay : smsAsCap(s, f);
+  const policy = channel === 'call' || s.budget === 'shared' ? withCeiling(f.strategy, ceiling) : f.strategy;
+  return { channel, from, policy, counts, next: nextAllowedInstant(from, s.timeZone, policy, counts) };
+}
+
+/**
+ * First-contact deadlines that cannot be kept any more: a follow-up not yet attempted whose first
+ * allowed instant (quiet hours, a blocked window, a holiday, the daily budget, its grace period)
+ * falls after its deadline, or whose deadline passed while it waited (a hold, a lockdown, a pause,
+ * a backlog). Each is marked once, with the reason; a strategy that hands missed leads to a person
+ * stops the follow-up here (the rest of the cadence goes on).
+ */
+export function noteMissedDeadlines(s: CadenceState, now: number, ceiling: number): DeadlineMiss[] {
+  if (isClosed(s)) return [];
+  const misses: DeadlineMiss[] = [];
+  for (const f of activeFollowUps(s)) {
+    if (f.deadlineAt === null || f.firstAttemptAt !== undefined || f.deadlineMissed) continue;
+    const { next } = earliestFor(s, f, now, ceiling);
+    const late = next.at === null || next.at > f.deadlineAt;
+    if (!late) continue;
+    f.deadlineMissed = { at: now, reason: missReason(s, f, next.waitedFor), expectedAt: next.at };
+    const action = f.strategy.onDeadlineMissed === 'hand-off' ? 'handed-off' : 'called-late';
+    misses.push({ followUpId: f.id, campaignId: f.campaignId, trigger: f.trigger, deadlineAt: f.deadlineAt, reason: f.deadlineMissed.reason, expectedAt: next.at, action });
+    if (action === 'handed-off') {
+      f.status = 'stopped';
+      f.endReason = 'deadline-missed';
+    }
+  }
+  if (misses.length) settle(s);
+  return misses;
+}
+
+function missReason(s: CadenceState, f: FollowUp, waitedFor: WindowRule[]): string {
+  // the rule that pushes the first attempt late; else what held it (the gate's last word); else its grace period or a backlog
+  if (waitedFor.length) return waitedFor[0]!;
+  if (s.status === 'paused') return 'paused';
+  const refused = [...s.lastRefusals].reverse().find((r) => r.followUpId === f.id);
+  if (refused) return refused.reason;
+  return f.deadlineAt !== null && f.notBefore > f.deadlineAt ? 'grace-period' : 'backlog';
+}
+
+/** The shared budget's use per local day, as the daily-cap rule reads it for this channel (domain/daily-cap.ts). */
+function budgetByDay(s: CadenceState, channel: Channel, f: FollowUp): Record<string, number> {
+  const smsCap = f.strategy.sms?.maxPerDay ?? 1;
+  const out: Record<string, number> = {};
+  for (const day of new Set([...Object.keys(s.callsByDay), ...Object.keys(s.smsByDay)])) {
+    out[day] = budgetUsed(channel, { calls: s.callsByDay[day] ?? 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
+  }
+  return out;
+}
+
+/** The SMS cap reuses the daily-cap rule with the SMS counts and limit (cadences from before the shared budget). */
 function smsAsCap(s: CadenceState, f: FollowUp): Record<string, number> {
   const limit = f.strategy.sms?.maxPerDay ?? 1;
   const out: Record<string, number> = {};
@@ -259,7 +332,7 @@ function pruneDays(s: CadenceState, now: number) {
 /** The gate refused: record why and when to look again. */
 export function applyRefusal(
   s: CadenceState,
-  r: { followUpId: string; channel: Channel; at: number; reason: string; retryAt: number | null; callsToday?: number; strategy?: Strategy; strategyVersion?: number; ceiling?: number },
+  r: { followUpId: string; channel: Channel; at: number; reason: string; retryAt: number | null; callsToday?: number; smsToday?: number; strategy?: Strategy; strategyVersion?: number; ceiling?: number },
 ) {
   s.seq += 1; // the refused sequence number is spent: its compliance row carries it
   if (r.ceiling !== undefined) s.dailyCeiling = r.ceiling;
@@ -282,9 +355,16 @@ export function applyRefusal(
     settle(s);
     return;
   }
-  if (r.callsToday !== undefined) {
-    const day = localDate(r.at, s.timeZone);
-    s.callsByDay[day] = Math.max(s.callsByDay[day] ?? 0, r.callsToday);
+  // the gate's counts (other campaigns' cadences, an operator's test) teach the plan what it missed
+  const day = localDate(r.at, s.timeZone);
+  if (r.callsToday !== undefined) s.callsByDay[day] = Math.max(s.callsByDay[day] ?? 0, r.callsToday);
+  if (r.smsToday !== undefined && s.budget === 'shared') s.smsByDay[day] = Math.max(s.smsByDay[day] ?? 0, r.smsToday);
+  // (cadences from before the shared budget replay as they ran: a refused text delayed the calls)
+  if (r.channel === 'sms' && s.budget === 'shared') {
+    // a strategy without texts (a new version dropped them): the text is dropped, the calls go on
+    if (r.reason === 'sms-disabled') f.smsDue = false;
+    else f.smsNotBefore = Math.max(f.smsNotBefore ?? 0, r.retryAt ?? r.at + 15 * 60_000);
+    return;
   }
   f.notBefore = Math.max(f.notBefore, r.retryAt ?? r.at + 15 * 60_000);
 }
@@ -311,7 +391,7 @@ export function applyOutcome(s: CadenceState, followUpId: string, channel: Chann
       f.endReason = outcome;
       break;
     case 'carrier-failure': {
-      // the carrier's fault: it costs the contact neither an attempt nor a call of the day
+      // the carrier's fault: it costs the contact neither an attempt nor a place in the day's budget
       if (channel === 'call') {
         const day = localDate(at, s.timeZone);
         s.callsByDay[day] = Math.max(0, (s.callsByDay[day] ?? 1) - 1);
@@ -319,12 +399,22 @@ export function applyOutcome(s: CadenceState, followUpId: string, channel: Chann
       } else {
         f.smsDue = true;
         f.smsSent = Math.max(0, f.smsSent - 1);
+        if (s.budget === 'shared') {
+          const day = localDate(at, s.timeZone);
+          s.smsByDay[day] = Math.max(0, (s.smsByDay[day] ?? 1) - 1);
+        }
       }
       f.notBefore = at + CARRIER_RETRY_MS;
       break;
     }
-    case 'sms-sent':
     case 'sms-failed':
+      // a text the carrier never took is not a contact: it gives its place in the day's budget back
+      if (s.budget === 'shared') {
+        const day = localDate(at, s.timeZone);
+        s.smsByDay[day] = Math.max(0, (s.smsByDay[day] ?? 1) - 1);
+      }
+      break;
+    case 'sms-sent':
       break;
     case 'machine':
     case 'no-answer':

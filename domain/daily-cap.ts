@@ -14,3 +14,19 @@ export function withCeiling<P extends { maxCallsPerDay: number }>(policy: P, cei
   const cap = effectiveDailyCap(policy.maxCallsPerDay, ceiling);
   return cap === policy.maxCallsPerDay ? policy : { ...policy, maxCallsPerDay: cap };
 }
+
+/** One person's contacts on one local day (carrier failures are not contacts: the carrier's fault). */
+export interface DayContacts {
+  calls: number;
+  sms: number;
+}
+
+/**
+ * What the daily cap reads for one attempt. Calls and SMS share one budget: the strategy's
+ * `maxCallsPerDay` lowered to the per-person ceiling, judged on calls + SMS of the day. An SMS
+ * also meets its own lower cap (`sms.maxPerDay`): a day at that cap is full for SMS.
+ */
+export function budgetUsed(channel: 'call' | 'sms', day: DayContacts, smsCap: number): number {
+  if (channel === 'sms' && day.sms >= smsCap) return Number.MAX_SAFE_INTEGER;
+  return day.calls + day.sms;
+}

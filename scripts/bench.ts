@@ -16,6 +16,7 @@ import { zoneAtLocalHour } from '../domain/local-time';
 import { startProcesses } from './lib/processes';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { initialState } from '../domain/cadence-state';
+import { defaultStrategy } from '../domain/strategy';
 import { generateSecrets, parseKeyring } from '../services/keyring';
 import { createPayloadCodec } from '../services/payload-codec';
 
@@ -144,6 +145,10 @@ async function main() {
       log(`${label}: ${phones.length} events in ${seconds.toFixed(1)} s = ${(phones.length / seconds).toFixed(0)} cadences started/s`);
       log(`${label}: POST /v1/events p50 ${pct(postLatency, 50).toFixed(0)} ms, p99 ${pct(postLatency, 99).toFixed(0)} ms`);
       log(`${label}: event → first dial ${delays.length}/${phones.length} dialled, p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms, max ${Math.max(...delays)} ms (target p99 ≤ 1000 ms)`);
+      // the default strategy's first-contact deadline for lead.created (an education lead: 10 minutes)
+      const deadlineMs = (defaultStrategy.firstContactWithinMinutes['lead.created'] ?? 10) * 60_000;
+      const met = delays.filter((d) => d <= deadlineMs).length;
+      log(`${label}: first-contact deadlines met ${met}/${phones.length} (${((met / phones.length) * 100).toFixed(1)}%, lead.created within ${deadlineMs / 60_000} min)`);
     };
     const all = Array.from({ length: 2 * EVENTS + 100 }, (_, i) => nanp('415', i));
     await phase('warm-up', all.slice(0, 100), { concurrency: 4 });

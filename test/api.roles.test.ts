@@ -66,6 +66,8 @@ const matrix: Record<string, [Least, During?]> = {
   engageLockdown: ['admin'],
   releaseLockdown: ['admin'],
   getAccessScope: ['admin'],
+  listHandoffs: ['operator'],
+  completeHandoff: ['operator'],
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 

@@ -32,6 +32,8 @@ describe('reservation gate (real PostgreSQL)', () => {
     acts = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => now, publicUrl: 'http://127.0.0.1:1', maxCallsPerPersonPerDay: 2 });
     // campaigns whose own daily caps are above the per-person ceiling, and one below it
     for (const [id, maxCallsPerDay] of [['edu-3', 3], ['shop-4', 4], ['quiet-1', 1]] as const) await ensureCampaign(database.db, { id, name: id, strategy: { maxCallsPerDay }, createdBy: 'test' });
+    // texts after one unanswered call, at most one a day
+    await ensureCampaign(database.db, { id: 'texts', name: 'texts', strategy: { sms: { afterUnansweredCalls: 1, text: 'We tried to call you.', maxPerDay: 1 } }, createdBy: 'test' });
   });
   after(async () => {
     await database?.close();
@@ -99,6 +101,31 @@ describe('reservation gate (real PostgreSQL)', () => {
     await database.db.update(attempts).set({ status: 'failed', outcome: 'carrier-failure', sipResponseCode: 503 }).where(eq(attempts.id, second.attemptId));
     const retry = await acts.reserveAttempt(req(3));
     assert.ok(retry.granted, 'a carrier failure frees its slot');
+  });
+
+  test('calls and SMS share one daily budget per person, and an SMS also meets its own cap', async () => {
+    const texts = { campaignId: 'texts', followUpId: 'texts' };
+    now = at(10);
+    const call = await acts.reserveAttempt(req(0, texts));
+    now = at(10, 5);
+    const sms = await acts.reserveAttempt(req(1, { ...texts, channel: 'sms' }));
+    assert.ok(call.granted && sms.granted);
+    now = at(10, 10);
+    // the ceiling of 2 contacts is spent by one call and one text: no third contact by any channel, in any campaign
+    for (const r of [await acts.reserveAttempt(req(2, texts)), await acts.reserveAttempt(req(3, { campaignId: 'shop-4', followUpId: 'shop' })), await acts.reserveAttempt(req(4, { ...texts, channel: 'sms' }))]) {
+      assert.ok(!r.granted);
+      assert.equal(r.reason, 'daily-cap');
+      assert.deepEqual([r.callsToday, r.smsToday], [1, 1], 'the gate tells the cadence both counts');
+    }
+    const [log] = (await refusals(req(0).workflowId)).filter((l) => l.channel === 'sms');
+    assert.deepEqual((log?.detail as { smsMax: number }).smsMax, 1);
+    // the next day: one text only (its own cap), though the budget would allow two contacts
+    now = at(9, 0, 11);
+    assert.ok((await acts.reserveAttempt(req(5, { ...texts, channel: 'sms' }))).granted);
+    const second = await acts.reserveAttempt(req(6, { ...texts, channel: 'sms' }));
+    assert.ok(!second.granted);
+    assert.equal(second.reason, 'daily-cap');
+    assert.ok((await acts.reserveAttempt(req(7, texts))).granted, 'a call still fits the budget');
   });
 
   test('the per-person ceiling holds across campaigns whose own caps are higher: no strategy raises it', async () => {

@@ -20,6 +20,8 @@ export const workerConfigSchema = baseConfigSchema.extend({
    * strategy's maxCallsPerDay can only lower it). The gate enforces it; cadences plan with it.
    */
   REDIAL_MAX_CALLS_PER_PERSON_PER_DAY: z.coerce.number().int().min(1).max(10).default(DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY),
+  /** Missed first-contact deadlines of one campaign within an hour that alert ops. */
+  REDIAL_DEADLINE_ALERT_MISSES: z.coerce.number().int().min(1).default(10),
   /** Register the maintenance and watchdog schedules at start (idempotent). */
   REDIAL_SCHEDULES: z.enum(['on', 'off']).default('on'),
   /** The time zone of the routines' clock times (daily 03:00, weekly Sunday 04:00, monthly 1st 05:00). */

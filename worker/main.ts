@@ -34,6 +34,7 @@ async function main() {
       clock: () => Date.now(),
       publicUrl: cfg.REDIAL_PUBLIC_URL,
       maxCallsPerPersonPerDay: cfg.REDIAL_MAX_CALLS_PER_PERSON_PER_DAY,
+      deadlineAlert: { misses: cfg.REDIAL_DEADLINE_ALERT_MISSES, windowMs: 60 * 60_000 },
       temporal,
       opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
       maintenance: maintenanceConfig(cfg),

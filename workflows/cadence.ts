@@ -78,6 +78,18 @@ const PLAN_UNDER_CEILING = 'plan-under-daily-ceiling';
  */
 const RESERVE_PER_CHAIN = 'reservation-key-per-execution-chain';
 
+/**
+ * A first contact that cannot happen before its deadline is recorded (and, by strategy, handed to
+ * a person). Histories from before replay without it.
+ */
+const DEADLINE_CONSEQUENCES = 'deadline-consequences';
+
+/** Recording a missed deadline: a short database write, retried until it lands. */
+const records = proxyActivities<RedialActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
 /** How long a placed call may take to report its end before we ask the carrier ourselves. */
 const OUTCOME_TIMEOUT_MS = 15 * 60_000;
 /** An idle cadence (nothing scheduled) stays around this long for new events, then completes. */
@@ -141,8 +153,14 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     dirty = false;
     const now = Date.now();
     const ceiling = patched(PLAN_UNDER_CEILING) ? cs.dailyCeilingOf(s) : Number.POSITIVE_INFINITY;
+    const misses = s.status === 'active' && patched(DEADLINE_CONSEQUENCES) ? cs.noteMissedDeadlines(s, now, ceiling) : [];
     plan = cs.planNext(s, now, Math.random(), ceiling);
     publish();
+    if (misses.length) {
+      // a lead handed to a person is no longer planned; the others are, and the state shows it meanwhile
+      await records.recordDeadlineMisses({ tenant: s.tenant, workflowId, contactId: s.contactId, misses });
+      continue;
+    }
     if (!plan) {
       // idle: wait for news a day, then finish (the next event starts a new run); paused: wait for resume
       if (s.status === 'idle') {
@@ -254,6 +272,7 @@ export function viewOf(s: cs.CadenceState, workflowId: string, plan: cs.Plan | n
       strategyVersion: f.strategyVersion,
       deadlineAt: iso(f.deadlineAt),
       firstAttemptAt: iso(f.firstAttemptAt),
+      deadlineMissed: f.deadlineMissed ? { at: iso(f.deadlineMissed.at)!, reason: f.deadlineMissed.reason } : null,
     })),
     lastRefusals: s.lastRefusals.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
   };

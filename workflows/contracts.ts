@@ -3,7 +3,7 @@
  * with plain serialisable requests and results. Workflows proxy these interfaces; activities/
  * implements them (typed against them, never the other way round).
  */
-import type { Channel, Outcome } from '../domain/cadence-state';
+import type { Channel, DeadlineMiss, Outcome } from '../domain/cadence-state';
 import type { IncidentPolicy } from '../domain/incident';
 import type { CheckResult } from '../domain/maintenance';
 import type { Strategy } from '../domain/strategy';
@@ -36,7 +36,9 @@ export type ReserveResult =
       at: number;
       reason: string;
       retryAt: number | null;
+      /** The person's calls and SMS on the local day (carrier failures excluded), across campaigns. */
       callsToday: number;
+      smsToday?: number;
       strategy: Strategy;
       strategyVersion: number;
       ceiling: number;
@@ -49,7 +51,12 @@ export interface PlaceResult {
 
 export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities;
 
-export type CadenceActivities = GateActivities & DialingActivities & SmsActivities;
+export type CadenceActivities = GateActivities & DialingActivities & SmsActivities & DeadlineActivities;
+
+/** First-contact deadlines the cadence could not keep (domain/cadence-state.ts noteMissedDeadlines). */
+export interface DeadlineActivities {
+  recordDeadlineMisses(req: { tenant: string; workflowId: string; contactId: string; misses: DeadlineMiss[] }): Promise<void>;
+}
 
 /** The compliance gate (a local activity): every attempt is reserved here or refused with its reason. */
 export interface GateActivities {

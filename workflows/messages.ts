@@ -31,6 +31,8 @@ export interface CadenceView {
     strategyVersion: number;
     deadlineAt: string | null;
     firstAttemptAt: string | null;
+    /** The first-contact deadline could not be kept: when that was known and why. */
+    deadlineMissed: { at: string; reason: string } | null;
   }>;
   lastRefusals: Array<Omit<Refused, 'at'> & { at: string }>;
 }

@@ -48,6 +48,7 @@ const cadenceSchema = z
         strategyVersion: z.number().int(),
         deadlineAt: z.string().nullable(),
         firstAttemptAt: z.string().nullable(),
+        deadlineMissed: z.object({ at: z.string(), reason: z.string() }).nullable().describe('the first-contact deadline could not be kept: when that was known, and why'),
       }),
     ),
     lastRefusals: z.array(z.object({ at: z.string(), followUpId: z.string(), channel: z.string(), reason: z.string() })),

@@ -30,6 +30,13 @@ const reportSchema = z
     synthetic: z.boolean().describe("true: Redial's own test traffic (the daily self-check, the monthly stress test) alone; false: real traffic, without it"),
     ...metrics,
     refusedByReason: z.record(z.string(), n).describe('reservations the compliance gate refused, by reason'),
+    deadlinesMissed: z
+      .object({
+        total: n.describe('follow-ups whose first contact could not happen before its trigger deadline'),
+        handedOff: n.describe('of which given up and handed to a person (GET /v1/handoffs)'),
+        byReason: z.record(z.string(), n).describe('quiet-hours, daily-cap, blocked-window, holiday, grace-period, interface-hold, lockdown, backlog, …'),
+      })
+      .describe('first-contact deadlines missed (recorded when the miss became certain)'),
     byLine: z.array(z.object({ lineId: z.string().nullable(), ...metrics })),
     byDay: z.array(z.object({ day: z.string().describe("the contact's local day"), ...metrics })),
   })

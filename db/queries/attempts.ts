@@ -7,20 +7,15 @@ import { attempts, callEvents, contacts } from '../schema';
  * Attempts of one channel a contact has on a local day. Carrier failures are excluded — a create
  * the carrier refused, or a call the network failed (SIP 5xx): they never reached the person.
  */
-export async function countOnDay(db: Tx, contactId: string, localDay: string, channel: 'call' | 'sms'): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+/** One person's calls and SMS on a local day, carrier failures excluded (the daily budget's use). */
+export async function contactsOnDay(db: Tx, contactId: string, localDay: string): Promise<{ calls: number; sms: number }> {
+  const rows = await db
+    .select({ channel: attempts.channel, n: sql<number>`count(*)::int` })
     .from(attempts)
-    .where(
-      and(
-        eq(attempts.contactId, contactId),
-        eq(attempts.localDay, localDay),
-        eq(attempts.channel, channel),
-        ne(attempts.status, 'carrier-failed'),
-        sql`${attempts.outcome} is distinct from 'carrier-failure'`,
-      ),
-    );
-  return row?.n ?? 0;
+    .where(and(eq(attempts.contactId, contactId), eq(attempts.localDay, localDay), ne(attempts.status, 'carrier-failed'), sql`${attempts.outcome} is distinct from 'carrier-failure'`))
+    .groupBy(attempts.channel);
+  const of = (c: string) => rows.find((r) => r.channel === c)?.n ?? 0;
+  return { calls: of('call'), sms: of('sms') };
 }
 
 export async function attemptByKey(db: Tx, key: string) {

@@ -1,7 +1,7 @@
 /** DESIGN.md's metrics, defined once, as SQL over attempts and the compliance log (never hand-kept counters); the attempts export. */
 import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../client';
-import { attempts, complianceLog, contacts } from '../schema';
+import { attempts, complianceLog, contacts, deadlineMisses } from '../schema';
 import { traffic } from './traffic';
 
 export interface Counts {
@@ -93,11 +93,27 @@ export async function summary(db: Tx, f: ReportFilter) {
     )
     .groupBy(complianceLog.reason)
     .orderBy(complianceLog.reason);
+  const missed = await db
+    .select({ reason: deadlineMisses.reason, action: deadlineMisses.action, count: sql<number>`count(*)::int` })
+    .from(deadlineMisses)
+    .where(
+      and(
+        gte(deadlineMisses.createdAt, f.from),
+        lt(deadlineMisses.createdAt, f.to),
+        traffic(f.synthetic ?? false, deadlineMisses.campaignId),
+        f.campaignId ? eq(deadlineMisses.campaignId, f.campaignId) : undefined,
+      ),
+    )
+    .groupBy(deadlineMisses.reason, deadlineMisses.action);
+  const sum = (rows: typeof missed) => rows.reduce((n, r) => n + r.count, 0);
+  const byReason: Record<string, number> = {};
+  for (const r of missed) byReason[r.reason] = (byReason[r.reason] ?? 0) + r.count;
   const t = total!;
   return {
     ...t,
     ...rates(t),
     refusedByReason: Object.fromEntries(refused.map((r) => [r.reason, r.count])),
+    deadlinesMissed: { total: sum(missed), handedOff: sum(missed.filter((r) => r.action === 'handed-off')), byReason },
     byLine: byLine.map((l) => ({ ...l, ...rates(l) })),
     byDay: byDay.map((d) => ({ ...d, ...rates(d) })),
   };

@@ -34,3 +34,33 @@ export const complianceLog = pgTable(
     uniqueIndex('compliance_log_idempotency_key_uq').on(t.idempotencyKey),
   ],
 );
+
+/**
+ * First contacts that could not happen before their trigger's deadline (`firstContactWithinMinutes`),
+ * one row per follow-up: why, and what the strategy did about it — called at the first allowed
+ * instant anyway, or handed to a person (`handed-off`, open until someone marks it done).
+ */
+export const deadlineMisses = pgTable(
+  'deadline_misses',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    tenant: text().notNull().default('default'),
+    followUpId: text().notNull(),
+    workflowId: text().notNull(),
+    contactId: uuid().notNull(),
+    campaignId: text().notNull(),
+    trigger: text().notNull(),
+    deadlineAt: timestamp({ withTimezone: true }).notNull(),
+    /** quiet-hours | blocked-window | holiday | daily-cap | grace-period | interface-hold | lockdown | campaign-paused | backlog | … */
+    reason: text().notNull(),
+    /** called-late | handed-off */
+    action: text().notNull(),
+    /** When the first attempt can happen (null: not within the planning horizon, or handed off). */
+    expectedAt: timestamp({ withTimezone: true }),
+    /** A hand-off a person has taken care of. */
+    handledAt: timestamp({ withTimezone: true }),
+    handledBy: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('deadline_misses_follow_up_uq').on(t.tenant, t.followUpId), index('deadline_misses_campaign_idx').on(t.campaignId, t.createdAt)],
+);

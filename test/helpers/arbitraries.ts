@@ -29,6 +29,7 @@ export function strategyArb(start?: number, maxCalls = { min: 1, max: 4 }): fc.A
       firstContactWithinMinutes: fc.record({ 'lead.created': fc.integer({ min: 0, max: 240 }), 'cart.abandoned': fc.integer({ min: 0, max: 240 }) }),
       firstContactAfterMinutes: fc.record({ 'cart.abandoned': fc.integer({ min: 0, max: 90 }) }),
       answeringMachine: fc.constantFrom('like-no-answer' as const, 'stop' as const),
+      onDeadlineMissed: fc.constantFrom('call-anyway' as const, 'hand-off' as const),
     })
     .map((s) => strategySchema.parse(s));
 }
