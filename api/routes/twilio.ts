@@ -11,6 +11,7 @@ import { createMiddleware } from 'hono/factory';
 import { attemptWithStrategy } from '../../db/queries/attempts';
 import { reportCallStatus, reportSmsStatus, scriptKeyPressed } from '../../services/carrier-reports';
 import { receiveSms } from '../../services/sms-replies';
+import { machineAnswered } from '../../services/voicemail';
 import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
@@ -63,18 +64,24 @@ export const twilioRoutes = new Hono<TwilioEnv>()
 
   .post('/voice/:attemptId', byVoiceAttempt, async (c) => {
     const { db, publicUrl } = c.var.deps;
-    const row = await attemptWithStrategy(db, c.req.param('attemptId'));
+    const attemptId = c.req.param('attemptId');
+    // a machine: the strategy's voicemail once per contact and campaign, otherwise hang up
+    if (c.var.params.AnsweredBy?.startsWith('machine')) {
+      const message = await machineAnswered(c.var.deps, { attemptId });
+      const body = message ? `<Say language="${xml(message.language)}">${xml(message.text)}</Say><Hangup/>` : '<Hangup/>';
+      return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
+    }
+    const row = await attemptWithStrategy(db, attemptId);
     const strategy = row?.strategy;
     if (!row || !strategy) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
     const { text, language } = strategy.announcement;
     const lang = xml(language);
     const action = xml(`${publicUrl.replace(/\/$/, '')}/twilio/gather/${row.attempt.id}`);
     // the announcement is inside the Gather: pressing 0 while it plays opts out at once
-    const body = c.var.params.AnsweredBy?.startsWith('machine')
-      ? `<Say language="${lang}">${xml(text)}</Say><Hangup/>`
-      : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
-        `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
-        `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
+    const body =
+      `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
+      `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
+      `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
     return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
   })
 
