@@ -70,8 +70,10 @@ describe('SMS: send with status callbacks, replies, opt-out and resubscribe', ()
     assert.equal(sms.outcome, 'sms-delivered');
     assert.equal(sms.errorCode, null);
     await sys.sim.idle();
+    // the carrier's own record, as its inspection endpoint shows it
+    const listed = (await (await fetch(`${sys.simUrl}/sim/messages`)).json()) as { messages: Array<{ direction: string; to: string }> };
+    assert.equal(listed.messages.filter((m) => m.direction === 'outbound-api' && m.to === replier).length, 1, 'exactly one text');
     const sent = outbound(replier);
-    assert.equal(sent.length, 1, 'exactly one text');
     assert.equal(sent[0]!.body, SMS_TEXT);
     assert.equal(sent[0]!.statusCallback, `${sys.apiUrl}/twilio/sms/status/${sms.id}`);
     assert.equal(callsTo(replier).length, 1, 'one call before the text, no redial yet');
