@@ -54,7 +54,7 @@ export async function receiveSms(deps: { db: Db; temporal: Client; keyring: Keyr
     action = 'recorded';
     const dnc = contact ? await optOutOf(db, sms.tenant, sms.from) : null;
     const strategy = campaignId ? (await activeStrategy(db, campaignId))?.strategy : undefined;
-    if (contact && campaignId && !dnc && contact.status === 'active' && strategy?.sms?.onReply === 'callback') {
+    if (contact && !contact.deletedAt && campaignId && !dnc && contact.status === 'active' && strategy?.sms?.onReply === 'callback') {
       await signalSmsReply(temporal, workflowIdOf(keyring, contact), { campaignId, at: Date.now() });
       action = 'callback';
     }
