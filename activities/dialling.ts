@@ -103,7 +103,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         statusCallback: hooks(`status/${attemptId}`),
         statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
         statusCallbackMethod: 'POST',
-        machineDetection: 'Enable',
+        // a voicemail is left after the greeting's beep: Twilio then answers once the greeting ended
+        machineDetection: strategy.answeringMachine === 'voicemail' ? 'DetectMessageEnd' : 'Enable',
         timeout: strategy.ringTimeoutSeconds,
         record: strategy.record,
       });

@@ -1,6 +1,11 @@
-/** Texts through the carrier for a granted reservation; a carrier that says "unsubscribed" puts the number on the DNC list. */
+/**
+ * Texts through the carrier for a granted reservation, with a status callback that names the
+ * attempt (api/routes/twilio.ts stores sent / delivered / failed on it); a carrier that says
+ * "unsubscribed" puts the number on the DNC list.
+ */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
+import { adoptMessage } from '../db/queries/sms';
 import { attempts, optOuts } from '../db/schema';
 import type { Strategy } from '../domain/strategy';
 import { CarrierFailure } from '../workflows/constants';
@@ -20,8 +25,10 @@ export function createSmsActivities(deps: CarrierDeps): SmsActivities {
     const line = await lineFor(attempt, contact.tags, strategy);
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
     try {
-      const msg = await carrier.client(line).messages.create({ to: contact.phone, from: line.fromNumber, body: strategy.sms.text });
-      await db.update(attempts).set({ providerSid: msg.sid, status: 'sent', outcome: 'sms-sent', placedAt: new Date() }).where(eq(attempts.id, attemptId));
+      const statusCallback = `${deps.publicUrl.replace(/\/$/, '')}/twilio/sms/status/${attemptId}`;
+      const msg = await carrier.client(line).messages.create({ to: contact.phone, from: line.fromNumber, body: strategy.sms.text, statusCallback });
+      // a status callback may already have bound the message and moved it on: keep what it wrote
+      await adoptMessage(db, attemptId, msg.sid, msg.status ?? 'queued');
       return { providerSid: msg.sid, lineId: line.id };
     } catch (err) {
       const code = twilioErrorCode(err);

@@ -443,6 +443,19 @@ export function applyOutcome(s: CadenceState, followUpId: string, channel: Chann
   settle(s);
 }
 
+/**
+ * The person texted back (not an opt-out): with `sms.onReply === 'callback'` the campaign's active
+ * follow-up calls at the first allowed instant instead of waiting out its redial delay (the plan
+ * and the gate still apply quiet hours, windows and the daily cap). True when it moved the call.
+ */
+export function applyReply(s: CadenceState, campaignId: string, at: number): boolean {
+  if (isClosed(s)) return false;
+  const f = activeFollowUps(s).find((x) => x.campaignId === campaignId);
+  if (!f || f.strategy.sms?.onReply !== 'callback') return false;
+  f.notBefore = Math.min(f.notBefore, at);
+  return true;
+}
+
 export function applyProfile(s: CadenceState, p: ProfileChange) {
   if (p.timeZone) s.timeZone = p.timeZone;
   if (p.tags) s.tags = p.tags;

@@ -27,3 +27,11 @@ export function outcomeOf(status: string, answeredBy: string | null | undefined,
       return 'carrier-failure';
   }
 }
+
+/** SMS statuses after which nothing changes (a later callback never moves them back). */
+export const MESSAGE_TERMINAL = new Set(['delivered', 'undelivered', 'failed']);
+/** Non-terminal SMS statuses in the order a text moves through them. */
+export const MESSAGE_PROGRESS = ['reserved', 'dialing', 'accepted', 'queued', 'sending', 'sent'];
+
+/** The attempt outcome of a terminal SMS status. */
+export const messageOutcome = (status: string) => (status === 'delivered' ? 'sms-delivered' : 'sms-failed');

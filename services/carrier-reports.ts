@@ -1,12 +1,14 @@
 /**
  * Carrier call status → attempt row and cadence outcome. One place for both paths that learn a
- * call's fate: signed status callbacks (api/routes/twilio.ts) and reconciliation by fetch.
+ * call's fate: signed status callbacks (api/routes/twilio.ts) and reconciliation by fetch. Also
+ * an SMS's delivery status, from its signed status callbacks.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db, Tx } from '../db/client';
 import { attemptWithContact, storeCallEvent } from '../db/queries/attempts';
 import { addOptOut } from '../db/queries/contacts';
+import { applyMessageStatus, storeMessageEvent } from '../db/queries/sms';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
@@ -125,4 +127,19 @@ export async function scriptKeyPressed(deps: { db: Db; temporal: Client }, input
     return 'converted';
   }
   return 'none';
+}
+
+/**
+ * A signed SMS status callback (sent, delivered, undelivered, failed): stored raw once per
+ * message and status, applied to the attempt (delivered → sms-delivered; undelivered or failed →
+ * sms-failed with the carrier's ErrorCode). The cadence already counted the text when the carrier
+ * accepted it, so nothing is signalled.
+ */
+export async function reportSmsStatus(deps: { db: Db }, input: { attemptId: string; params: Record<string, string> }): Promise<void> {
+  const p = input.params;
+  const sid = (p.MessageSid ?? p.SmsSid)!;
+  const status = (p.MessageStatus ?? p.SmsStatus)!;
+  await storeMessageEvent(deps.db, { sid, status, payload: p });
+  const errorCode = p.ErrorCode && /^\d+$/.test(p.ErrorCode) ? Number(p.ErrorCode) : null;
+  await applyMessageStatus(deps.db, input.attemptId, { sid, status, errorCode });
 }

@@ -13,7 +13,8 @@ import { cadenceState, signalCancel, signalOptOut, signalPause, signalResume, wo
 import { notFound, ServiceError, ServiceErrorCode } from './errors';
 import { normalizePhone } from '../domain/phone';
 import type { CountryCode } from 'libphonenumber-js';
-import type { Keyring } from './keyring';
+import { openText, type Keyring } from './keyring';
+import { repliesOfContact } from '../db/queries/sms';
 import { recordRead } from './lockdown';
 
 export interface ContactDeps {
@@ -69,18 +70,23 @@ export async function optOutBySms({ db, temporal, keyring }: ContactDeps, input:
   if (contact) await signalOptOut(temporal, workflowIdOf(keyring, contact), 'sms');
 }
 
+/** The keyring purpose a text's body is sealed under (services/sms-replies.ts seals, this file opens). */
+export const SMS_REPLY_BODY = 'sms-reply-body';
+
 /**
- * A contact with its cadence state and every attempt. The cadence first, then the attempts: the
+ * A contact with its cadence state, every attempt and every text they sent us (the body opened
+ * only `withBodies`: operator and admin). The cadence first, then the attempts: the
  * state never claims an outcome the rows do not show yet. When the cadence cannot be read, the
  * rest is still answered, with the reason in cadenceError. The read is in the access log
  * (`contact.read`), for the scope report of a leak.
  */
-export async function contactDetail({ db, temporal, keyring }: ContactDeps, input: { contactId: string; actor: string }) {
+export async function contactDetail({ db, temporal, keyring }: ContactDeps, input: { contactId: string; actor: string; withBodies: boolean }) {
   const contact = await liveContact(db, input.contactId);
   const cadence = await cadenceState(temporal, workflowIdOf(keyring, contact));
   const attempts = await attemptsOfContact(db, contact.id);
+  const replies = (await repliesOfContact(db, contact.id)).map((r) => ({ ...r, body: input.withBodies ? openText(keyring, r.body, SMS_REPLY_BODY) : null }));
   await recordRead({ db }, { actor: input.actor, action: 'contact.read', contactIds: [contact.id], rows: 1 });
-  return { contact, cadence, attempts };
+  return { contact, cadence, attempts, replies };
 }
 
 /**

@@ -126,7 +126,10 @@ async function execute(state: SimState, call: SimCall, firstUrl: string, method:
     if (!res || !res.ok) throw new Error(`TwiML fetch ${url} answered ${res?.status ?? 'nothing'}`);
     return parseTwiml(await res.text());
   };
-  const speak = (v: Verb) => (v.name === 'Say' ? step(state, call, Math.max(1, v.text.split(/\s+/).length * 0.4)) : v.name === 'Play' ? step(state, call, 3) : v.name === 'Pause' ? step(state, call, Number(v.attrs.length ?? 1)) : undefined);
+  const speak = (v: Verb) => {
+    if (v.name === 'Say') call.said.push(v.text);
+    return v.name === 'Say' ? step(state, call, Math.max(1, v.text.split(/\s+/).length * 0.4)) : v.name === 'Play' ? step(state, call, 3) : v.name === 'Pause' ? step(state, call, Number(v.attrs.length ?? 1)) : undefined;
+  };
   let url = firstUrl;
   let doc = await fetchDoc(url);
   for (let guard = 0; guard < 50; guard++) {

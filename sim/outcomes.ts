@@ -39,5 +39,5 @@ export function isStopWord(body: string): boolean {
 
 /** Inbound SMS bodies that resubscribe (Twilio's START keywords). */
 export function isStartWord(body: string): boolean {
-  return ['START', 'UNSTOP', 'YES'].includes(body.normalize('NFKC').trim().toUpperCase());
+  return ['START', 'UNSTOP', 'YES'].includes(body.normalize('NFKC').trim().toUpperCase().replace(/[\s.!。！]+/g, ''));
 }

@@ -37,6 +37,8 @@ export interface LineProfile {
   loseResponseRate: number;
   /** Status callbacks of this line's calls are posted this much later (ms); the call itself goes on. */
   callbackDelayMs: number;
+  /** Share of texts from this line that fail before they are sent (status `failed`, ErrorCode 30008), 0..1. */
+  smsFailureRate: number;
 }
 
 export interface SimOptions {
@@ -80,6 +82,8 @@ export interface SimCall {
   refusedBy: 'cps' | 'fault' | 'unreachable' | null;
   digits: string[];
   speech: string[];
+  /** What the call's TwiML said (<Say> texts in order): a voicemail left on a machine shows here. */
+  said: string[];
   /** Set by a Calls update (Status=canceled|completed): the call ends at its next step. */
   hangup: 'canceled' | 'completed' | null;
   events: SimCallEvent[];
@@ -95,6 +99,8 @@ export interface SimMessage {
   body: string;
   status: string;
   createdAt: number;
+  /** Where its status callbacks go (outbound texts; null when none was given). */
+  statusCallback?: string | null;
 }
 
 export interface SimState {
@@ -147,6 +153,7 @@ const defaultProfile = (): LineProfile => ({
   responseDelayMs: 0,
   loseResponseRate: 0,
   callbackDelayMs: 0,
+  smsFailureRate: 0,
 });
 
 export const profileOf = (state: SimState, from: string) => state.profiles.get(from) ?? defaultProfile();

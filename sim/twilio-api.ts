@@ -5,6 +5,7 @@
 import type { Context, Hono } from 'hono';
 import { runCall } from './call-lifecycle';
 import { sleep } from './clock';
+import { calleeFor } from './outcomes';
 import { overCps, profileOf, track, type SimAccount, type SimCall, type SimMessage, type SimState } from './state';
 import { post } from './webhooks';
 import { one, rfc2822, sidOf } from './wire';
@@ -117,6 +118,7 @@ export function registerTwilioApi(app: Hono, state: SimState) {
       refusedBy: cpsRefused ? 'cps' : Math.random() < profileOf(state, from).failureRate ? 'fault' : Math.random() < profileOf(state, from).unreachableRate ? 'unreachable' : null,
       digits: [],
       speech: [],
+      said: [],
       hangup: null,
       events: [],
       params: p,
@@ -181,15 +183,28 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     if (!E164.test(to)) return twilioError(c, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     if (state.blocked.has(`${from}|${to}`)) return twilioError(c, 400, 21610, 'Attempt to send to unsubscribed recipient');
     state.numberOwner.set(from, acct.sid);
-    const msg: SimMessage = { sid: sidOf('SM'), accountSid: acct.sid, direction: 'outbound-api', from, to, body: one(p.Body) ?? '', status: 'queued', createdAt: Date.now() };
+    const msg: SimMessage = { sid: sidOf('SM'), accountSid: acct.sid, direction: 'outbound-api', from, to, body: one(p.Body) ?? '', status: 'queued', createdAt: Date.now(), statusCallback: one(p.StatusCallback) ?? null };
     state.messages.push(msg);
     const cb = one(p.StatusCallback);
+    // like Twilio: status callbacks in order, `sent` then `delivered`; a number that does not exist
+    // (last digit 0) is `undelivered` 30005 after `sent`; the line's SMS failure rate fails it
+    // before sending (`failed` 30008)
+    const fate = Math.random() < profileOf(state, from).smsFailureRate ? 'failed' : calleeFor(to).kind === 'nonexistent' ? 'undelivered' : 'delivered';
+    const report = async (status: string, extra: Record<string, string> = {}) => {
+      msg.status = status;
+      if (!cb) return;
+      const params = { AccountSid: acct.sid, MessageSid: msg.sid, SmsSid: msg.sid, MessageStatus: status, SmsStatus: status, From: from, To: to, ApiVersion: '2010-04-01', ...extra };
+      await post(state, acct.sid, cb, params);
+      if (Math.random() < profileOf(state, from).duplicateRate) await post(state, acct.sid, cb, params);
+    };
     void track(
       state,
       (async () => {
         await sleep(state, 1);
-        msg.status = 'delivered';
-        if (cb) await post(state, acct.sid, cb, { AccountSid: acct.sid, MessageSid: msg.sid, SmsSid: msg.sid, MessageStatus: 'delivered', From: from, To: to });
+        if (fate === 'failed') return report('failed', { ErrorCode: '30008' });
+        await report('sent');
+        await sleep(state, 2);
+        await (fate === 'undelivered' ? report('undelivered', { ErrorCode: '30005' }) : report('delivered'));
       })(),
     );
     return c.json({ sid: msg.sid, account_sid: acct.sid, to, from, body: msg.body, status: msg.status, direction: msg.direction, date_created: rfc2822(msg.createdAt), uri: `/2010-04-01/Accounts/${acct.sid}/Messages/${msg.sid}.json` }, 201);

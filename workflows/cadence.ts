@@ -26,6 +26,7 @@ import {
   pauseSignal,
   profileSignal,
   resumeSignal,
+  smsReplySignal,
   stateQuery,
   stateUpdate,
   type AttemptOutcome,
@@ -126,6 +127,9 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   setHandler(cancelSignal, ({ campaignId }) => {
     cs.cancel(s, campaignId);
     touch();
+  });
+  setHandler(smsReplySignal, ({ campaignId, at }) => {
+    if (cs.applyReply(s, campaignId, at)) touch();
   });
   setHandler(profileSignal, (p) => {
     cs.applyProfile(s, p);

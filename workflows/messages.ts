@@ -11,7 +11,6 @@ export interface AttemptOutcome {
   at: number;
 }
 
-
 export interface CadenceView {
   workflowId: string;
   status: CadenceStatus;
@@ -43,6 +42,8 @@ export const optOutSignal = defineSignal<[{ source: string }]>('optOut');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[{ campaignId?: string }]>('cancel');
+/** The person texted a reply that is neither an opt-out nor a resubscribe (services/sms-replies.ts). */
+export const smsReplySignal = defineSignal<[{ campaignId: string; at: number }]>('smsReply');
 export const profileSignal = defineSignal<[ProfileChange]>('profile');
 
 export const stateQuery = defineQuery<CadenceView>('state');

@@ -20,6 +20,8 @@ const attemptSchema = z
     answeredBy: z.string().nullable(),
     durationSec: z.number().int().nullable(),
     sipResponseCode: z.number().int().nullable(),
+    errorCode: z.number().int().nullable().describe('an SMS the carrier could not deliver: its ErrorCode'),
+    voicemail: z.enum(['left', 'hung-up']).nullable().describe('a call answered by a machine: whether the voicemail was left or the call hung up'),
     localDay: z.string(),
     reservedAt: z.string(),
     placedAt: z.string().nullable(),
@@ -55,6 +57,18 @@ const cadenceSchema = z
   })
   .openapi('Cadence');
 
+const replySchema = z
+  .object({
+    id: z.number().int(),
+    campaignId: z.string().nullable().describe('the campaign of the last text we sent the person'),
+    lineId: z.string().nullable(),
+    kind: z.enum(['opt-out', 'resubscribe', 'reply']),
+    action: z.enum(['opted-out', 'resubscribed', 'kept-opted-out', 'recorded', 'callback']).describe('what Redial did: callback asked the cadence to call at the first allowed instant'),
+    body: z.string().nullable().describe('the text (personal data): shown to operator and admin keys, null for viewers'),
+    receivedAt: z.string(),
+  })
+  .openapi('SmsReply');
+
 const contactView = z
   .object({
     id: z.uuid(),
@@ -69,6 +83,7 @@ const contactView = z
     cadence: cadenceSchema.nullable(),
     cadenceError: z.string().nullable().describe('why the cadence state could not be read (e.g. no worker running); the rest is still current'),
     attempts: z.array(attemptSchema),
+    replies: z.array(replySchema).describe('texts the person sent us, oldest first'),
   })
   .openapi('ContactDetail');
 
@@ -128,7 +143,7 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
       method: 'get',
       path: '/v1/contacts/{id}',
       operationId: 'getContact',
-      summary: 'A contact with its cadence state and every attempt',
+      summary: 'A contact with its cadence state, every attempt and the texts they sent us (bodies for operator and admin)',
       request: { params: idParam },
       responses: {
         200: jsonResponse('The contact', contactView),
@@ -137,7 +152,8 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const { contact, cadence, attempts } = await contactDetail(c.var.deps, { contactId: c.req.valid('param').id, actor: c.var.principal.keyId });
+      const withBodies = c.var.principal.role !== 'viewer';
+      const { contact, cadence, attempts, replies } = await contactDetail(c.var.deps, { contactId: c.req.valid('param').id, actor: c.var.principal.keyId, withBodies });
       if (cadence.error) c.var.deps.log(cadence.error);
       return c.json(
         {
@@ -164,10 +180,21 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
             answeredBy: a.answeredBy,
             durationSec: a.durationSec,
             sipResponseCode: a.sipResponseCode,
+            errorCode: a.errorCode,
+            voicemail: a.voicemail as 'left' | 'hung-up' | null,
             localDay: a.localDay,
             reservedAt: a.reservedAt.toISOString(),
             placedAt: iso(a.placedAt),
             endedAt: iso(a.endedAt),
+          })),
+          replies: replies.map((r) => ({
+            id: r.id,
+            campaignId: r.campaignId,
+            lineId: r.lineId,
+            kind: r.kind as 'opt-out' | 'resubscribe' | 'reply',
+            action: r.action as 'opted-out' | 'resubscribed' | 'kept-opted-out' | 'recorded' | 'callback',
+            body: r.body,
+            receivedAt: r.receivedAt.toISOString(),
           })),
         },
         200,

@@ -1,7 +1,7 @@
 /**
- * Carrier webhooks: TwiML for calls, Gather results, status callbacks and inbound SMS. Every route
+ * Carrier webhooks: TwiML for calls, Gather results, call and SMS status callbacks and inbound SMS. Every route
  * requires a valid X-Twilio-Signature computed over our public URL with the token of the line the
- * webhook is about: the attempt's own line for a call (its URL names the attempt), the line the
+ * webhook is about: the attempt's own line for a call or an SMS we sent (its URL names the attempt), the line the
  * text was sent to for an inbound SMS (services/webhook-auth.ts). A redelivery the carrier marks
  * with an I-Twilio-Idempotency-Token we already handled is answered without acting again.
  */
@@ -9,14 +9,14 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { attemptWithStrategy } from '../../db/queries/attempts';
-import { isOptOutReply } from '../../domain/opt-out-words';
-import { reportCallStatus, scriptKeyPressed } from '../../services/carrier-reports';
-import { optOutBySms } from '../../services/contacts';
+import { reportCallStatus, reportSmsStatus, scriptKeyPressed } from '../../services/carrier-reports';
+import { receiveSms } from '../../services/sms-replies';
+import { machineAnswered } from '../../services/voicemail';
 import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
 
-type TwilioEnv = AppEnv & { Variables: { params: Record<string, string> } };
+type TwilioEnv = AppEnv & { Variables: { params: Record<string, string>; lineId: string } };
 
 /**
  * A webhook already handled is answered with nothing to do (an empty TwiML document, or 204), or
@@ -38,6 +38,7 @@ const signedBy = (signer: (c: { req: { param(name: string): string | undefined }
       return problem(c, 403, ErrorCode.badSignature, 'X-Twilio-Signature is missing or does not match this request.');
     }
     c.set('params', params);
+    c.set('lineId', verdict.lineId);
     // the header is not signed: it only tells the carrier's own redeliveries apart, never replaces the signature
     const token = c.req.header('i-twilio-idempotency-token');
     if (!token || token.length > 200 || onReplay === 'handle-again') return next();
@@ -63,18 +64,24 @@ export const twilioRoutes = new Hono<TwilioEnv>()
 
   .post('/voice/:attemptId', byVoiceAttempt, async (c) => {
     const { db, publicUrl } = c.var.deps;
-    const row = await attemptWithStrategy(db, c.req.param('attemptId'));
+    const attemptId = c.req.param('attemptId');
+    // a machine: the strategy's voicemail once per contact and campaign, otherwise hang up
+    if (c.var.params.AnsweredBy?.startsWith('machine')) {
+      const message = await machineAnswered(c.var.deps, { attemptId });
+      const body = message ? `<Say language="${xml(message.language)}">${xml(message.text)}</Say><Hangup/>` : '<Hangup/>';
+      return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
+    }
+    const row = await attemptWithStrategy(db, attemptId);
     const strategy = row?.strategy;
     if (!row || !strategy) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
     const { text, language } = strategy.announcement;
     const lang = xml(language);
     const action = xml(`${publicUrl.replace(/\/$/, '')}/twilio/gather/${row.attempt.id}`);
     // the announcement is inside the Gather: pressing 0 while it plays opts out at once
-    const body = c.var.params.AnsweredBy?.startsWith('machine')
-      ? `<Say language="${lang}">${xml(text)}</Say><Hangup/>`
-      : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
-        `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
-        `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
+    const body =
+      `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
+      `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
+      `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
     return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
   })
 
@@ -94,11 +101,22 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     return c.body(null, 204);
   })
 
+  .post('/sms/status/:attemptId', byStatusAttempt, async (c) => {
+    const p = c.var.params;
+    if (!(p.MessageSid ?? p.SmsSid) || !(p.MessageStatus ?? p.SmsStatus)) return problem(c, 400, ErrorCode.validation, 'MessageSid and MessageStatus are required.');
+    await reportSmsStatus(c.var.deps, { attemptId: c.req.param('attemptId'), params: p });
+    return c.body(null, 204);
+  })
+
   .post('/sms/inbound', byInboundNumber, async (c) => {
-    const { From: from, Body: text } = c.var.params;
-    if (from && text !== undefined && isOptOutReply(text)) {
-      await optOutBySms(c.var.deps, { tenant: c.var.deps.tenant, phone: from });
-      return c.body(twiml('<Message>You have been unsubscribed and will not be contacted again.</Message>'), 200, { 'content-type': 'text/xml' });
-    }
-    return c.body(twiml(''), 200, { 'content-type': 'text/xml' });
+    const { From: from, Body: text, MessageSid: sid } = c.var.params;
+    if (!from || text === undefined) return c.body(twiml(''), 200, { 'content-type': 'text/xml' });
+    const action = await receiveSms(c.var.deps, { tenant: c.var.deps.tenant, from, body: text, messageSid: sid ?? c.var.params.SmsSid ?? '', lineId: c.var.lineId });
+    const reply =
+      action === 'opted-out'
+        ? '<Message>You have been unsubscribed and will not be contacted again.</Message>'
+        : action === 'resubscribed'
+          ? '<Message>You have been resubscribed. Reply STOP or TD to unsubscribe.</Message>'
+          : '';
+    return c.body(twiml(reply), 200, { 'content-type': 'text/xml' });
   });

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { contacts } from './contacts';
 
 /**
@@ -32,6 +32,10 @@ export const attempts = pgTable(
     /** What the follow-up learned: answered, converted, opted-out, no-answer, busy, machine, invalid, carrier-failure */
     outcome: text(),
     lastSequence: integer().notNull().default(-1),
+    /** An SMS the carrier could not deliver: its ErrorCode (e.g. 30005 unknown destination). */
+    errorCode: integer(),
+    /** A call answered by a machine: whether a voicemail was left on it or it was hung up (left | hung-up). */
+    voicemail: text(),
     reservedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     placedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
@@ -57,4 +61,34 @@ export const callEvents = pgTable(
     receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('call_events_sid_status_seq_uq').on(t.providerSid, t.status, t.sequenceNumber)],
+);
+
+/** Raw SMS status callbacks (sent, delivered, undelivered, failed), stored once per message and status. */
+export const messageEvents = pgTable(
+  'message_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    providerSid: text().notNull(),
+    status: text().notNull(),
+    payload: jsonb().$type<Record<string, string>>().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('message_events_sid_status_uq').on(t.providerSid, t.status)],
+);
+
+/**
+ * At most one voicemail per contact and campaign: the call that inserts the row leaves the
+ * message, any other machine answer (even a concurrent one) is hung up.
+ */
+export const voicemailDrops = pgTable(
+  'voicemail_drops',
+  {
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id),
+    campaignId: text().notNull(),
+    attemptId: uuid().notNull(),
+    leftAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'voicemail_drops_pk', columns: [t.contactId, t.campaignId] })],
 );

@@ -9,3 +9,4 @@ export * from './operations';
 export * from './inbox';
 export * from './webhooks';
 export * from './lockdown';
+export * from './sms';

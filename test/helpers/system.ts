@@ -35,7 +35,7 @@ export function quietRuntime() {
 }
 
 export async function startSystem(
-  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number } } = {},
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number } = {},
 ) {
   quietRuntime();
   const id = uid();
@@ -84,7 +84,7 @@ export async function startSystem(
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover }, deadlineAlert: opts.deadlineAlert },
+    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover }, deadlineAlert: opts.deadlineAlert, maxCallsPerPersonPerDay: opts.maxCallsPerPersonPerDay },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();
