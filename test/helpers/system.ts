@@ -63,6 +63,7 @@ export async function startSystem(
     defaultRegion: 'CN',
     tenant,
     log: (m, e) => errors.push([m, e]),
+    opsWebhookUrl: opts.opsWebhookUrl,
     schedulePrefix: `${taskQueue}-`,
   }));
   const work = await mkdtemp(path.join(tmpdir(), 'redial-ops-'));
