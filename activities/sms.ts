@@ -11,7 +11,7 @@ import type { CarrierDeps } from './dialling';
 
 export function createSmsActivities(deps: CarrierDeps): SmsActivities {
   const { db, carrier } = deps;
-  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(db, deps.failover, (m) => log.warn(m), a, tags, strategy);
+  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(deps, deps.failover, (m) => log.warn(m), a, tags, strategy);
 
   async function sendSms({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
