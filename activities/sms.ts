@@ -1,8 +1,9 @@
 /** Texts through the carrier for a granted reservation; a carrier that says "unsubscribed" puts the number on the DNC list. */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
-import { attempts, optOuts } from '../db/schema';
+import { attempts } from '../db/schema';
 import type { Strategy } from '../domain/strategy';
+import { carrierSaysUnsubscribed } from '../services/opt-out-safety';
 import { CarrierFailure } from '../workflows/constants';
 import type { PlaceResult, SmsActivities } from '../workflows/contracts';
 import { chooseLine, loadForCarrier, markCarrierFailure } from './carrier-attempt';
@@ -27,7 +28,7 @@ export function createSmsActivities(deps: CarrierDeps): SmsActivities {
       const code = twilioErrorCode(err);
       if (code === TwilioCode.unsubscribed || code === TwilioCode.invalidTo) {
         await db.update(attempts).set({ status: 'failed', outcome: code === TwilioCode.unsubscribed ? 'opted-out' : 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
-        if (code === TwilioCode.unsubscribed) await db.insert(optOuts).values({ tenant: contact.tenant, phone: contact.phone, source: 'sms' }).onConflictDoNothing();
+        if (code === TwilioCode.unsubscribed) await carrierSaysUnsubscribed(deps, { tenant: contact.tenant, phone: contact.phone, attemptId, actor: 'carrier' });
         throw ApplicationFailure.nonRetryable(`carrier refused the SMS (${code})`, code === TwilioCode.unsubscribed ? CarrierFailure.unsubscribed : CarrierFailure.invalidNumber);
       }
       await markCarrierFailure(db, attemptId, err);

@@ -66,6 +66,8 @@ const matrix: Record<string, [Least, During?]> = {
   engageLockdown: ['admin'],
   releaseLockdown: ['admin'],
   getAccessScope: ['admin'],
+  getOptOutSafeMode: ['viewer'],
+  resumeOptOutPath: ['operator'],
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 
@@ -78,6 +80,7 @@ const bodies: Record<string, unknown> = {
   addStrategyVersion: { strategy: {} },
   createApiKey: { name: 'ci', role: 'viewer' },
   engageLockdown: { reason: 'role matrix' },
+  resumeOptOutPath: { reason: 'role matrix: nothing to resume' },
 };
 
 describe('role matrix', () => {

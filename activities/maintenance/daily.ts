@@ -12,6 +12,7 @@ import { attempts, contacts, lines, optOuts } from '../../db/schema';
 import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { deliverEvent } from '../../services/cadences';
 import { takeLineOut } from '../../services/line-service';
+import { releaseSelfCheckNumber, selfCheckFailed, selfCheckPassed } from '../../services/opt-out-safety';
 import { twilioErrorCode, TwilioCode } from '../carrier';
 import type { MaintenanceDeps } from './deps';
 import { ACTOR, DAY, mask, noonZone, waitFor } from './shared';
@@ -151,6 +152,7 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
     await removeOptOut(db, tenant, dtmfNumber);
     const contact = await upsertContact(db, { tenant, phone: dtmfNumber, timeZone: noonZone(), name: 'self-check', consentSource: 'self-check' }, true);
     await db.update(contacts).set({ status: 'active' }).where(eq(contacts.id, contact.id));
+    await releaseSelfCheckNumber(deps, { tenant, phone: dtmfNumber, actor: ACTOR });
     await deliverEvent({ temporal: deps.temporal, taskQueue: deps.taskQueue, keyring: deps.keyring }, { ...contact, status: 'active' }, {
       id: `selfcheck:${started.toISOString()}`,
       type: 'lead.created',
@@ -187,11 +189,16 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
       else if (!carrierRefused) sms = 'the carrier still accepts texts after TD';
     }
   }
-  const problems = [dtmfNumber && !dtmf ? 'pressing 0 did not opt out' : null, sms].filter(Boolean) as string[];
+  const dtmfFailed = !!dtmfNumber && !dtmf;
+  const problems = [dtmfFailed ? 'pressing 0 did not opt out' : null, sms].filter(Boolean) as string[];
   if (problems.length) {
-    await deps.raiseAlert({ kind: 'self-check', severity: 'critical', message: `Opt-out self-check failed: ${problems.join('; ')}`, detail });
-    return attention('self-check-opt-out', problems.join('; '), detail);
+    // the playbook: the failed check's numbers held, the opt-out path in safe mode, ops alerted (services/opt-out-safety.ts)
+    const numbers = [dtmfFailed ? dtmfNumber : null, sms ? cfg.selfCheckSmsNumber : null].filter((n): n is string => !!n);
+    const { entered } = await selfCheckFailed(deps, { tenant, numbers, problems, detail, actor: ACTOR });
+    return attention('self-check-opt-out', `${problems.join('; ')}; opt-out safe mode ${entered ? 'entered' : 'stays on'}`, detail);
   }
+  const ended = await selfCheckPassed(deps, { actor: ACTOR });
   const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
+  if (ended) parts.push('opt-out safe mode ended');
   return ok('self-check-opt-out', parts.join('; '), detail);
 }

@@ -12,6 +12,7 @@ import { attemptWithStrategy } from '../../db/queries/attempts';
 import { isOptOutReply } from '../../domain/opt-out-words';
 import { reportCallStatus, scriptKeyPressed } from '../../services/carrier-reports';
 import { optOutBySms } from '../../services/contacts';
+import { optOutSafeMode } from '../../services/opt-out-safety';
 import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
 import type { AppEnv } from '../context';
 import { ErrorCode, problem } from '../errors';
@@ -72,7 +73,9 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     // the announcement is inside the Gather: pressing 0 while it plays opts out at once
     const body = c.var.params.AnsweredBy?.startsWith('machine')
       ? `<Say language="${lang}">${xml(text)}</Say><Hangup/>`
-      : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
+      : (await optOutSafeMode(c.var.deps)) // the opt-out path failed its self-check: offer only the opt-out
+        ? `<Gather input="dtmf" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}"><Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 0 if you do not want to be called again.</Say></Gather><Say language="${lang}">Goodbye.</Say><Hangup/>`
+        : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
         `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
         `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
     return c.body(twiml(body), 200, { 'content-type': 'text/xml' });

@@ -35,7 +35,7 @@ export function quietRuntime() {
 }
 
 export async function startSystem(
-  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string } = {},
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string } = {},
 ) {
   quietRuntime();
   const id = uid();
@@ -81,6 +81,7 @@ export async function startSystem(
     stressCallsPerHour: 3600,
     stressDurationMs: 5_000,
     recordingRetentionDays: 400,
+    ...opts.maintenance,
   };
   const worker: Worker = await createWorker({
     connection: nativeConnection,

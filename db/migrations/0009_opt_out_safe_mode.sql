@@ -1,0 +1,12 @@
+CREATE TABLE "opt_out_safe_modes" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"reason" text NOT NULL,
+	"detail" jsonb,
+	"entered_by" text NOT NULL,
+	"entered_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"ended_by" text,
+	"ended_at" timestamp with time zone,
+	"end_reason" text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX "opt_out_safe_modes_in_force_uq" ON "opt_out_safe_modes" USING btree ((true)) WHERE "opt_out_safe_modes"."ended_at" is null;
