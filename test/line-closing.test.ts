@@ -76,7 +76,7 @@ describe('closing lines', () => {
 
     // after it, the closed line takes probes and comes back on three clean ones
     await new Promise((r) => setTimeout(r, Math.max(0, closedAt + COOL_DOWN_MS - Date.now())));
-    await call(20, { gapMs: 150 });
+    await call(30, { gapMs: 150 });
     await eventually(async () => (await lineOf('sim-standard')).state === 'active', 60_000, 'sim-standard to be reopened');
     assert.equal((await lineOf('sim-standard')).closed_by, null);
     const [reopen] = await audits('line.reopen', 'sim-standard');
@@ -107,11 +107,12 @@ describe('closing lines', () => {
   test('the routine never closes the last line in service (it alerts instead), and an admin never closes the last open line', async () => {
     for (const id of ['sim-premium', 'sim-backup']) assert.equal((await sys.call('PATCH', `/v1/lines/${id}`, { state: 'closed' })).status, 200);
     await seedWeakDay('sim-standard');
+    const closesBefore = (await audits('line.close', 'sim-standard')).length;
     const check = await acts().closeWeakLines();
     assert.equal(check.status, 'attention');
     assert.match(check.summary, /left open: the last in service/);
     assert.equal((await lineOf('sim-standard')).state, 'active', 'the last line in service stays open');
-    assert.equal((await audits('line.close', 'sim-standard')).length, 0);
+    assert.equal((await audits('line.close', 'sim-standard')).length, closesBefore);
     const [kept] = await alerts('line-last-open');
     assert.equal(kept?.severity, 'critical');
 
