@@ -27,7 +27,7 @@ describe('closing lines', () => {
     for (let i = 0; i < n; i++) {
       const phone = `+1408556${String(next++).padStart(3, '0')}7`;
       const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone, contact: { timeZone: afternoonZone(), ...(opts.tags ? { tags: opts.tags } : {}) } });
-      assert.equal(res.status, 202, await res.text());
+      assert.equal(res.status, 202, await res.clone().text());
       ids.push(((await res.json()) as { contactId: string }).contactId);
       if (opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
     }
@@ -57,7 +57,7 @@ describe('closing lines', () => {
     await seedWeakDay('sim-standard');
     const check = await acts().closeWeakLines();
     assert.equal(check.status, 'attention', check.summary);
-    const closedAt = ((await sys.sql`select state_changed_at from lines where id = 'sim-standard'`)[0]!.state_changed_at as Date).getTime();
+    const closedAt = new Date((await sys.sql`select state_changed_at from lines where id = 'sim-standard'`)[0]!.state_changed_at as string).getTime();
     assert.deepEqual({ ...(await lineOf('sim-standard')) }, { state: 'closed', closed_by: 'routine' });
     const [close] = await audits('line.close', 'sim-standard');
     assert.equal(close!.actor, 'maintenance');
@@ -86,7 +86,7 @@ describe('closing lines', () => {
 
   test('an admin’s close stays closed (no probe, however long) until an admin opens it; its tier’s calls go to the next tier', async () => {
     const res = await sys.call('PATCH', '/v1/lines/sim-premium', { state: 'closed' });
-    assert.equal(res.status, 200, await res.text());
+    assert.equal(res.status, 200, await res.clone().text());
     assert.deepEqual([((await res.json()) as { closedBy: string }).closedBy], ['admin']);
     const [close] = await audits('line.close', 'sim-premium');
     assert.ok(close && close.actor !== 'maintenance', 'the admin key closed it');

@@ -123,7 +123,7 @@ describe('opt-out safety', () => {
     const camp = await sys.call('POST', '/v1/campaigns', { id: 'texts', name: 'Texts', strategy: { sms: { afterUnansweredCalls: 1, text: 'We tried to call you.' } } });
     assert.equal(camp.status, 201, await camp.text());
     const res = await sys.call('POST', '/v1/events', { type: 'lead.created', phone, campaignId: 'texts', contact: { timeZone: afternoonZone() } });
-    assert.equal(res.status, 202, await res.text());
+    assert.equal(res.status, 202, await res.clone().text());
     const { contactId } = (await res.json()) as { contactId: string };
 
     const [dnc] = await eventually(async () => {
