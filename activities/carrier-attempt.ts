@@ -11,6 +11,7 @@ import { attempts, contacts, optOuts } from '../db/schema';
 import type { FailoverPolicy } from '../domain/failover';
 import type { Strategy } from '../domain/strategy';
 import { twilioErrorCode, type TwilioClient } from './carrier';
+import type { LineServiceDeps } from '../services/line-service';
 import { selectLine } from './line-selection';
 
 export async function loadForCarrier(db: Db, attemptId: string) {
@@ -19,14 +20,15 @@ export async function loadForCarrier(db: Db, attemptId: string) {
   return row;
 }
 
-export async function chooseLine(db: Db, failover: FailoverPolicy, log: (m: string) => void, a: { lineId: string | null }, tags: string[], strategy: Strategy) {
+export async function chooseLine(deps: LineServiceDeps, failover: FailoverPolicy, log: (m: string) => void, a: { lineId: string | null }, tags: string[], strategy: Strategy) {
+  const { db } = deps;
   // a retried attempt stays on the line it started on: reconciliation looks for its call there
   if (a.lineId) {
     const l = await lineById(db, a.lineId);
     if (l) return l;
   }
   const tier = tags.map((t) => strategy.lineTier[t]).find(Boolean) ?? strategy.defaultLineTier;
-  const line = await selectLine(db, tier, failover, log);
+  const line = await selectLine(deps, tier, failover, log);
   if (!line) throw ApplicationFailure.retryable('no carrier line configured', 'NoLine');
   return line;
 }

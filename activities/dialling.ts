@@ -5,6 +5,7 @@
  * when its outcome never arrived.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { slotIntervalMs, takeCampaignSlot, takeSlot } from '../db/queries/lines';
@@ -13,7 +14,9 @@ import type { FailoverPolicy } from '../domain/failover';
 import { TERMINAL } from '../domain/outcomes';
 import { maskPhone, redactPhones } from '../domain/phone';
 import type { Strategy } from '../domain/strategy';
+import type { RaiseAlert } from '../services/alerts';
 import { applyCallReport } from '../services/carrier-reports';
+import type { Keyring } from '../services/keyring';
 import { CarrierFailure } from '../workflows/constants';
 import type { DialingActivities, PlaceResult } from '../workflows/contracts';
 import { adoptCall, chooseLine, findReservationCall, loadForCarrier, markCarrierFailure, mayHaveHappened, optedOutSince } from './carrier-attempt';
@@ -26,12 +29,17 @@ export interface CarrierDeps {
   /** Where the carrier reaches our webhooks (the API's public base URL). */
   publicUrl: string;
   failover: FailoverPolicy;
+  /** Tells ops when failover leaves a tier without a line, and what the opt-out playbook did. */
+  raiseAlert: RaiseAlert;
+  /** Pauses the cadences of a number the carrier says is unsubscribed (services/opt-out-safety.ts); absent in tests that run none. */
+  temporal?: Client;
+  keyring: Keyring;
 }
 
 export function createDialingActivities(deps: CarrierDeps): DialingActivities {
   const { db, carrier } = deps;
   const hooks = (path: string) => `${deps.publicUrl.replace(/\/$/, '')}/twilio/${path}`;
-  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(db, deps.failover, (m) => log.warn(m), a, tags, strategy);
+  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(deps, deps.failover, (m) => log.warn(m), a, tags, strategy);
 
   /**
    * The line's CPS holds across every worker: wait for this call's send slot, then send at once.

@@ -61,8 +61,8 @@ const unconfiguredMaintenance: MaintenanceConfig = {
 export function createActivities(deps: ActivityDeps): RedialActivities {
   const { db, carrier } = deps;
   const taskQueue = deps.taskQueue ?? TASK_QUEUE;
-  const carrierDeps = { db, carrier, publicUrl: deps.publicUrl, failover: deps.failover ?? defaultFailover };
   const ops = createOpsActivities({ db, temporal: deps.temporal, taskQueue, carrier, opsWebhookUrl: deps.opsWebhookUrl });
+  const carrierDeps = { db, carrier, publicUrl: deps.publicUrl, failover: deps.failover ?? defaultFailover, raiseAlert: ops.raiseAlert, temporal: deps.temporal, keyring: deps.keyring };
   return {
     ...createGateActivities({ db, clock: deps.clock, maxCallsPerPersonPerDay: deps.maxCallsPerPersonPerDay ?? DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY }),
     ...createDialingActivities(carrierDeps),

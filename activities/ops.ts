@@ -8,13 +8,12 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activeHold, campaignConnectRates, carrierApiFailures, incidentDuring, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
-import { alerts, attempts, campaigns, lines } from '../db/schema';
+import { attempts, campaigns, lines } from '../db/schema';
 import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
 import { carrierInterfaceFailing, defaultIncidentPolicy, type IncidentPolicy } from '../domain/incident';
-import { redactSecrets } from '../domain/secrets';
 import { rollbackStrategy, setCampaignCps as setCps } from '../services/campaigns';
 import { ServiceError, ServiceErrorCode } from '../services/errors';
-import { sendOpsAlert } from '../services/outbox';
+import { raiseAlert as storeAlert } from '../services/alerts';
 import { requireClient } from './client';
 import type { Carrier } from './carrier';
 import type { AlertInput, OpsActivities, RollbackResult } from '../workflows/contracts';
@@ -31,23 +30,8 @@ export interface OpsDeps {
 export function createOpsActivities(deps: OpsDeps): OpsActivities {
   const { db } = deps;
 
-  /**
-   * Stores the alert, then tells ops through the outbox (services/outbox.ts): delivered now, in
-   * order behind anything still queued; a failure is recorded on the alert and retried; a lockdown
-   * holds it until its release. Never lost.
-   */
-  async function raiseAlert(input: AlertInput): Promise<number> {
-    // alerts quote errors (a failed check's): no credentials in the table, the log or at ops
-    const a: AlertInput = { ...input, message: redactSecrets(input.message) };
-    const [row] = await db.insert(alerts).values({ kind: a.kind, severity: a.severity, message: a.message, detail: a.detail ?? null }).returning({ id: alerts.id });
-    if (deps.opsWebhookUrl) {
-      await sendOpsAlert(
-        { db, log: (m) => log.warn(m, { alert: row!.id }) },
-        { url: deps.opsWebhookUrl, alertId: row!.id, payload: { id: row!.id, ...a, at: new Date().toISOString() } },
-      );
-    }
-    return row!.id;
-  }
+  /** Stores the alert and tells ops (services/alerts.ts): never lost, no credentials or numbers in it. */
+  const raiseAlert = (input: AlertInput): Promise<number> => storeAlert({ db, opsWebhookUrl: deps.opsWebhookUrl, log: (m, alert) => log.warn(m, { alert }) }, input);
 
   /**
    * The watchdog's look (every minute), in the source's order: the lines first, then the pace,

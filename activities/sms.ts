@@ -6,8 +6,9 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { adoptMessage } from '../db/queries/sms';
-import { attempts, optOuts } from '../db/schema';
+import { attempts } from '../db/schema';
 import type { Strategy } from '../domain/strategy';
+import { carrierSaysUnsubscribed } from '../services/opt-out-safety';
 import { CarrierFailure } from '../workflows/constants';
 import type { PlaceResult, SmsActivities } from '../workflows/contracts';
 import { chooseLine, loadForCarrier, markCarrierFailure } from './carrier-attempt';
@@ -16,7 +17,7 @@ import type { CarrierDeps } from './dialling';
 
 export function createSmsActivities(deps: CarrierDeps): SmsActivities {
   const { db, carrier } = deps;
-  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(db, deps.failover, (m) => log.warn(m), a, tags, strategy);
+  const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(deps, deps.failover, (m) => log.warn(m), a, tags, strategy);
 
   async function sendSms({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
@@ -34,7 +35,7 @@ export function createSmsActivities(deps: CarrierDeps): SmsActivities {
       const code = twilioErrorCode(err);
       if (code === TwilioCode.unsubscribed || code === TwilioCode.invalidTo) {
         await db.update(attempts).set({ status: 'failed', outcome: code === TwilioCode.unsubscribed ? 'opted-out' : 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
-        if (code === TwilioCode.unsubscribed) await db.insert(optOuts).values({ tenant: contact.tenant, phone: contact.phone, source: 'sms' }).onConflictDoNothing();
+        if (code === TwilioCode.unsubscribed) await carrierSaysUnsubscribed(deps, { tenant: contact.tenant, phone: contact.phone, attemptId, actor: 'carrier' });
         throw ApplicationFailure.nonRetryable(`carrier refused the SMS (${code})`, code === TwilioCode.unsubscribed ? CarrierFailure.unsubscribed : CarrierFailure.invalidNumber);
       }
       await markCarrierFailure(db, attemptId, err);

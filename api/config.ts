@@ -35,6 +35,8 @@ export const apiConfigSchema = baseConfigSchema
     /** Bodies above this size are large; at most REDIAL_LARGE_BODIES of them are read at once (0: no cap). */
     REDIAL_LARGE_BODY_BYTES: z.coerce.number().int().min(1).default(defaultLimits.largeBodyBytes),
     REDIAL_LARGE_BODIES: z.coerce.number().int().min(0).default(defaultLimits.largeBodies),
+    /** Alerts the API raises (an admin closing a line, the opt-out playbook) are POSTed here, as the worker's are. */
+    REDIAL_OPS_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
     /** Behind a reverse proxy: the client address is the last X-Forwarded-For hop. */
     REDIAL_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })

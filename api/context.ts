@@ -24,6 +24,8 @@ export interface AppDeps {
   defaultRegion: CountryCode;
   tenant: string;
   log: (msg: string, err?: unknown) => void;
+  /** Alerts the API raises (a line closed by an admin, the opt-out playbook) are POSTed here too (REDIAL_OPS_WEBHOOK_URL). */
+  opsWebhookUrl?: string;
   /** Browser origins allowed to call the codec server (the Temporal Web UI's); none by default. */
   codecCorsOrigins?: string[];
   /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */

@@ -38,6 +38,7 @@ async function main() {
     defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
     tenant: cfg.REDIAL_TENANT,
     log,
+    opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
     limits: apiLimits(cfg),
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)

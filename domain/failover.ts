@@ -14,9 +14,16 @@ export interface FailoverPolicy {
   probeEveryMs: number;
   /** Probes since the failure, all clean, before the line is active again. */
   probesToRecover: number;
+  /**
+   * A line the daily routine closed (connect rate under 85% over a day) is left alone this long
+   * before its first probe: a bad day on a route does not mend in seconds, and probing at once
+   * would put customers' calls back on it. Then it is probed like a failed line
+   * (domain/line-service.ts judges its probes by connect rate).
+   */
+  closedCoolDownMs: number;
 }
 
-export const defaultFailover: FailoverPolicy = { windowMs: 5 * 60_000, windowCalls: 50, minSamples: 10, failAt: 0.1, probeEveryMs: 15_000, probesToRecover: 3 };
+export const defaultFailover: FailoverPolicy = { windowMs: 5 * 60_000, windowCalls: 50, minSamples: 10, failAt: 0.1, probeEveryMs: 15_000, probesToRecover: 3, closedCoolDownMs: 2 * 3600_000 };
 
 /** A line's recent health: calls in the window and how many failed at the carrier. */
 export interface LineSample {

@@ -13,6 +13,7 @@ import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
 import { signalOptOut, signalOutcome } from './cadences';
+import { optOutSafeMode } from './opt-out-safety';
 
 export interface CallReport {
   sid: string;
@@ -111,7 +112,7 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
 
 /**
  * What the person pressed in the call's script: 0 opts out at once (DNC, the attempt's outcome,
- * the cadence), 1 is interest. Returns what happened, for the reply the call plays.
+ * the cadence), 1 is interest (not in opt-out safe mode, services/opt-out-safety.ts). Returns what happened, for the reply the call plays.
  */
 export async function scriptKeyPressed(deps: { db: Db; temporal: Client }, input: { attemptId: string; digits: string | undefined }): Promise<'unknown-attempt' | 'opted-out' | 'converted' | 'none'> {
   const row = await attemptWithContact(deps.db, input.attemptId);
@@ -122,7 +123,8 @@ export async function scriptKeyPressed(deps: { db: Db; temporal: Client }, input
     await signalOptOut(deps.temporal, row.attempt.workflowId, 'dtmf');
     return 'opted-out';
   }
-  if (input.digits === '1') {
+  // in opt-out safe mode the call offered only 0: another key is not an answer to a question it did not ask
+  if (input.digits === '1' && !(await optOutSafeMode(deps))) {
     await recordScriptOutcome(deps.db, row.attempt.id, 'converted');
     return 'converted';
   }

@@ -7,13 +7,22 @@ import type { Db } from '../db/client';
 import { audit } from '../db/queries/audit';
 import { allLines, ensureLines, insertLine, lineById, lineHealth, lockLine, setLineToken, updateLine as writeLine, type Line } from '../db/queries/lines';
 import { defaultFailover } from '../domain/failover';
+import type { ClosedBy } from '../domain/line-service';
 import type { LineTier } from '../domain/vocabulary';
+import { alertsOf } from './alerts';
+import { bringLineBack, takeLineOut } from './line-service';
 import { conflict, notFound } from './errors';
 import { isSealed, openText, sealText, type Keyring } from './keyring';
 
 export interface LineDeps {
   db: Db;
   keyring: Keyring;
+}
+
+/** Closing and opening lines tell ops (services/alerts.ts): where alerts go from this process. */
+export interface LineAlertDeps {
+  opsWebhookUrl?: string;
+  log: (msg: string) => void;
 }
 
 /** What a sealed auth token is bound to: it opens as a line token and nothing else. */
@@ -58,6 +67,8 @@ export interface LineView {
   tier: LineTier;
   cps: number;
   state: LineState;
+  /** Who took it out of service (null while active): failover and routine lines come back on clean probes, an admin's stays closed. */
+  closedBy: ClosedBy | null;
   stateChangedAt: string;
 }
 
@@ -69,6 +80,7 @@ const view = (l: Line): LineView => ({
   tier: l.tier as LineTier,
   cps: l.cps,
   state: l.state as LineState,
+  closedBy: (l.closedBy as ClosedBy | null) ?? null,
   stateChangedAt: l.stateChangedAt.toISOString(),
 });
 
@@ -110,20 +122,36 @@ export async function lineHealthReport({ db }: LineDeps, lineId: string) {
 
 /**
  * Changes a line's CPS (applies to the next call, on every worker), closes/reopens it, or rotates
- * its auth token (sealed; the audit entry says it changed, never what to).
+ * its auth token (sealed; the audit entry says it changed, never what to). A close is the
+ * admin's (closed_by admin: the line stays closed until an admin opens it) and goes through
+ * services/line-service.ts: audited `line.close`, ops told when its tier is left without a line
+ * in service, and refused (conflict) when it would leave every line closed. Opening a closed or
+ * failed line is audited `line.reopen`.
  */
-export async function updateLine({ db, keyring }: LineDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; authToken?: string; actor: string }): Promise<LineView> {
+export async function updateLine(deps: LineDeps & LineAlertDeps, input: { lineId: string; cps?: number; state?: 'active' | 'closed'; authToken?: string; actor: string }): Promise<LineView> {
+  const { db, keyring } = deps;
+  const lineDeps = { db, raiseAlert: alertsOf(deps) };
   const { lineId: id } = input;
+  const current = await lineById(db, id);
+  if (!current) throw noLine();
+  if (input.state && input.state !== current.state) {
+    if (input.state === 'closed') {
+      const r = await takeLineOut(lineDeps, { lineId: id, from: current.state, to: 'closed', by: 'admin', actor: input.actor });
+      if (!r.changed && r.refused === 'last-open') throw conflict(`Line ${id} is the last line not closed: closing it would stop every call. To stop calling, pause the campaigns or engage a lockdown with pauseDialling.`);
+      if (!r.changed) throw conflict(`Line ${id} changed state meanwhile; read it again.`);
+    } else if (!(await bringLineBack(lineDeps, { lineId: id, from: current.state, actor: input.actor, detail: { by: 'admin' } }))) {
+      throw conflict(`Line ${id} changed state meanwhile; read it again.`);
+    }
+  }
   return db.transaction(async (tx) => {
     const before = await lockLine(tx, id);
     if (!before) throw noLine();
     const rotate = input.authToken !== undefined && input.authToken !== openLineToken(keyring, before.authToken);
     const change = {
       ...(input.cps !== undefined && input.cps !== before.cps ? { cps: input.cps } : {}),
-      ...(input.state && input.state !== before.state ? { state: input.state, stateChangedAt: new Date() } : {}),
       ...(rotate ? { authToken: sealLineToken(keyring, input.authToken!) } : {}),
     };
-    if (Object.keys(change).length === 0) return view(before); // nothing to change: idempotent
+    if (Object.keys(change).length === 0) return view(before); // nothing (more) to change: idempotent
     const after = (await writeLine(tx, id, change))!;
     await audit(tx, { actor: input.actor, action: 'line.update', target: id, before: view(before), after: { ...view(after), ...(rotate ? { authToken: 'rotated' } : {}) } });
     return view(after);

@@ -68,6 +68,8 @@ const matrix: Record<string, [Least, During?]> = {
   getAccessScope: ['admin'],
   listHandoffs: ['operator'],
   completeHandoff: ['operator'],
+  getOptOutSafeMode: ['viewer'],
+  resumeOptOutPath: ['operator'],
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 
@@ -80,6 +82,7 @@ const bodies: Record<string, unknown> = {
   addStrategyVersion: { strategy: {} },
   createApiKey: { name: 'ci', role: 'viewer' },
   engageLockdown: { reason: 'role matrix' },
+  resumeOptOutPath: { reason: 'role matrix: nothing to resume' },
 };
 
 describe('role matrix', () => {

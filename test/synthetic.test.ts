@@ -58,7 +58,7 @@ describe('synthetic traffic', () => {
           ${apiFailure ? 'carrier-failed' : 'failed'}, ${apiFailure ? 'carrier-failure' : 'no-answer'}, ${apiFailure ? 20500 : 480}, ${apiFailure ? null : new Date().toISOString()})`;
     }
     const a = acts();
-    const line = await selectLine(sys.db, 'backup', defaultFailover, () => undefined);
+    const line = await selectLine({ db: sys.db, raiseAlert: async () => 0 }, 'backup', defaultFailover, () => undefined);
     assert.equal(line?.id, 'sim-backup', 'the backup line still carries backup traffic');
     const closed = await a.closeWeakLines();
     assert.equal(closed.status, 'ok', closed.summary);

@@ -5,12 +5,14 @@ import { and, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
 import { audit } from '../../db/queries/audit';
 import { activeStrategy, ensureCampaign } from '../../db/queries/campaigns';
 import { removeOptOut, upsertContact } from '../../db/queries/contacts';
-import { lineHealth, linesFor } from '../../db/queries/lines';
+import { lineHealth } from '../../db/queries/lines';
 import { summary } from '../../db/queries/reports';
 import { realTraffic } from '../../db/queries/traffic';
 import { attempts, contacts, lines, optOuts } from '../../db/schema';
 import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { deliverEvent } from '../../services/cadences';
+import { takeLineOut } from '../../services/line-service';
+import { releaseSelfCheckNumber, selfCheckFailed, selfCheckPassed } from '../../services/opt-out-safety';
 import { twilioErrorCode, TwilioCode } from '../carrier';
 import type { MaintenanceDeps } from './deps';
 import { ACTOR, DAY, mask, noonZone, waitFor } from './shared';
@@ -32,20 +34,31 @@ export async function checkAlertRates(deps: MaintenanceDeps): Promise<CheckResul
   return findings.length ? attention('alert-rates', findings.join('; '), detail) : ok('alert-rates', `failure ${pct(failureRate)}, complaints ${pct(complaintRate)}`, detail);
 }
 
-/** Lines under 85% connect rate over the last day's real calls (≥ 20) are closed; their tier falls to the next line. */
+/**
+ * Lines under 85% connect rate over the last day's real calls (≥ 20) are closed (closed_by
+ * routine: probed again after a cool-down and reopened on clean probes, activities/line-selection.ts);
+ * their tier's calls go to the next line. The last line in service is never closed: ops are
+ * alerted instead (services/line-service.ts).
+ */
 export async function closeWeakLines(deps: MaintenanceDeps): Promise<CheckResult> {
   const { db } = deps;
   const closed: unknown[] = [];
-  for (const line of await db.select().from(lines).where(ne(lines.state, 'closed'))) {
+  const kept: unknown[] = [];
+  for (const line of await db.select().from(lines).where(eq(lines.state, 'active')).orderBy(lines.id)) {
     const h = await lineHealth(db, line.id, { since: new Date(Date.now() - DAY), lastN: 100_000 });
     if (h.calls < 20 || h.connectRate >= 0.85) continue;
-    await db.update(lines).set({ state: 'closed', stateChangedAt: new Date() }).where(eq(lines.id, line.id));
-    const next = (await linesFor(db, line.tier))[0]?.id ?? null;
-    await audit(db, { actor: ACTOR, action: 'line.close', target: line.id, before: { state: line.state }, after: { state: 'closed', connectRate: h.connectRate, calls: h.calls, trafficTo: next } });
-    await deps.raiseAlert({ kind: 'line-closed', severity: 'warning', message: `Line ${line.id} closed: connect rate ${pct(h.connectRate)} over ${h.calls} calls; its traffic goes to ${next ?? 'no line'}`, detail: { lineId: line.id, trafficTo: next } });
-    closed.push({ lineId: line.id, connectRate: h.connectRate, calls: h.calls, trafficTo: next });
+    const found = { lineId: line.id, connectRate: h.connectRate, calls: h.calls };
+    const r = await takeLineOut(deps, { lineId: line.id, from: 'active', to: 'closed', by: 'routine', actor: ACTOR, detail: { connectRate: h.connectRate, calls: h.calls } });
+    if (!r.changed) {
+      if (r.refused === 'last-in-service') kept.push({ ...found, kept: 'the last line in service' });
+      continue;
+    }
+    await deps.raiseAlert({ kind: 'line-closed', severity: 'warning', message: `Line ${line.id} closed: connect rate ${pct(h.connectRate)} over ${h.calls} calls; its traffic goes to ${r.trafficTo ?? 'no line'}`, detail: { lineId: line.id, trafficTo: r.trafficTo } });
+    closed.push({ ...found, trafficTo: r.trafficTo });
   }
-  return closed.length ? attention('close-weak-lines', `${closed.length} line(s) closed`, closed) : ok('close-weak-lines', 'every line at ≥ 85% connect rate (or too few calls to judge)');
+  if (closed.length + kept.length === 0) return ok('close-weak-lines', 'every line at ≥ 85% connect rate (or too few calls to judge)');
+  const parts = [closed.length ? `${closed.length} line(s) closed` : null, kept.length ? `${kept.length} weak line(s) left open: the last in service` : null].filter(Boolean);
+  return attention('close-weak-lines', parts.join('; '), [...closed, ...kept]);
 }
 
 /**
@@ -139,6 +152,7 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
     await removeOptOut(db, tenant, dtmfNumber);
     const contact = await upsertContact(db, { tenant, phone: dtmfNumber, timeZone: noonZone(), name: 'self-check', consentSource: 'self-check' }, true);
     await db.update(contacts).set({ status: 'active' }).where(eq(contacts.id, contact.id));
+    await releaseSelfCheckNumber(deps, { tenant, phone: dtmfNumber, actor: ACTOR });
     await deliverEvent({ temporal: deps.temporal, taskQueue: deps.taskQueue, keyring: deps.keyring }, { ...contact, status: 'active' }, {
       id: `selfcheck:${started.toISOString()}`,
       type: 'lead.created',
@@ -175,11 +189,16 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
       else if (!carrierRefused) sms = 'the carrier still accepts texts after TD';
     }
   }
-  const problems = [dtmfNumber && !dtmf ? 'pressing 0 did not opt out' : null, sms].filter(Boolean) as string[];
+  const dtmfFailed = !!dtmfNumber && !dtmf;
+  const problems = [dtmfFailed ? 'pressing 0 did not opt out' : null, sms].filter(Boolean) as string[];
   if (problems.length) {
-    await deps.raiseAlert({ kind: 'self-check', severity: 'critical', message: `Opt-out self-check failed: ${problems.join('; ')}`, detail });
-    return attention('self-check-opt-out', problems.join('; '), detail);
+    // the playbook: the failed check's numbers held, the opt-out path in safe mode, ops alerted (services/opt-out-safety.ts)
+    const numbers = [dtmfFailed ? dtmfNumber : null, sms ? cfg.selfCheckSmsNumber : null].filter((n): n is string => !!n);
+    const { entered } = await selfCheckFailed(deps, { tenant, numbers, problems, detail, actor: ACTOR });
+    return attention('self-check-opt-out', `${problems.join('; ')}; opt-out safe mode ${entered ? 'entered' : 'stays on'}`, detail);
   }
+  const ended = await selfCheckPassed(deps, { actor: ACTOR });
   const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
+  if (ended) parts.push('opt-out safe mode ended');
   return ok('self-check-opt-out', parts.join('; '), detail);
 }

@@ -1,6 +1,7 @@
 /** Carrier lines: list, add, inspect health, change CPS or close — secrets never leave the API. */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { ACCOUNT_SID, ACCOUNT_SID_HINT, AUTH_TOKEN, AUTH_TOKEN_HINT, E164, E164_HINT, LINE_TIERS, SLUG_ID, SLUG_ID_HINT } from '../../domain/vocabulary';
+import { CLOSED_BY } from '../../domain/line-service';
 import { createLine, lineHealthReport, listLines, updateLine } from '../../services/lines';
 import type { AppEnv } from '../context';
 import { problemResponse } from '../errors';
@@ -8,7 +9,17 @@ import { apiRoute, jsonBody, jsonResponse } from './define';
 
 const tier = z.enum(LINE_TIERS);
 const lineView = z
-  .object({ id: z.string(), provider: z.string(), accountSid: z.string(), fromNumber: z.string(), tier, cps: z.number().int(), state: z.enum(['active', 'failed', 'closed']), stateChangedAt: z.string() })
+  .object({
+    id: z.string(),
+    provider: z.string(),
+    accountSid: z.string(),
+    fromNumber: z.string(),
+    tier,
+    cps: z.number().int(),
+    state: z.enum(['active', 'failed', 'closed']),
+    closedBy: z.enum(CLOSED_BY).nullable().describe('who took the line out of service: failover and routine lines are probed and come back on clean probes; an admin’s stays closed until an admin opens it'),
+    stateChangedAt: z.string(),
+  })
   .openapi('Line');
 
 const idParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
@@ -65,6 +76,7 @@ const patch = apiRoute('lines', 'admin', {
   path: '/v1/lines/{id}',
   operationId: 'updateLine',
   summary: 'Change a line’s CPS (applies to the next call, on every worker), close/reopen it, or rotate its auth token (admin)',
+  description: 'A line an admin closes stays closed until an admin opens it; its tier’s calls go to the next tier, and ops are alerted when a tier is left without a line in service. Closing the last line that is not closed is refused (409): pause campaigns or engage a lockdown to stop calling.',
   request: {
     params: idParam,
     body: jsonBody(
@@ -78,7 +90,7 @@ const patch = apiRoute('lines', 'admin', {
         .openapi('LinePatch'),
     ),
   },
-  responses: { 200: jsonResponse('Updated', lineView), 404: problemResponse('No such line') },
+  responses: { 200: jsonResponse('Updated', lineView), 404: problemResponse('No such line'), 409: problemResponse('The last line not closed, or the line changed state meanwhile (`conflict`)') },
 });
 
 export const linesRoutes = new OpenAPIHono<AppEnv>()

@@ -1,13 +1,16 @@
 /**
  * Operations: the maintenance schedules (list, trigger, pause), their runs, incidents (with
- * operator resume/abort) and alerts. The use cases are services/operations.ts.
+ * operator resume/abort), alerts, and the opt-out safe mode (state, operator resume). The use
+ * cases are services/operations.ts and services/opt-out-safety.ts.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { actOnSchedule, getIncident, listAlerts, listIncidents, listMaintenanceRuns, listSchedules, signalIncident, type Incident, type IncidentAction, type ScheduleAction } from '../../services/operations';
+import { alertsOf } from '../../services/alerts';
+import { resumeOptOutPath, safeModeState } from '../../services/opt-out-safety';
 import { SCHEDULES } from '../../services/schedules';
 import type { AppEnv } from '../context';
 import { problemResponse } from '../errors';
-import { apiRoute, jsonResponse } from './define';
+import { apiRoute, jsonBody, jsonResponse } from './define';
 
 const nameParam = z.object({ name: z.enum(SCHEDULES).openapi({ param: { name: 'name', in: 'path' } }) });
 const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
@@ -25,6 +28,26 @@ const incidentView = z
 const alertView = z
   .object({ id: z.number().int(), kind: z.string(), severity: z.string(), message: z.string(), detail: z.unknown(), createdAt: z.string(), deliveredAt: z.string().nullable(), deliveryError: z.string().nullable() })
   .openapi('Alert');
+
+const safeModeView = z
+  .object({
+    safeMode: z.boolean().describe('on: every answered call offers only the announcement and "press 0 to opt out"'),
+    last: z
+      .object({
+        id: z.uuid(),
+        reason: z.string(),
+        detail: z.unknown(),
+        enteredBy: z.string(),
+        enteredAt: z.string(),
+        endedBy: z.string().nullable(),
+        endedAt: z.string().nullable(),
+        endReason: z.string().nullable(),
+      })
+      .nullable()
+      .describe('the safe mode in force, else the last one, else null'),
+    carrierListed: z.number().int().describe('numbers on the DNC list because the carrier said they were unsubscribed (21610) while we had not listed them'),
+  })
+  .openapi('OptOutSafeMode');
 
 const viewOfIncident = (i: Incident) => ({ ...i, openedAt: i.openedAt.toISOString(), closedAt: i.closedAt?.toISOString() ?? null, timeline: i.timeline });
 
@@ -121,4 +144,28 @@ export const operationsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) =>
       c.json({ alerts: (await listAlerts(c.var.deps)).map((a) => ({ ...a, createdAt: a.createdAt.toISOString(), deliveredAt: a.deliveredAt?.toISOString() ?? null })) }, 200),
+  )
+  .openapi(
+    apiRoute('operations', 'viewer', {
+      method: 'get',
+      path: '/v1/operations/opt-out-safe-mode',
+      operationId: 'getOptOutSafeMode',
+      summary: 'Whether the opt-out path is in safe mode (the daily self-check failed), why and since when',
+      responses: { 200: jsonResponse('The state', safeModeView) },
+    }),
+    async (c) => c.json(await safeModeState(c.var.deps, { tenant: c.var.deps.tenant }), 200),
+  )
+  .openapi(
+    apiRoute('operations', 'operator', {
+      method: 'post',
+      path: '/v1/operations/opt-out-safe-mode/resume',
+      operationId: 'resumeOptOutPath',
+      summary: 'End opt-out safe mode: the fix is in and was tested (operator; audited)',
+      description:
+        'Safe mode also ends by itself when the opt-out self-check passes again: triggering the daily routine (POST /v1/maintenance/schedules/maintenance-daily/trigger) is the test. This action is for a fix tested otherwise, and needs the reason. Numbers the playbook held stay held: review each on its contact.',
+      request: { body: jsonBody(z.strictObject({ reason: z.string().trim().min(10).max(1000).describe('what was fixed and how it was tested') }).openapi('OptOutResume')) },
+      responses: { 200: jsonResponse('Resumed: the state after it', safeModeView), 409: problemResponse('The opt-out path is not in safe mode (`conflict`)') },
+    }),
+    async (c) =>
+      c.json(await resumeOptOutPath({ db: c.var.deps.db, raiseAlert: alertsOf(c.var.deps) }, { actor: c.var.principal.keyId, reason: c.req.valid('json').reason, tenant: c.var.deps.tenant }), 200),
   );

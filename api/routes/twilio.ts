@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { attemptWithStrategy } from '../../db/queries/attempts';
 import { reportCallStatus, reportSmsStatus, scriptKeyPressed } from '../../services/carrier-reports';
+import { optOutSafeMode } from '../../services/opt-out-safety';
 import { receiveSms } from '../../services/sms-replies';
 import { machineAnswered } from '../../services/voicemail';
 import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
@@ -78,10 +79,11 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     const lang = xml(language);
     const action = xml(`${publicUrl.replace(/\/$/, '')}/twilio/gather/${row.attempt.id}`);
     // the announcement is inside the Gather: pressing 0 while it plays opts out at once
-    const body =
-      `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
-      `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
-      `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
+    const body = (await optOutSafeMode(c.var.deps)) // the opt-out path failed its self-check: offer only the opt-out
+      ? `<Gather input="dtmf" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}"><Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 0 if you do not want to be called again.</Say></Gather><Say language="${lang}">Goodbye.</Say><Hangup/>`
+      : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
+        `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
+        `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
     return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
   })
 

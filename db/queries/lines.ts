@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { LINE_TIERS, SIMULATOR_ACCOUNT_SIDS, type LineTier } from '../../domain/vocabulary';
+import { orderForTier, selectable } from '../../domain/line-service';
+import { SIMULATOR_ACCOUNT_SIDS } from '../../domain/vocabulary';
 import type { Tx } from '../client';
 import { attempts, lines } from '../schema';
 import { realTraffic } from './traffic';
@@ -12,15 +13,18 @@ export async function allLines(db: Tx): Promise<Line[]> {
   return db.select().from(lines).orderBy(asc(lines.id));
 }
 
-/** Lines in the order a call for `tier` should try them: that tier, the tiers below, then the ones above. */
+/**
+ * Lines in the order a call for `tier` should try them: that tier, the tiers below, then the ones
+ * above. Closed lines are left out, but for those the daily routine closed: they are probed after
+ * their cool-down (activities/line-selection.ts).
+ */
 export async function linesFor(db: Tx, tier: string): Promise<Line[]> {
-  const all = await allLines(db);
-  const rank = (t: string) => {
-    const i = LINE_TIERS.indexOf(t as LineTier);
-    const want = Math.max(0, LINE_TIERS.indexOf(tier as LineTier));
-    return i >= want ? i - want : 10 + i;
-  };
-  return all.filter((l) => l.state !== 'closed').sort((a, b) => rank(a.tier) - rank(b.tier));
+  return orderForTier((await allLines(db)).filter(selectable), tier);
+}
+
+/** Every line, locked until the transaction ends: taking lines out of service takes turns, so two never leave none. */
+export async function lockAllLines(tx: Tx): Promise<Line[]> {
+  return tx.select().from(lines).orderBy(asc(lines.id)).for('update');
 }
 
 export async function lineById(db: Tx, id: string) {
@@ -41,7 +45,7 @@ export async function insertLine(db: Tx, line: typeof lines.$inferInsert): Promi
 }
 
 /** Changes a line's CPS and/or state; the row after, or null when there is no such line. */
-export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; stateChangedAt?: Date; authToken?: string }): Promise<Line | null> {
+export async function updateLine(db: Tx, id: string, change: { cps?: number; state?: string; closedBy?: string | null; stateChangedAt?: Date; authToken?: string }): Promise<Line | null> {
   const [row] = await db.update(lines).set(change).where(eq(lines.id, id)).returning();
   return row ?? null;
 }
@@ -112,22 +116,34 @@ export async function lineHealth(db: Tx, lineId: string, window: { since: Date; 
   };
 }
 
-/** Moves a line between states; true when this call made the change (so it is logged once). */
-export async function setLineState(db: Tx, lineId: string, from: string, to: string): Promise<boolean> {
-  const rows = await db
+/**
+ * Moves a line from one state to another and records who took it out (null: back in service);
+ * the row after, or null when it was no longer in `from` (another worker moved it first).
+ */
+export async function moveLine(db: Tx, lineId: string, from: string, to: string, closedBy: string | null): Promise<Line | null> {
+  const [row] = await db
     .update(lines)
-    .set({ state: to, stateChangedAt: sql`now()` })
+    .set({ state: to, closedBy, stateChangedAt: sql`now()`, lastProbeAt: null })
     .where(and(eq(lines.id, lineId), eq(lines.state, from)))
-    .returning({ id: lines.id });
-  return rows.length > 0;
+    .returning();
+  return row ?? null;
 }
 
-/** Claims the right to send one recovery probe on a failed line, at most once per `everyMs`. */
+/**
+ * Claims the right to send one recovery probe on a line taken out automatically (failed over, or
+ * closed by the routine), at most once per `everyMs`; never on a line an admin closed.
+ */
 export async function claimProbe(db: Tx, lineId: string, everyMs: number): Promise<boolean> {
   const rows = await db
     .update(lines)
     .set({ lastProbeAt: sql`now()` })
-    .where(and(eq(lines.id, lineId), eq(lines.state, 'failed'), sql`(${lines.lastProbeAt} is null or ${lines.lastProbeAt} < now() - make_interval(secs => ${everyMs / 1000}))`))
+    .where(
+      and(
+        eq(lines.id, lineId),
+        sql`(${lines.state} = 'failed' or (${lines.state} = 'closed' and ${lines.closedBy} = 'routine'))`,
+        sql`(${lines.lastProbeAt} is null or ${lines.lastProbeAt} < now() - make_interval(secs => ${everyMs / 1000}))`,
+      ),
+    )
     .returning({ id: lines.id });
   return rows.length > 0;
 }

@@ -6,7 +6,7 @@ export const optOuts = pgTable(
   {
     tenant: text().notNull().default('default'),
     phone: text().notNull(),
-    /** dtmf | sms | operator | api */
+    /** dtmf | sms | operator | api | carrier (the carrier refused a text as unsubscribed while the number was not listed: services/opt-out-safety.ts) */
     source: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

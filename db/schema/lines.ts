@@ -12,6 +12,12 @@ export const lines = pgTable('lines', {
   cps: integer().notNull(),
   /** active | failed (automatic failover, probed for recovery) | closed (by an operator or the daily routine) */
   state: text().notNull().default('active'),
+  /**
+   * Who took the line out of service (null while active): failover and routine lines are probed
+   * and come back on clean probes (domain/line-service.ts); an admin's stays closed until an admin
+   * opens it.
+   */
+  closedBy: text(),
   stateChangedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   lastProbeAt: timestamp({ withTimezone: true }),
   /** Pacing: the earliest moment the next call may be sent on this line (shared by all workers). */

@@ -1,5 +1,6 @@
 import type { CheckResult } from '../../domain/maintenance';
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Every run of a scheduled (or triggered) maintenance routine and what each check found. */
 export const maintenanceRuns = pgTable(
@@ -72,4 +73,27 @@ export const interfaceErrors = pgTable(
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('interface_errors_at_idx').on(t.interface, t.at)],
+);
+
+/**
+ * Opt-out safe mode, the unsubscribe-failure playbook (services/opt-out-safety.ts): while one is in
+ * force (endedAt null) every answered call offers only the announcement and "press 0 to opt out".
+ * Entered when the daily opt-out self-check fails; ended when it passes again or by an operator
+ * with a reason. Ended ones stay as the record of when, why and who.
+ */
+export const optOutSafeModes = pgTable(
+  'opt_out_safe_modes',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    reason: text().notNull(),
+    detail: jsonb(),
+    enteredBy: text().notNull(),
+    enteredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    endedBy: text(),
+    endedAt: timestamp({ withTimezone: true }),
+    /** Why it ended: the self-check passed, or the operator's reason. */
+    endReason: text(),
+  },
+  // one in force at a time: two failing checks at once enter it once
+  (t) => [uniqueIndex('opt_out_safe_modes_in_force_uq').on(sql`(true)`).where(sql`${t.endedAt} is null`)],
 );

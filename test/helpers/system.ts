@@ -35,7 +35,7 @@ export function quietRuntime() {
 }
 
 export async function startSystem(
-  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number } = {},
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number } = {},
 ) {
   quietRuntime();
   const id = uid();
@@ -63,6 +63,7 @@ export async function startSystem(
     defaultRegion: 'CN',
     tenant,
     log: (m, e) => errors.push([m, e]),
+    opsWebhookUrl: opts.opsWebhookUrl,
     schedulePrefix: `${taskQueue}-`,
   }));
   const work = await mkdtemp(path.join(tmpdir(), 'redial-ops-'));
@@ -80,6 +81,7 @@ export async function startSystem(
     stressCallsPerHour: 3600,
     stressDurationMs: 5_000,
     recordingRetentionDays: 400,
+    ...opts.maintenance,
   };
   const worker: Worker = await createWorker({
     connection: nativeConnection,
