@@ -3,7 +3,7 @@
  * this lead not called within 10 minutes?"), and ops alerted when a campaign misses too many in
  * a window (quiet hours alone do not page anyone: only a count past the threshold does).
  */
-import { deadlineAlertSince, insertDeadlineMisses, missesSince } from '../db/queries/deadlines';
+import { claimDeadlineAlertTurn, deadlineAlertSince, insertDeadlineMisses, missesSince } from '../db/queries/deadlines';
 import type { Db } from '../db/client';
 import type { AlertInput, DeadlineActivities } from '../workflows/contracts';
 
@@ -35,14 +35,18 @@ export function createDeadlineActivities(deps: { db: Db; raiseAlert: (a: AlertIn
         })),
       );
       for (const campaignId of campaigns) {
-        const since = new Date(Date.now() - policy.windowMs);
-        const n = await missesSince(deps.db, campaignId, since);
-        if (n < policy.misses || (await deadlineAlertSince(deps.db, campaignId, since))) continue;
-        await deps.raiseAlert({
-          kind: 'deadline-misses',
-          severity: 'warning',
-          message: `Campaign "${campaignId}" missed ${n} first-contact deadlines in the last ${Math.round(policy.windowMs / 60_000)} min (threshold ${policy.misses}); see GET /v1/reports/summary and GET /v1/handoffs.`,
-          detail: { campaignId, misses: n, windowMinutes: Math.round(policy.windowMs / 60_000), threshold: policy.misses },
+        await deps.db.transaction(async (tx) => {
+          if (!(await claimDeadlineAlertTurn(tx, campaignId))) return;
+          const since = new Date(Date.now() - policy.windowMs);
+          const n = await missesSince(tx, campaignId, since);
+          if (n < policy.misses || (await deadlineAlertSince(tx, campaignId, since))) return;
+          // stored (and committed) by raiseAlert before this turn ends: the next judge sees it
+          await deps.raiseAlert({
+            kind: 'deadline-misses',
+            severity: 'warning',
+            message: `Campaign "${campaignId}" missed ${n} first-contact deadlines in the last ${Math.round(policy.windowMs / 60_000)} min (threshold ${policy.misses}); see GET /v1/reports/summary and GET /v1/handoffs.`,
+            detail: { campaignId, misses: n, windowMinutes: Math.round(policy.windowMs / 60_000), threshold: policy.misses },
+          });
         });
       }
     },

@@ -49,3 +49,13 @@ export async function markHandoffHandled(db: Tx, tenant: string, id: number, by:
     .returning();
   return row ?? null;
 }
+
+/**
+ * Whether this transaction may judge the campaign's deadline alert (one judge at a time, so two
+ * misses recorded together cannot both raise it). Never waits: a burst of misses at night must
+ * not queue every worker connection behind one lock; the judge that holds it sees their rows.
+ */
+export async function claimDeadlineAlertTurn(tx: Tx, campaignId: string): Promise<boolean> {
+  const rows = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(hashtext(${`deadline-alert:${campaignId}`})) as ok`);
+  return !!rows[0]?.ok;
+}
