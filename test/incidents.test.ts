@@ -186,7 +186,8 @@ describe('incidents', () => {
     const handle = await sys.temporal.workflow.start(connectRateIncident, {
       workflowId: `incident:connect-rate:${guarded}`,
       taskQueue: sys.taskQueue,
-      args: [{ campaignId: guarded, rate: 0.5, placed: 20, policy: sys.policy }],
+      // a watch long enough that the carrier's incident surely falls inside it on a loaded machine
+      args: [{ campaignId: guarded, rate: 0.5, placed: 20, policy: { ...sys.policy, watchMs: 15_000 } }],
     });
     await eventually(async () => (await incidents()).find((i) => i.subject === guarded && i.timeline.some((s) => s.step === 'cps-lowered')), 10_000, 'the watch to begin');
     // while it watches, the carrier's interface fails and heals (its own incident, closed)

@@ -4,6 +4,7 @@
  * each call's outcome, and the fake carrier signals it back before returning, as the callback
  * path would.
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -17,6 +18,7 @@ import { addOptOut, upsertContact } from '../../db/queries/contacts';
 import { attempts } from '../../db/schema';
 import { simulatorLines } from '../../sim/defaults';
 import { cadence } from '../../workflows/cadence';
+import { CarrierFailure } from '../../workflows/constants';
 import { workflowIdOf } from '../../services/cadences';
 import { eventSignal, optOutSignal, outcomeSignal, stateQuery } from '../../workflows/messages';
 import { initialState, type Outcome } from '../../domain/cadence-state';
@@ -48,7 +50,11 @@ export async function startTimeSkipping() {
   const finish = async (attemptId: string, channel: 'call' | 'sms') => {
     const [a] = await database.db.select().from(attempts).where(eq(attempts.id, attemptId));
     const phone = (await database.sql`select phone from contacts where id = ${a!.contactId}`)[0]!.phone as string;
-    dials.push({ attemptId, phone, channel, at: await env.currentTimeMs() });
+    const at = await env.currentTimeMs();
+    // like the real placeCall and sendSms: the DNC list is looked at last, right before the carrier is asked
+    const listed = await database.sql`select 1 from opt_outs where tenant = 'default' and phone = ${phone}`;
+    if (listed.length) throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
+    dials.push({ attemptId, phone, channel, at });
     const outcome = channel === 'sms' ? 'sms-sent' : (script.get(phone) ?? 'no-answer');
     await database.db.update(attempts).set({ status: channel === 'sms' ? 'sent' : 'completed', outcome, providerSid: `FAKE${attemptId}` }).where(eq(attempts.id, attemptId));
     if (channel === 'call') await env.client.workflow.getHandle(a!.workflowId).signal(outcomeSignal, { attemptId, outcome, at: await env.currentTimeMs() });
