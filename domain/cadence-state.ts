@@ -232,8 +232,12 @@ export function planNext(s: CadenceState, now: number, jitterFraction: number, c
   let best: Plan | null = null;
   for (const f of activeFollowUps(s)) {
     const { channel, from, policy, counts, next } = earliestFor(s, f, now, ceiling);
-    const at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, policy, counts) === null);
+    let at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, policy, counts) === null);
     if (at === null) continue;
+    // the spread is ours: it never makes a first contact miss a deadline the rules allow it to keep
+    // (cadences started before replay as they planned)
+    const keepsDeadline = s.budget === 'shared' && f.firstAttemptAt === undefined && f.deadlineAt !== null && next.at !== null && next.at <= f.deadlineAt;
+    if (keepsDeadline && at > f.deadlineAt!) at = next.at!;
     if (!best || at < best.at) best = { followUpId: f.id, channel, at, waitedFor: next.waitedFor };
   }
   return best;
