@@ -11,13 +11,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { inArray } from 'drizzle-orm';
-import { Worker } from '@temporalio/worker';
 import { attempts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import type { Strategy } from '../domain/strategy';
 import { strategyArb, zones } from './helpers/arbitraries';
-import { workflowBundle } from './helpers/env';
 import { oracleForbids, oracleLocal } from './helpers/oracle';
+import { replayOnCurrentCode } from './helpers/record';
 import { startTimeSkipping, type TimeSkipping } from './helpers/timeskip';
 
 const PEOPLE = Number(process.env.REDIAL_RANDOM_CADENCES ?? 200);
@@ -123,13 +122,7 @@ describe(`random histories through the real cadence workflow (${PEOPLE} people, 
 
     // every history replays on this code
     const histories = await Promise.all([...workflows].map(async (workflowId) => ({ workflowId, history: await ts.env.client.workflow.getHandle(workflowId).fetchHistory() })));
-    const bundle = workflowBundle();
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const r of Worker.runReplayHistories(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../workflows') }, histories)) {
-      replayed++;
-      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
-    }
+    const { replayed, failures } = await replayOnCurrentCode(histories);
     assert.equal(replayed, workflows.size);
     assert.deepEqual(failures, [], `seed ${SEED}`);
     console.log(`[random-cadences] ${workflows.size} cadences, ${mine.length} calls and texts (${mine.filter((d) => d.channel === 'sms').length} SMS), ${optedOut.size} opt-outs, ${replayed} histories replayed`);

@@ -10,9 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Worker } from '@temporalio/worker';
-import { historyFromFixture } from './helpers/record';
-import { workflowBundle } from './helpers/env';
+import { historyFromFixture, replayOnCurrentCode } from './helpers/record';
 import { quietRuntime } from './helpers/system';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -26,13 +24,7 @@ test('recorded histories of every workflow type replay on the current code', asy
   for (const t of ['cadence', 'enrolImport', 'cancelCampaignCadences', 'connectRateIncident', 'interfaceIncident', 'watchdog', 'dailyMaintenance', 'weeklyMaintenance', 'monthlyMaintenance']) {
     assert.ok(types.has(t), `a recorded history of ${t}`);
   }
-  const bundle = workflowBundle();
-  const failures: string[] = [];
-  let replayed = 0;
-  for await (const r of Worker.runReplayHistories(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../workflows') }, histories)) {
-    replayed++;
-    if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
-  }
+  const { replayed, failures } = await replayOnCurrentCode(histories);
   assert.equal(replayed, files.length);
   assert.deepEqual(failures, []);
 });

@@ -1,5 +1,6 @@
 /** DESIGN.md's metrics, defined once, as SQL over attempts and the compliance log (never hand-kept counters); the attempts export. */
 import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Tx } from '../client';
 import { attempts, complianceLog, contacts, deadlineMisses } from '../schema';
 import { traffic } from './traffic';
@@ -66,6 +67,11 @@ function where(f: ReportFilter): SQL {
   )!;
 }
 
+/** Rows logged in the report's window, of its traffic kind and campaign (refusals, deadline misses). */
+function loggedWithin(f: ReportFilter, at: PgColumn, campaign: PgColumn): SQL {
+  return and(gte(at, f.from), lt(at, f.to), traffic(f.synthetic ?? false, campaign), f.campaignId ? eq(campaign, f.campaignId) : undefined)!;
+}
+
 export async function summary(db: Tx, f: ReportFilter) {
   const [total] = await db.select(callCounts).from(attempts).where(where(f));
   const byLine = await db
@@ -84,12 +90,7 @@ export async function summary(db: Tx, f: ReportFilter) {
     .select({ reason: complianceLog.reason, count: sql<number>`count(*)::int` })
     .from(complianceLog)
     .where(
-      and(
-        gte(complianceLog.createdAt, f.from),
-        lt(complianceLog.createdAt, f.to),
-        traffic(f.synthetic ?? false, complianceLog.campaignId),
-        f.campaignId ? eq(complianceLog.campaignId, f.campaignId) : undefined,
-      ),
+      loggedWithin(f, complianceLog.createdAt, complianceLog.campaignId),
     )
     .groupBy(complianceLog.reason)
     .orderBy(complianceLog.reason);
@@ -97,12 +98,7 @@ export async function summary(db: Tx, f: ReportFilter) {
     .select({ reason: deadlineMisses.reason, action: deadlineMisses.action, count: sql<number>`count(*)::int` })
     .from(deadlineMisses)
     .where(
-      and(
-        gte(deadlineMisses.createdAt, f.from),
-        lt(deadlineMisses.createdAt, f.to),
-        traffic(f.synthetic ?? false, deadlineMisses.campaignId),
-        f.campaignId ? eq(deadlineMisses.campaignId, f.campaignId) : undefined,
-      ),
+      loggedWithin(f, deadlineMisses.createdAt, deadlineMisses.campaignId),
     )
     .groupBy(deadlineMisses.reason, deadlineMisses.action);
   const sum = (rows: typeof missed) => rows.reduce((n, r) => n + r.count, 0);
