@@ -189,7 +189,8 @@ describe('incidents', () => {
       // a watch long enough that the carrier's incident surely falls inside it on a loaded machine
       args: [{ campaignId: guarded, rate: 0.5, placed: 20, policy: { ...sys.policy, watchMs: 15_000 } }],
     });
-    await eventually(async () => (await incidents()).find((i) => i.subject === guarded && i.timeline.some((s) => s.step === 'cps-lowered')), 10_000, 'the watch to begin');
+    // the first check comes after the watch's start: the carrier's incident below surely falls inside the watch
+    await eventually(async () => (await incidents()).find((i) => i.subject === guarded && i.timeline.some((s) => s.step === 'checked')), 10_000, 'the watch to begin');
     // while it watches, the carrier's interface fails and heals (its own incident, closed)
     await sys.sql`insert into incidents (kind, subject, workflow_id, status, timeline, opened_at, closed_at)
       values ('interface', 'carrier', ${`seed-${uid()}`}, 'recovered', '[]'::jsonb, now(), now())`;
