@@ -33,7 +33,13 @@ export async function startTemporalDevServer(opts: {
       dbFilename: opts.dbFilename,
       searchAttributes: cadenceSearchAttributes,
       log: { format: 'pretty', level: opts.serverLogLevel ?? 'error' },
-      ...(opts.uiCodecEndpoint ? { extraArgs: ['--ui-codec-endpoint', opts.uiCodecEndpoint] } : {}),
+      extraArgs: [
+        // a file-backed server: write-ahead log instead of a rollback journal (readers stop waiting on
+        // writers; one fsync per checkpoint, not per transaction); synchronous=normal may lose the last transactions
+        // of the server's own file on power loss (a killed process loses nothing)
+        ...(opts.dbFilename ? ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
+        ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
+      ],
     },
   });
   let stopped = false;
