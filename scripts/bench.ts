@@ -14,6 +14,10 @@
 import fs from 'node:fs';
 import { zoneAtLocalHour } from '../domain/local-time';
 import { startProcesses } from './lib/processes';
+import { stopChild } from './lib/exec';
+import { Client, Connection } from '@temporalio/client';
+import { baselineDial, baselineEvent } from './lib/bench/baseline-workflows';
+import { BASELINE_TASK_QUEUE } from './lib/bench/baseline-worker';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { initialState } from '../domain/cadence-state';
 import { defaultStrategy } from '../domain/strategy';
@@ -27,8 +31,10 @@ const RATE = Number(process.env.BENCH_RATE ?? 10);
 const INGEST = Number(process.env.BENCH_INGEST ?? 2000);
 /** Offered rates of the ingestion phase, comma-separated (e.g. 100,200). */
 const INGEST_RATES = (process.env.BENCH_INGEST_RATE ?? '200').split(',').map(Number);
-/** Which phases run: codec, dial, ingest, sleep (all by default). */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'codec,dial,ingest,sleep').split(',').map((p) => p.trim()));
+/** Which phases run: codec, baseline, dial, ingest, sleep (all by default). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'codec,baseline,dial,ingest,sleep').split(',').map((p) => p.trim()));
+/** Workflows per baseline variant (the no-op of a dial's shape on the same server). */
+const BASELINE = Number(process.env.BENCH_BASELINE ?? EVENTS);
 
 /**
  * The payload codec's own cost (AES-256-GCM, services/payload-codec.ts): encode + decode of a
@@ -97,6 +103,9 @@ async function main() {
   const sys = await startProcesses({ log });
   const { apiUrl, adminKey, sim, api, worker, temporalPid } = sys;
   try {
+    // —— 0. the same Temporal server doing a no-op of a dial's shape: what Redial is measured against ——
+    const baseline = PHASES.has('baseline') ? await baselinePhases(sys) : null;
+
     const post = (phone: string, tz: string) =>
       fetch(`${apiUrl}/v1/events`, {
         method: 'POST',
@@ -149,12 +158,17 @@ async function main() {
       const deadlineMs = (defaultStrategy.firstContactWithinMinutes['lead.created'] ?? 10) * 60_000;
       const met = delays.filter((d) => d <= deadlineMs).length;
       log(`${label}: first-contact deadlines met ${met}/${phones.length} (${((met / phones.length) * 100).toFixed(1)}%, lead.created within ${deadlineMs / 60_000} min)`);
+      return dialTimes.length / Math.max(span, 0.001);
     };
     const all = Array.from({ length: 2 * EVENTS + 100 }, (_, i) => nanp('415', i));
     await phase('warm-up', all.slice(0, 100), { concurrency: 4 });
     if (PHASES.has('dial')) {
       await phase(`paced ${RATE}/s`, all.slice(100, 100 + EVENTS), { rate: RATE, concurrency: 64 });
-      await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
+      const redial = await phase(`saturation (${CONCURRENCY} concurrent)`, all.slice(100 + EVENTS), { concurrency: CONCURRENCY });
+      if (baseline) {
+        const r = (b: number) => (redial / b).toFixed(2);
+        log(`ratio: redial ${redial.toFixed(1)} dials/s ÷ baseline ${baseline.signal.toFixed(1)}/s = ${r(baseline.signal)} (outcome by signal); ÷ ${baseline.async.toFixed(1)}/s = ${r(baseline.async)} (outcome by async completion); target ≥ 0.8`);
+      }
     }
 
     // —— 2. event ingestion alone (CRM sync): contacts in quiet hours, so no call follows ——
@@ -203,6 +217,46 @@ async function main() {
     log(`${SLEEPING} sleeping cadences started in ${((performance.now() - t1) / 1000).toFixed(1)} s; no dials expected: ${[...sim.calls.values()].filter((c) => c.to.startsWith('+1646')).length} dialled`);
   } finally {
     await sys.stop();
+  }
+}
+
+/**
+ * The no-op workflow of a dial's shape (scripts/lib/bench/baseline-workflows.ts) on the same
+ * server, its worker a child process like Redial's: started by signal-with-start at the
+ * saturation phase's concurrency, completions per second over the span of their close times.
+ */
+async function baselinePhases(sys: Awaited<ReturnType<typeof startProcesses>>): Promise<{ signal: number; async: number }> {
+  const child = sys.spawnTs('baseline-worker', 'scripts/lib/bench/baseline-worker.ts');
+  const client = new Client({ connection: await Connection.connect({ address: sys.temporalAddress }) });
+  let completed = 0;
+  const run = async (mode: 'signal' | 'async', n: number, label: string) => {
+    const ids = Array.from({ length: n }, (_, i) => `baseline-${mode}-${label}-${i}`);
+    const cpu0 = { worker: treeCpuSec(child.pid), temporal: treeCpuSec(sys.temporalPid) };
+    const t0 = performance.now();
+    await pool(ids, CONCURRENCY, async (workflowId) => {
+      await client.workflow.signalWithStart(baselineDial, { workflowId, taskQueue: BASELINE_TASK_QUEUE, args: [mode], signal: baselineEvent, signalArgs: ['lead.created'] });
+    });
+    const until = Date.now() + 300_000;
+    const query = 'WorkflowType="baselineDial" AND ExecutionStatus="Completed"';
+    while ((await client.workflow.count(query)).count < completed + n && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+    completed += n;
+    const wall = (performance.now() - t0) / 1000;
+    const closes: number[] = [];
+    for await (const w of client.workflow.list({ query })) if (w.workflowId.startsWith(`baseline-${mode}-${label}-`) && w.closeTime) closes.push(w.closeTime.getTime());
+    const span = (Math.max(...closes) - Math.min(...closes)) / 1000;
+    const rate = closes.length / Math.max(span, 0.001);
+    const cpu = (k: 'worker' | 'temporal', pid: number | undefined) => `${k} ${(((treeCpuSec(pid) - cpu0[k]) / wall) * 100).toFixed(0)}%`;
+    if (label !== 'warm-up') log(`baseline (outcome by ${mode === 'signal' ? 'signal' : 'async completion'}): ${closes.length}/${n} completed, ${rate.toFixed(1)}/s over ${span.toFixed(1)} s; CPU ${cpu('worker', child.pid)}, ${cpu('temporal', sys.temporalPid)} of one core`);
+    return rate;
+  };
+  try {
+    await run('signal', 50, 'warm-up');
+    const signal = await run('signal', BASELINE, 'measured');
+    const async = await run('async', BASELINE, 'measured');
+    return { signal, async };
+  } finally {
+    await stopChild(child);
+    await client.connection.close();
   }
 }
 

@@ -52,7 +52,7 @@ export async function startProcesses(opts: { log: (m: string) => void; timeScale
     await new Promise((r) => setTimeout(r, 8000)); // the worker bundles its workflows
     const port = new URL(`http://${stack.temporalAddress}`).port;
     const temporalPid = Number((await run('pgrep', ['-f', `start-dev --port ${port}`]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n')[0]) || undefined;
-    return { apiUrl, adminKey, sim, simUrl: simServer.url, api, worker, temporalPid, stop };
+    return { apiUrl, adminKey, sim, simUrl: simServer.url, api, worker, temporalPid, temporalAddress: stack.temporalAddress, spawnTs, stop };
   } catch (err) {
     await stop();
     throw err;
