@@ -5,8 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { baselineActivities } from './baseline-activities';
-
-export const BASELINE_TASK_QUEUE = 'bench-baseline';
+import { BASELINE_TASK_QUEUE } from './baseline-contract';
 
 async function main() {
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';

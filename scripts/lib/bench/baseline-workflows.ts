@@ -4,11 +4,9 @@
  * place), then the outcome: a signal ~20 ms later (as the status callback signals a cadence), or,
  * in the async variant, the activity itself completed by that "callback" through its task token.
  */
-import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { BaselineActivities } from './baseline-activities';
-
-export const baselineEvent = defineSignal<[string]>('event');
-export const baselineOutcome = defineSignal<[string]>('outcome');
+import { baselineEvent, baselineOutcome } from './baseline-contract';
 
 const local = proxyLocalActivities<BaselineActivities>({ startToCloseTimeout: '30 seconds' });
 const remote = proxyActivities<BaselineActivities>({ startToCloseTimeout: '2 minutes' });
