@@ -13,6 +13,7 @@ import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
 import { signalOptOut, signalOutcome } from './cadences';
+import { queueCrmDelivery } from './crm-deliveries';
 import { optOutSafeMode } from './opt-out-safety';
 
 export interface CallReport {
@@ -58,6 +59,18 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
         .update(attempts)
         .set({ ...details, status: r.status, outcome, endedAt: sql`now()` })
         .where(eq(attempts.id, a.id));
+      // a business outcome goes to the campaign's CRM: queued with the outcome, or not at all
+      await queueCrmDelivery(tx, {
+        outcomeId: `attempt:${a.id}`,
+        outcome,
+        campaignId: a.campaignId,
+        contactId: a.contactId,
+        channel: 'call',
+        attemptId: a.id,
+        strategyVersion: a.strategyVersion,
+        talkSeconds: details.durationSec,
+        at: new Date(),
+      });
       // the number does not exist: no cadence may dial it again
       if (outcome === 'invalid') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
       return { attemptId: a.id, workflowId: a.workflowId, outcome };

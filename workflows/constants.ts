@@ -22,3 +22,5 @@ export const CarrierFailure = {
 export const importWorkflowId = (importId: string) => `import:${importId}`;
 /** Cancelling a campaign's running cadences (one at a time per campaign; repeating it is harmless). */
 export const campaignCancelWorkflowId = (campaignId: string) => `campaign-cancel:${campaignId}`;
+/** One run per CRM delivery and replay (`replays` counts them): the id names no person. */
+export const crmDeliveryWorkflowId = (deliveryId: number, replays: number) => `crm-delivery:${deliveryId}:${replays}`;

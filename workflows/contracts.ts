@@ -5,6 +5,7 @@
  */
 import type { Channel, DeadlineMiss, Outcome } from '../domain/cadence-state';
 import type { IncidentPolicy } from '../domain/incident';
+import type { CrmRetryPolicy } from '../domain/crm';
 import type { CheckResult } from '../domain/maintenance';
 import type { Strategy } from '../domain/strategy';
 
@@ -49,7 +50,7 @@ export interface PlaceResult {
   lineId: string;
 }
 
-export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities;
+export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities & CrmActivities;
 
 export type CadenceActivities = GateActivities & DialingActivities & SmsActivities & DeadlineActivities;
 
@@ -140,4 +141,25 @@ export interface MaintenanceActivities {
   stressTest(): Promise<CheckResult>;
   lineStability(): Promise<CheckResult>;
   recordingsRetention(): Promise<CheckResult>;
+}
+
+/** What one try of a CRM delivery came to (services/crm-deliveries.ts). */
+export type CrmTryResult =
+  | { result: 'delivered' }
+  /** A lockdown holds outbound integrations: no try was made, none is counted. */
+  | { result: 'held' }
+  | { result: 'failed'; error: string }
+  /** Delivered or dead-lettered already (a replayed or repeated run), or the row is gone. */
+  | { result: 'settled' };
+
+export interface CrmDeliveryInput {
+  deliveryId: number;
+  retry: CrmRetryPolicy;
+}
+
+/** CRM deliveries (workflows/crm-delivery.ts): one signed POST per try, and the dead letter. */
+export interface CrmActivities {
+  /** One signed POST to the campaign's CRM; `nextTryInMs` is recorded on the row (null: the last try). */
+  tryCrmDelivery(req: { deliveryId: number; nextTryInMs: number | null }): Promise<CrmTryResult>;
+  deadLetterCrmDelivery(req: { deliveryId: number }): Promise<void>;
 }
