@@ -6,6 +6,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -17,7 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RedialActivities } from './contracts';
-import { CarrierFailure } from './constants';
+import { CarrierFailure, dialActivityId } from './constants';
 import {
   optOutSignal,
   cancelSignal,
@@ -66,6 +68,31 @@ const carrier = proxyActivities<RedialActivities>({
   },
 });
 
+/** How long a placed call may take to report its end before we ask the carrier ourselves. */
+const OUTCOME_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * A call and its outcome in one activity (DialingActivities.dial): the status callback completes
+ * it by id, so a dial costs no outcome signal and no workflow task for it (issue 18). A worker
+ * that dies before the call is placed is noticed by the heartbeat timeout, as placeCall's 2
+ * minutes did; a call that talks longer than that is re-attached by the retry (never re-dialled:
+ * placeCall finds the reservation's call). After OUTCOME_TIMEOUT_MS the carrier is asked.
+ */
+const dialer = (attemptId: string) =>
+  proxyActivities<RedialActivities>({
+    activityId: dialActivityId(attemptId),
+    startToCloseTimeout: OUTCOME_TIMEOUT_MS,
+    scheduleToCloseTimeout: OUTCOME_TIMEOUT_MS + 2 * 60_000,
+    heartbeatTimeout: '2 minutes',
+    retry: {
+      initialInterval: '2 seconds',
+      nonRetryableErrorTypes: [CarrierFailure.invalidNumber, CarrierFailure.unsubscribed],
+    },
+  });
+
+/** Cadences wait for a call's outcome in its dial activity, not for a signal. Histories from before replay as they ran. */
+const DIAL_COMPLETED_BY_CALLBACK = 'dial-completed-by-callback';
+
 /**
  * Cadences plan under the per-person daily ceiling (domain/daily-cap.ts). Histories from before
  * it planned under each strategy's own cap alone, and replay as they ran.
@@ -91,8 +118,6 @@ const records = proxyActivities<RedialActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** How long a placed call may take to report its end before we ask the carrier ourselves. */
-const OUTCOME_TIMEOUT_MS = 15 * 60_000;
 /** An idle cadence (nothing scheduled) stays around this long for new events, then completes. */
 const IDLE_TIMEOUT_MS = 24 * 3600_000;
 
@@ -212,6 +237,8 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       if (p.channel === 'sms') {
         await carrier.sendSms({ attemptId: res.attemptId });
         outcome = 'sms-sent';
+      } else if (patched(DIAL_COMPLETED_BY_CALLBACK)) {
+        outcome = await dialAndAwait(res.attemptId);
       } else {
         await carrier.placeCall({ attemptId: res.attemptId });
         outcome = await awaitOutcome(res.attemptId);
@@ -220,6 +247,36 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       outcome = classifyFailure(err, p.channel);
     }
     if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
+  }
+
+  /**
+   * The call and its outcome in one activity; null when the cadence ended while it rang (the call
+   * is hung up). A dial that timed out waiting asks the carrier, as awaitOutcome does.
+   */
+  async function dialAndAwait(attemptId: string): Promise<cs.Outcome | null> {
+    const scope = new CancellationScope();
+    let settled = false;
+    const dialled = scope.run(() => dialer(attemptId).dial({ attemptId })).then(
+      (r) => ({ ok: true as const, outcome: r.outcome }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    void dialled.finally(() => (settled = true));
+    await condition(() => settled || cs.isFinished(s));
+    outcomes.delete(attemptId); // a callback that found the dial between tries also signalled
+    if (!settled) {
+      // opted out (by SMS or an operator) or cancelled while the call is up: stop calling now
+      scope.cancel();
+      await carrier.cancelCall({ attemptId }).catch(() => undefined);
+      return null;
+    }
+    const r = await dialled;
+    if (r.ok) return r.outcome;
+    const cause = r.err instanceof ActivityFailure ? r.err.cause : r.err;
+    if (cause instanceof TimeoutFailure) {
+      const rec = await carrier.reconcileAttempt({ attemptId });
+      return rec.outcome ?? 'carrier-failure';
+    }
+    throw r.err;
   }
 
   /** The call's outcome; null when the cadence ended while it rang (the call is hung up). */
