@@ -6,6 +6,7 @@ import { ActivityCompletionError, ActivityNotFoundError, WorkflowNotFoundError, 
 import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
 import { cadenceWorkflowId, dialActivityId } from '../workflows/constants';
+import { CADENCE_STATUS, CAMPAIGN, INDUSTRY } from '../workflows/search-attributes';
 import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../domain/cadence-state';
 import { keyedHash, type Keyring } from './keyring';
@@ -49,6 +50,12 @@ export async function deliverEvent({ temporal, taskQueue, keyring }: CadenceHost
     ],
     signal: eventSignal,
     signalArgs: [event],
+    // what the cadence will publish once the event is applied, so a new one need not write it again
+    typedSearchAttributes: [
+      { key: CADENCE_STATUS, value: 'active' },
+      { key: CAMPAIGN, value: [event.campaignId] },
+      ...(contact.industry ? [{ key: INDUSTRY, value: contact.industry }] : []),
+    ],
   });
   return workflowId;
 }

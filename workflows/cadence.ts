@@ -93,6 +93,9 @@ const dialer = (attemptId: string) =>
 /** Cadences wait for a call's outcome in its dial activity, not for a signal. Histories from before replay as they ran. */
 const DIAL_COMPLETED_BY_CALLBACK = 'dial-completed-by-callback';
 
+/** The next attempt's time is published when the cadence sleeps, not when it is due. Histories from before replay as they ran. */
+const PUBLISH_SLEEPS_ONLY = 'publish-sleeps-only';
+
 /**
  * Cadences plan under the per-person daily ceiling (domain/daily-cap.ts). Histories from before
  * it planned under each strategy's own cap alone, and replay as they ran.
@@ -164,15 +167,24 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   setHandler(stateQuery, view);
   setHandler(stateUpdate, view);
 
-  let published = '';
-  const publish = () => {
+  // what the cadence was started (or continued) with: the API names status, campaign and industry
+  // at signal-with-start (services/cadences.ts), so a new cadence does not write them again
+  const started = workflowInfo().typedSearchAttributes;
+  let publishedAt: number | null = started.get(NEXT_ATTEMPT_AT)?.getTime() ?? null;
+  const keyOf = (status: string | null, at: number | null, industry: string | null, campaigns: string[]) => JSON.stringify([status, at, industry, campaigns]);
+  let published = keyOf(started.get(CADENCE_STATUS) ?? null, publishedAt, started.get(INDUSTRY) ?? null, started.get(CAMPAIGN) ?? []);
+  const publish = (now: number) => {
     if (input.searchAttributes === false) return;
-    const key = JSON.stringify([s.status, plan?.at ?? null, s.industry, campaignsOf(s)]);
+    // a plan due now is carried out at once: its time would be stale before anyone read it, so it
+    // costs no search-attribute write (one visibility write less per dial); a sleep is published
+    const at = !plan ? null : plan.at > now || !patched(PUBLISH_SLEEPS_ONLY) ? plan.at : publishedAt;
+    const key = keyOf(s.status, at, s.industry ?? null, campaignsOf(s));
     if (key === published) return;
     published = key;
+    publishedAt = at;
     upsertSearchAttributes([
       { key: CADENCE_STATUS, value: s.status },
-      { key: NEXT_ATTEMPT_AT, value: plan ? new Date(plan.at) : null },
+      { key: NEXT_ATTEMPT_AT, value: at === null ? null : new Date(at) },
       { key: CAMPAIGN, value: campaignsOf(s) },
       { key: INDUSTRY, value: s.industry },
     ]);
@@ -184,7 +196,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     const ceiling = patched(PLAN_UNDER_CEILING) ? cs.dailyCeilingOf(s) : Number.POSITIVE_INFINITY;
     const misses = s.status === 'active' && patched(DEADLINE_CONSEQUENCES) ? cs.noteMissedDeadlines(s, now, ceiling) : [];
     plan = cs.planNext(s, now, Math.random(), ceiling);
-    publish();
+    publish(now);
     if (misses.length) {
       // a lead handed to a person is no longer planned; the others are, and the state shows it meanwhile
       await records.recordDeadlineMisses({ tenant: s.tenant, workflowId, contactId: s.contactId, misses });
@@ -208,7 +220,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     }
   }
   plan = null;
-  publish();
+  publish(Date.now());
   await condition(allHandlersFinished);
   return s;
 
