@@ -12,7 +12,7 @@ import { applyMessageStatus, storeMessageEvent } from '../db/queries/sms';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
-import { signalOptOut, signalOutcome } from './cadences';
+import { reportOutcome, signalOptOut } from './cadences';
 import { queueCrmDelivery } from './crm-deliveries';
 import { optOutSafeMode } from './opt-out-safety';
 
@@ -94,7 +94,7 @@ export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: 'o
 
 /**
  * A signed status callback: stored raw (idempotent per sid + status + sequence), applied to the
- * attempt, and — when it ends the call — told to the cadence.
+ * attempt, and — when it ends the call — told to the cadence (reportOutcome).
  */
 export async function reportCallStatus(deps: { db: Db; temporal: Client }, input: { attemptId: string; params: Record<string, string> }): Promise<void> {
   const { db, temporal } = deps;
@@ -113,13 +113,13 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
     },
     input.attemptId,
   );
-  if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
+  if (done) await reportOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
   else if (!firstTime && TERMINAL.has(p.CallStatus!)) {
     // the carrier sends a final callback again when we answered 5xx: the row was written the first
     // time but the signal may not have reached the cadence (Temporal unreachable), so tell it again
     const row = await attemptWithContact(db, input.attemptId);
     const a = row?.attempt;
-    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await signalOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now() });
+    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await reportOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now() });
   }
 }
 

@@ -67,6 +67,12 @@ export interface GateActivities {
 /** Calls through the carrier, for a granted reservation. */
 export interface DialingActivities {
   placeCall(req: { attemptId: string }): Promise<PlaceResult>;
+  /**
+   * Places the call (as placeCall) and ends with its outcome: completed by the carrier's final
+   * status callback through the activity's id (dialActivityId), not by a signal, so the outcome
+   * costs the cadence no extra workflow task. A retry re-attaches to the call it placed.
+   */
+  dial(req: { attemptId: string }): Promise<{ outcome: Outcome }>;
   /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
