@@ -156,7 +156,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
 
   async function reconcileAttempt({ attemptId }: { attemptId: string }) {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
-    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never };
+    const asked = (at: Date | null | undefined) => (at ? { callbackAt: at.getTime() } : {});
+    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never, ...asked(attempt.callbackAt) };
     if (!attempt.providerSid) return { outcome: 'carrier-failure' as const };
     const line = await lineFor(attempt, contact.tags, strategy);
     const call = await carrier.client(line).calls(attempt.providerSid).fetch();
@@ -169,8 +170,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       durationSec: call.duration ? Number(call.duration) : null,
       price: call.price ?? null,
     });
-    const [row] = await db.select({ outcome: attempts.outcome }).from(attempts).where(eq(attempts.id, attemptId));
-    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
+    const [row] = await db.select({ outcome: attempts.outcome, callbackAt: attempts.callbackAt }).from(attempts).where(eq(attempts.id, attemptId));
+    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never, ...asked(row?.callbackAt) };
   }
 
   return { placeCall, cancelCall, reconcileAttempt };

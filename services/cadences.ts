@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
 import { cadenceWorkflowId } from '../workflows/constants';
-import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
+import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, scriptTextSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../domain/cadence-state';
 import { keyedHash, type Keyring } from './keyring';
 
@@ -67,6 +67,8 @@ export const signalOptOut = (temporal: Client, workflowId: string, source: strin
 export const signalPause = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(pauseSignal));
 export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
 export const signalSmsReply = (temporal: Client, workflowId: string, r: { campaignId: string; at: number }) => signalIfRunning(temporal, workflowId, (h) => h.signal(smsReplySignal, r));
+export const signalScriptText = (temporal: Client, workflowId: string, t: { campaignId: string; attemptId: string; text: string; at: number }) =>
+  signalIfRunning(temporal, workflowId, (h) => h.signal(scriptTextSignal, t));
 export const signalCancel = (temporal: Client, workflowId: string, campaignId?: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(cancelSignal, { campaignId }));
 
 const STATE_DEADLINE_MS = 3000;

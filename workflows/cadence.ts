@@ -26,6 +26,7 @@ import {
   pauseSignal,
   profileSignal,
   resumeSignal,
+  scriptTextSignal,
   smsReplySignal,
   stateQuery,
   stateUpdate,
@@ -131,6 +132,9 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   setHandler(smsReplySignal, ({ campaignId, at }) => {
     if (cs.applyReply(s, campaignId, at)) touch();
   });
+  setHandler(scriptTextSignal, (t) => {
+    if (cs.applyScriptText(s, t)) touch();
+  });
   setHandler(profileSignal, (p) => {
     cs.applyProfile(s, p);
     touch();
@@ -201,40 +205,41 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       campaignId: f.campaignId,
       channel: p.channel,
       attemptsSoFar: f.attempts,
+      ...(f.text !== undefined ? { scripted: true } : {}),
     });
     if (!res.granted) {
       cs.applyRefusal(s, { followUpId: f.id, channel: p.channel, ...res });
       return;
     }
     cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion, res.ceiling);
-    let outcome: cs.Outcome | null;
+    let outcome: { outcome: cs.Outcome; callbackAt?: number } | null;
     try {
       if (p.channel === 'sms') {
-        await carrier.sendSms({ attemptId: res.attemptId });
-        outcome = 'sms-sent';
+        await carrier.sendSms({ attemptId: res.attemptId, ...(f.text !== undefined ? { text: f.text } : {}) });
+        outcome = { outcome: 'sms-sent' };
       } else {
         await carrier.placeCall({ attemptId: res.attemptId });
         outcome = await awaitOutcome(res.attemptId);
       }
     } catch (err) {
-      outcome = classifyFailure(err, p.channel);
+      outcome = { outcome: classifyFailure(err, p.channel) };
     }
-    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
+    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome.outcome, Date.now(), outcome.callbackAt);
   }
 
-  /** The call's outcome; null when the cadence ended while it rang (the call is hung up). */
-  async function awaitOutcome(attemptId: string): Promise<cs.Outcome | null> {
+  /** The call's outcome (with the time a callback was asked for); null when the cadence ended while it rang (the call is hung up). */
+  async function awaitOutcome(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number } | null> {
     const arrived = await condition(() => outcomes.has(attemptId) || cs.isFinished(s), OUTCOME_TIMEOUT_MS);
     const o = outcomes.get(attemptId);
     outcomes.delete(attemptId);
-    if (o) return o.outcome;
+    if (o) return o;
     if (arrived) {
       // opted out (by SMS or an operator) or cancelled while the call is up: stop calling now
       await carrier.cancelCall({ attemptId }).catch(() => undefined);
       return null;
     }
     const rec = await carrier.reconcileAttempt({ attemptId });
-    return rec.outcome ?? 'carrier-failure';
+    return { outcome: rec.outcome ?? 'carrier-failure', ...(rec.callbackAt !== undefined ? { callbackAt: rec.callbackAt } : {}) };
   }
 }
 

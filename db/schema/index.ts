@@ -10,3 +10,4 @@ export * from './inbox';
 export * from './webhooks';
 export * from './lockdown';
 export * from './sms';
+export * from './script';
