@@ -151,7 +151,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
    * the outcome already written (a fast callback, or a retry after a long call outlived the
    * heartbeat timeout) returns it. Placement failures keep placeCall's budget of three tries.
    */
-  async function dial({ attemptId }: { attemptId: string }): Promise<{ outcome: Outcome }> {
+  async function dial({ attemptId }: { attemptId: string }): Promise<{ outcome: Outcome; callbackAt?: number }> {
     try {
       await placeCall({ attemptId });
     } catch (err) {
@@ -159,8 +159,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       if (attempt < PLACE_TRIES || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
       throw ApplicationFailure.create({ message: `call not placed after ${attempt} tries: ${redactPhones((err as Error).message)}`, type: 'CallNotPlaced', nonRetryable: true });
     }
-    const [row] = await db.select({ status: attempts.status, outcome: attempts.outcome }).from(attempts).where(eq(attempts.id, attemptId));
-    if (row?.outcome && TERMINAL.has(row.status)) return { outcome: row.outcome as Outcome };
+    const [row] = await db.select({ status: attempts.status, outcome: attempts.outcome, callbackAt: attempts.callbackAt }).from(attempts).where(eq(attempts.id, attemptId));
+    if (row?.outcome && TERMINAL.has(row.status)) return { outcome: row.outcome as Outcome, ...(row.outcome === 'callback' && row.callbackAt ? { callbackAt: row.callbackAt.getTime() } : {}) };
     throw new CompleteAsyncError();
   }
 
@@ -179,7 +179,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
 
   async function reconcileAttempt({ attemptId }: { attemptId: string }) {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
-    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never };
+    const asked = (at: Date | null | undefined) => (at ? { callbackAt: at.getTime() } : {});
+    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never, ...asked(attempt.callbackAt) };
     if (!attempt.providerSid) return { outcome: 'carrier-failure' as const };
     const line = await lineFor(attempt, contact.tags, strategy);
     const call = await carrier.client(line).calls(attempt.providerSid).fetch();
@@ -192,8 +193,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       durationSec: call.duration ? Number(call.duration) : null,
       price: call.price ?? null,
     });
-    const [row] = await db.select({ outcome: attempts.outcome }).from(attempts).where(eq(attempts.id, attemptId));
-    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
+    const [row] = await db.select({ outcome: attempts.outcome, callbackAt: attempts.callbackAt }).from(attempts).where(eq(attempts.id, attemptId));
+    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never, ...asked(row?.callbackAt) };
   }
 
   return { placeCall, dial, cancelCall, reconcileAttempt };

@@ -77,7 +77,7 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       if (lockdown?.pauseDialling) return refuse('lockdown', now + HOLD_RECHECK_MS, { lockdownId: lockdown.id });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
-      if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
+      if (req.channel === 'sms' && !strategy.sms && !req.scripted) return refuse('sms-disabled', null);
       // one budget per person and local day, calls and SMS together; an SMS also meets its own cap
       const counts = { [localDay]: budgetUsed(req.channel, used, strategy.sms?.maxPerDay ?? 1) };
       const policy = withCeiling(strategy, ceiling);

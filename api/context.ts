@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Db } from '../db/client';
+import type { Classify } from '../services/call-script';
 import type { Keyring } from '../services/keyring';
 
 import type { Role } from '../domain/vocabulary';
@@ -30,6 +31,10 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */
   schedulePrefix?: string;
+  /** Understands what a called person says (services/intents.ts); absent: spoken turns get the key menu. */
+  classify?: Classify;
+  /** A classification slower than this falls back to the key menu (services/call-script.ts). */
+  classifyBudgetMs?: number;
   /** Rate and concurrency limits (api/config.ts); the defaults of api/limits.ts where not given. */
   limits?: Partial<ApiLimits>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scriptSchema } from './script';
 import { LINE_TIERS } from './vocabulary';
 
 /**
@@ -78,6 +79,11 @@ export const strategySchema = z.strictObject({
   jitterSeconds: z.number().int().min(0).max(3600).default(120),
   record: z.boolean().default(false),
   ringTimeoutSeconds: z.number().int().min(5).max(120).default(30),
+  /**
+   * What an answered call says after the announcement, per intent of what the person says (domain/script.ts):
+   * over the campaign's industry defaults. Played in the campaign's `intelligent` mode; `basic` is the key menu.
+   */
+  script: scriptSchema.prefault({}),
 });
 
 export type Strategy = z.output<typeof strategySchema>;

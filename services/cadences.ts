@@ -7,7 +7,7 @@ import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
 import { cadenceWorkflowId, dialActivityId } from '../workflows/constants';
 import { CADENCE_STATUS, CAMPAIGN, INDUSTRY } from '../workflows/search-attributes';
-import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
+import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, scriptTextSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../domain/cadence-state';
 import { keyedHash, type Keyring } from './keyring';
 
@@ -78,7 +78,7 @@ const signalOutcome = (temporal: Client, workflowId: string, o: AttemptOutcome) 
  */
 export async function reportOutcome(temporal: Client, workflowId: string, o: AttemptOutcome) {
   try {
-    await temporal.activity.complete({ workflowId, activityId: dialActivityId(o.attemptId) }, { outcome: o.outcome });
+    await temporal.activity.complete({ workflowId, activityId: dialActivityId(o.attemptId) }, { outcome: o.outcome, ...(o.callbackAt !== undefined ? { callbackAt: o.callbackAt } : {}) });
   } catch (err) {
     if (!(err instanceof ActivityNotFoundError || err instanceof ActivityCompletionError)) throw err;
     await signalOutcome(temporal, workflowId, o);
@@ -88,6 +88,8 @@ export const signalOptOut = (temporal: Client, workflowId: string, source: strin
 export const signalPause = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(pauseSignal));
 export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
 export const signalSmsReply = (temporal: Client, workflowId: string, r: { campaignId: string; at: number }) => signalIfRunning(temporal, workflowId, (h) => h.signal(smsReplySignal, r));
+export const signalScriptText = (temporal: Client, workflowId: string, t: { campaignId: string; attemptId: string; text: string; at: number }) =>
+  signalIfRunning(temporal, workflowId, (h) => h.signal(scriptTextSignal, t));
 export const signalCancel = (temporal: Client, workflowId: string, campaignId?: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(cancelSignal, { campaignId }));
 
 const STATE_DEADLINE_MS = 3000;

@@ -19,13 +19,17 @@ import {
   previousVersion,
   setCampaignStatus as writeStatus,
   updateCampaign as writeCampaign,
+  writeScriptMode,
   type CampaignStatus,
 } from '../db/queries/campaigns';
+import { openIncidentAbout } from '../db/queries/operations';
+import type { ScriptMode } from '../domain/script';
 import { strategySchema, type Strategy } from '../domain/strategy';
 import type { Industry } from '../domain/vocabulary';
 import { cancelCampaignCadences } from '../workflows/bulk';
 import { campaignCancelWorkflowId } from '../workflows/constants';
 import { conflict, notFound, ServiceError, ServiceErrorCode, unknownCampaign } from './errors';
+import { signalIncident } from './operations';
 
 export type { CampaignStatus };
 
@@ -43,6 +47,8 @@ export interface CampaignView {
   activeStrategyVersion: number;
   /** The campaign's own calls-per-second cap across lines (null: the lines' caps only). */
   cps: number | null;
+  /** intelligent: calls understand speech (the strategy's script); basic: the announcement and the key menu. */
+  scriptMode: ScriptMode;
   strategy: Record<string, unknown>;
   versions: Array<{ version: number; createdBy: string; createdAt: string }>;
 }
@@ -67,6 +73,7 @@ async function view(db: Tx, id: string): Promise<CampaignView> {
     status: camp.status as CampaignStatus,
     activeStrategyVersion: camp.activeStrategyVersion,
     cps: camp.cps,
+    scriptMode: camp.scriptMode as ScriptMode,
     strategy: active.strategy as unknown as Record<string, unknown>,
     versions: camp.versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: v.createdAt.toISOString() })),
   };
@@ -181,6 +188,41 @@ export async function updateCampaign({ db }: Pick<CampaignDeps, 'db'>, input: Ca
 /** Sets (or, with null, removes) the campaign's own CPS cap: what an incident lowers and restores. */
 export async function setCampaignCps(deps: Pick<CampaignDeps, 'db'>, input: { campaignId: string; cps: number | null; actor: string }): Promise<void> {
   await updateCampaign(deps, { campaignId: input.campaignId, cps: input.cps, actor: input.actor, action: 'campaign.cps' });
+}
+
+/**
+ * Sets the campaign's script mode, audited (`campaign.mode`) when it changes: what a script
+ * incident switches to basic, and an operator back. Returns the mode before.
+ */
+export async function setScriptMode({ db }: Pick<CampaignDeps, 'db'>, input: { campaignId: string; mode: ScriptMode; actor: string; reason?: string }): Promise<ScriptMode> {
+  const { campaignId: id, mode, actor } = input;
+  return db.transaction(async (tx) => {
+    const before = await writeScriptMode(tx, id, mode);
+    if (before === null) throw unknownCampaign(id);
+    if (before !== mode) await audit(tx, { actor, action: 'campaign.mode', target: id, before: { scriptMode: before }, after: { scriptMode: mode, ...(input.reason ? { reason: input.reason } : {}) } });
+    return before;
+  });
+}
+
+/**
+ * An operator's switch (POST /v1/campaigns/{id}/mode). Back to intelligent also resolves the
+ * campaign's open script incident (its workflow hears the resume, audited `incident.resume`):
+ * the only way the intelligent script comes back after one.
+ */
+export async function switchScriptMode(deps: Pick<CampaignDeps, 'db' | 'temporal'>, input: { campaignId: string; mode: ScriptMode; actor: string; reason?: string }): Promise<CampaignView> {
+  await setScriptMode(deps, input);
+  if (input.mode === 'intelligent') {
+    const open = await openIncidentAbout(deps.db, 'script', input.campaignId);
+    if (open) {
+      try {
+        await signalIncident(deps, { id: open.id, action: 'resume', actor: input.actor });
+      } catch (err) {
+        // its workflow is gone: the mode is set, and the incident's record says how it ended
+        if (!(err instanceof ServiceError && err.code === ServiceErrorCode.conflict)) throw err;
+      }
+    }
+  }
+  return view(deps.db, input.campaignId);
 }
 
 const statusAction = { paused: 'campaign.pause', active: 'campaign.resume', cancelled: 'campaign.cancel' } as const;

@@ -121,6 +121,28 @@ export async function signalIncident(deps: Pick<OperationsDeps, 'db' | 'temporal
   return incident;
 }
 
+/** The watchdog is nudged at most this often per Temporal client. */
+const NUDGE_EVERY_MS = 2_000;
+const lastNudge = new WeakMap<Client, number>();
+
+/**
+ * Asks the incident watchdog to look now rather than at its next minute (a call turn not understood
+ * may have crossed its threshold): it triggers the watchdog's schedule, so the rule and the incident
+ * stay the watchdog's. Nothing to nudge when schedules are not registered (REDIAL_SCHEDULES=off).
+ */
+export async function nudgeWatchdog({ temporal, schedulePrefix }: Pick<OperationsDeps, 'temporal' | 'schedulePrefix'>): Promise<boolean> {
+  const now = Date.now();
+  if (now - (lastNudge.get(temporal) ?? 0) < NUDGE_EVERY_MS) return false;
+  lastNudge.set(temporal, now);
+  try {
+    await temporal.schedule.getHandle(scheduleId('incident-watchdog', schedulePrefix)).trigger();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
 /** Recent alerts, newest first, with whether the ops webhook took them. */
 export async function listAlerts({ db }: Pick<OperationsDeps, 'db'>) {
   return alertRows(db);

@@ -28,6 +28,7 @@ import {
   pauseSignal,
   profileSignal,
   resumeSignal,
+  scriptTextSignal,
   smsReplySignal,
   stateQuery,
   stateUpdate,
@@ -159,6 +160,9 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   setHandler(smsReplySignal, ({ campaignId, at }) => {
     if (cs.applyReply(s, campaignId, at)) touch();
   });
+  setHandler(scriptTextSignal, (t) => {
+    if (cs.applyScriptText(s, t)) touch();
+  });
   setHandler(profileSignal, (p) => {
     cs.applyProfile(s, p);
     touch();
@@ -238,17 +242,18 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       campaignId: f.campaignId,
       channel: p.channel,
       attemptsSoFar: f.attempts,
+      ...(f.text !== undefined ? { scripted: true } : {}),
     });
     if (!res.granted) {
       cs.applyRefusal(s, { followUpId: f.id, channel: p.channel, ...res });
       return;
     }
     cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion, res.ceiling);
-    let outcome: cs.Outcome | null;
+    let outcome: { outcome: cs.Outcome; callbackAt?: number } | null;
     try {
       if (p.channel === 'sms') {
-        await carrier.sendSms({ attemptId: res.attemptId });
-        outcome = 'sms-sent';
+        await carrier.sendSms({ attemptId: res.attemptId, ...(f.text !== undefined ? { text: f.text } : {}) });
+        outcome = { outcome: 'sms-sent' };
       } else if (patched(DIAL_COMPLETED_BY_CALLBACK)) {
         outcome = await dialAndAwait(res.attemptId);
       } else {
@@ -256,20 +261,20 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
         outcome = await awaitOutcome(res.attemptId);
       }
     } catch (err) {
-      outcome = classifyFailure(err, p.channel);
+      outcome = { outcome: classifyFailure(err, p.channel) };
     }
-    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
+    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome.outcome, Date.now(), outcome.callbackAt);
   }
 
   /**
    * The call and its outcome in one activity; null when the cadence ended while it rang (the call
    * is hung up). A dial that timed out waiting asks the carrier, as awaitOutcome does.
    */
-  async function dialAndAwait(attemptId: string): Promise<cs.Outcome | null> {
+  async function dialAndAwait(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number } | null> {
     const scope = new CancellationScope();
     let settled = false;
     const dialled = scope.run(() => dialer(attemptId).dial({ attemptId })).then(
-      (r) => ({ ok: true as const, outcome: r.outcome }),
+      (r) => ({ ok: true as const, r }),
       (err: unknown) => ({ ok: false as const, err }),
     );
     void dialled.finally(() => (settled = true));
@@ -281,29 +286,29 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       await carrier.cancelCall({ attemptId }).catch(() => undefined);
       return null;
     }
-    const r = await dialled;
-    if (r.ok) return r.outcome;
-    const cause = r.err instanceof ActivityFailure ? r.err.cause : r.err;
+    const d = await dialled;
+    if (d.ok) return d.r;
+    const cause = d.err instanceof ActivityFailure ? d.err.cause : d.err;
     if (cause instanceof TimeoutFailure) {
       const rec = await carrier.reconcileAttempt({ attemptId });
-      return rec.outcome ?? 'carrier-failure';
+      return { outcome: rec.outcome ?? 'carrier-failure', ...(rec.callbackAt !== undefined ? { callbackAt: rec.callbackAt } : {}) };
     }
-    throw r.err;
+    throw d.err;
   }
 
-  /** The call's outcome; null when the cadence ended while it rang (the call is hung up). */
-  async function awaitOutcome(attemptId: string): Promise<cs.Outcome | null> {
+  /** The call's outcome (with the time a callback was asked for); null when the cadence ended while it rang (the call is hung up). */
+  async function awaitOutcome(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number } | null> {
     const arrived = await condition(() => outcomes.has(attemptId) || cs.isFinished(s), OUTCOME_TIMEOUT_MS);
     const o = outcomes.get(attemptId);
     outcomes.delete(attemptId);
-    if (o) return o.outcome;
+    if (o) return o;
     if (arrived) {
       // opted out (by SMS or an operator) or cancelled while the call is up: stop calling now
       await carrier.cancelCall({ attemptId }).catch(() => undefined);
       return null;
     }
     const rec = await carrier.reconcileAttempt({ attemptId });
-    return rec.outcome ?? 'carrier-failure';
+    return { outcome: rec.outcome ?? 'carrier-failure', ...(rec.callbackAt !== undefined ? { callbackAt: rec.callbackAt } : {}) };
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Channel, DeadlineMiss, Outcome } from '../domain/cadence-state';
 import type { IncidentPolicy } from '../domain/incident';
 import type { CrmRetryPolicy } from '../domain/crm';
+import type { ScriptMode } from '../domain/script';
 import type { CheckResult } from '../domain/maintenance';
 import type { Strategy } from '../domain/strategy';
 
@@ -24,6 +25,8 @@ export interface ReserveRequest {
   channel: Channel;
   /** Attempts this follow-up already had (for the max-attempts rule). */
   attemptsSoFar: number;
+  /** A text the call's script promised: sent even when the strategy has no SMS of its own (every other rule applies). */
+  scripted?: boolean;
 }
 
 /**
@@ -72,16 +75,17 @@ export interface DialingActivities {
    * status callback through the activity's id (dialActivityId), not by a signal, so the outcome
    * costs the cadence no extra workflow task. A retry re-attaches to the call it placed.
    */
-  dial(req: { attemptId: string }): Promise<{ outcome: Outcome }>;
+  dial(req: { attemptId: string }): Promise<{ outcome: Outcome; callbackAt?: number }>;
   /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
-  reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+  reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null; callbackAt?: number }>;
 }
 
 /** Texts through the carrier, for a granted reservation. */
 export interface SmsActivities {
-  sendSms(req: { attemptId: string }): Promise<PlaceResult>;
+  /** The strategy's text, or `text` (a text the call's script promised). */
+  sendSms(req: { attemptId: string; text?: string }): Promise<PlaceResult>;
 }
 
 export interface BulkActivities {
@@ -126,6 +130,8 @@ export interface OpsActivities {
    */
   rollbackCampaign(req: { campaignId: string; actor: string; watchedSince?: number }): Promise<RollbackResult>;
   probeInterface(req: { iface: 'carrier' | 'crm'; sinceMs: number }): Promise<{ ok: boolean; detail: string }>;
+  /** Sets the campaign's script mode (audited when it changes); the mode before, null when there is no such campaign. */
+  setScriptMode(req: { campaignId: string; mode: ScriptMode; actor: string }): Promise<ScriptMode | null>;
 }
 
 /** The checks of the scheduled routines (workflows/maintenance.ts); each reports a CheckResult. */

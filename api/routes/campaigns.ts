@@ -3,6 +3,7 @@
  * versions, roll back, change the name or CPS cap, pause, resume, cancel.
  */
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import { SCRIPT_MODES } from '../../domain/script';
 import { INDUSTRIES, SLUG_ID, SLUG_ID_HINT } from '../../domain/vocabulary';
 import {
   activateStrategy,
@@ -12,6 +13,7 @@ import {
   listCampaigns,
   rollbackStrategy,
   setCampaignStatus,
+  switchScriptMode,
   updateCampaign,
 } from '../../services/campaigns';
 import type { AppEnv, Role } from '../context';
@@ -26,6 +28,7 @@ const campaignView = z
     status: z.enum(['active', 'paused', 'cancelled']),
     activeStrategyVersion: z.number().int(),
     cps: z.number().int().nullable().describe('The campaign’s own calls-per-second cap across lines (null: the lines’ caps only); incidents lower it'),
+    scriptMode: z.enum(SCRIPT_MODES).describe('intelligent: answered calls understand speech (the strategy’s script); basic: the announcement and the key menu (a misunderstanding spike switches to it)'),
     strategy: z.record(z.string(), z.unknown()),
     versions: z.array(z.object({ version: z.number().int(), createdBy: z.string(), createdAt: z.string() })),
   })
@@ -129,6 +132,20 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(onCampaign('post', '/v1/campaigns/{id}/resume', 'resumeCampaign', 'Resume a paused campaign (idempotent)', 'operator', { params: idParam }), async (c) =>
     c.json(await setCampaignStatus(c.var.deps, { campaignId: c.req.valid('param').id, status: 'active', actor: c.var.principal.keyId }), 200),
+  )
+  .openapi(
+    onCampaign(
+      'post',
+      '/v1/campaigns/{id}/mode',
+      'setScriptMode',
+      'Switch the campaign’s call script between intelligent and basic (operator); back to intelligent also resolves its open script incident',
+      'operator',
+      {
+        params: idParam,
+        body: jsonBody(z.strictObject({ mode: z.enum(SCRIPT_MODES), reason: z.string().min(1).max(500).optional().describe('Kept in the audit log') }).openapi('ScriptModeChange')),
+      },
+    ),
+    async (c) => c.json(await switchScriptMode(c.var.deps, { campaignId: c.req.valid('param').id, ...c.req.valid('json'), actor: c.var.principal.keyId }), 200),
   )
   .openapi(
     onCampaign('post', '/v1/campaigns/{id}/cancel', 'cancelCampaign', 'Cancel a campaign (admin): every cadence ends its follow-up for it, now (final, idempotent)', 'admin', { params: idParam }),

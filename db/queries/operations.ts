@@ -42,6 +42,17 @@ export async function listIncidents(db: Tx, limit = 100) {
   return db.select().from(incidents).orderBy(desc(incidents.openedAt)).limit(limit);
 }
 
+/** The incident of this kind about `subject` that is open (or aborted and still waiting for a resume), if any. */
+export async function openIncidentAbout(db: Tx, kind: string, subject: string): Promise<Incident | null> {
+  const [row] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.kind, kind), eq(incidents.subject, subject), inArray(incidents.status, HOLDING)))
+    .orderBy(desc(incidents.openedAt))
+    .limit(1);
+  return row ?? null;
+}
+
 /** The interface incident currently holding cadences, if any. */
 export async function activeHold(db: Tx): Promise<Incident | null> {
   const [row] = await db

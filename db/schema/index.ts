@@ -11,3 +11,4 @@ export * from './webhooks';
 export * from './lockdown';
 export * from './sms';
 export * from './crm';
+export * from './script';
