@@ -12,6 +12,7 @@ import { apiConfigSchema, apiLimits } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
+import { warmIntents } from '../services/intents';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -45,6 +46,8 @@ async function main() {
   const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });
   // outbound deliveries (the ops webhook) that waited, for a retry or a lockdown's release
   const outbox = await startOutboxDispatcher({ db, log });
+  // the intent model trains now, not during the first call's first turn
+  warmIntents();
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
   if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
