@@ -115,6 +115,8 @@ export function intentProbabilities(model: IntentModel, text: string, industry?:
 
 /** The likeliest intent and its probability. */
 export function topIntent(model: IntentModel, text: string, industry?: string): { intent: Intent; confidence: number } {
+  // nothing the model has seen (silence, noise, another language): no intent, not the likeliest prior
+  if (!vectorise(text, model.vocabulary).idx.length) return { intent: INTENTS[0]!, confidence: 0 };
   const p = intentProbabilities(model, text, industry);
   let best = 0;
   for (let k = 1; k < K; k++) if (p[k]! > p[best]!) best = k;
