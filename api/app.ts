@@ -18,6 +18,7 @@ import { eventsRoutes } from './routes/events';
 import { handoffsRoutes } from './routes/handoffs';
 import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
+import { intentsRoutes } from './routes/intents';
 import { keysRoutes } from './routes/keys';
 import { lockdownRoutes } from './routes/lockdown';
 import { linesRoutes } from './routes/lines';
@@ -67,7 +68,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

@@ -13,6 +13,7 @@ import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
 import { startCrmDispatcher } from '../services/crm-deliveries';
+import { warmIntents } from '../services/intents';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -48,6 +49,8 @@ async function main() {
   const outbox = await startOutboxDispatcher({ db, log });
   // business outcomes to the campaigns' CRMs: a delivery workflow per queued row
   const crm = await startCrmDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log });
+  // the intent model trains now, not during the first call's first turn
+  warmIntents();
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
   if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);

@@ -10,7 +10,9 @@ import { trainIntentModel, type IntentExample, type IntentModel } from '../domai
 
 export { INTENTS, OPT_OUT_INTENT, UNKNOWN_INTENT, type Intent, type IntentResult } from '../domain/intents/labels';
 
+/** The labelled data we were given, and our own additions (more English, more ways to say each intent). */
 export const TRAINING_FILE = path.join(__dirname, '..', 'domain', 'intents', 'train.jsonl');
+export const EXTRA_TRAINING_FILE = path.join(__dirname, '..', 'domain', 'intents', 'extra.jsonl');
 
 /** The labelled utterances of a JSON-lines file (`text`, `intent`, and fields the model ignores). */
 export function readIntentExamples(file: string): (IntentExample & { lang?: string; industry?: string })[] {
@@ -29,7 +31,7 @@ let model: IntentModel | undefined;
 
 /** Trains the model now (at API or worker start-up) so that the first classify is fast. */
 export function warmIntents(): void {
-  model ??= trainIntentModel(readIntentExamples(TRAINING_FILE));
+  model ??= trainIntentModel([...readIntentExamples(TRAINING_FILE), ...readIntentExamples(EXTRA_TRAINING_FILE)]);
 }
 
 /** Each utterance's intent (or `unknown`) and confidence, in the order given. */

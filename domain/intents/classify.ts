@@ -9,7 +9,7 @@ import { OPT_OUT_INTENT, UNKNOWN_INTENT, type IntentResult } from './labels';
 import { topIntent, type IntentModel } from './model';
 
 /** Below this probability the best intent is reported as `unknown` (measured by npm run eval:intents). */
-export const CONFIDENCE_THRESHOLD = 0.3;
+export const CONFIDENCE_THRESHOLD = 0.2;
 /** The model's opt-out stands at half that. */
 const OPT_OUT_THRESHOLD = CONFIDENCE_THRESHOLD / 2;
 /** The confidence reported for an opt-out recognised by its words. */
