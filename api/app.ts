@@ -24,6 +24,7 @@ import { lockdownRoutes } from './routes/lockdown';
 import { linesRoutes } from './routes/lines';
 import { operationsRoutes } from './routes/operations';
 import { reportsRoutes } from './routes/reports';
+import { reportsPageRoutes } from './routes/reports-page';
 import { twilioRoutes } from './routes/twilio';
 
 /** JSON bodies above this are refused with 413 (imports have their own, larger limit). */
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps) {
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);
+  app.route('/', reportsPageRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

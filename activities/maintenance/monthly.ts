@@ -6,7 +6,7 @@ import { heartbeat } from '@temporalio/activity';
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { activeStrategy, ensureCampaign } from '../../db/queries/campaigns';
 import { upsertContact } from '../../db/queries/contacts';
-import { callCounts, rates, type Counts } from '../../db/queries/reports';
+import { callCounts, noCounts, rates, type Counts } from '../../db/queries/reports';
 import { realTraffic } from '../../db/queries/traffic';
 import { attempts, campaigns, contacts } from '../../db/schema';
 import { attention, MIN_RETENTION_DAYS, ok, skipped, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
@@ -88,7 +88,7 @@ export async function lineStability(deps: MaintenanceDeps): Promise<CheckResult>
     .orderBy(attempts.lineId, day);
   const totals: Record<string, Counts & { days: number; badDays: string[] }> = {};
   for (const { lineId, day: d, ...c } of rows) {
-    const t = (totals[lineId!] ??= { attempted: 0, placed: 0, delivered: 0, answered: 0, converted: 0, optedOut: 0, invalid: 0, carrierFailures: 0, days: 0, badDays: [] });
+    const t = (totals[lineId!] ??= { ...noCounts, days: 0, badDays: [] });
     for (const k of Object.keys(c) as Array<keyof Counts>) t[k] += c[k];
     t.days++;
     const r = rates(c);

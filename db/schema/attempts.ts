@@ -61,6 +61,8 @@ export const attempts = pgTable(
     index('attempts_contact_day_idx').on(t.contactId, t.localDay),
     index('attempts_campaign_reserved_idx').on(t.campaignId, t.reservedAt),
     index('attempts_line_reserved_idx').on(t.lineId, t.reservedAt),
+    // the incident watchdog's and the reports' windows over every campaign (test/db-health.test.ts)
+    index('attempts_reserved_idx').on(t.reservedAt),
   ],
 );
 
