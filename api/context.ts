@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Db } from '../db/client';
 import type { Keyring } from '../services/keyring';
+import type { LinkProbeConfig } from '../services/link-probe';
 
 import type { Role } from '../domain/vocabulary';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */
   schedulePrefix?: string;
+  /** Tests only: where the link check's probe connects (services/link-probe.ts); production takes the defaults. */
+  linkProbe?: Partial<LinkProbeConfig>;
   /** Rate and concurrency limits (api/config.ts); the defaults of api/limits.ts where not given. */
   limits?: Partial<ApiLimits>;
 }

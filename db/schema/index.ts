@@ -10,3 +10,6 @@ export * from './inbox';
 export * from './webhooks';
 export * from './lockdown';
 export * from './sms';
+export * from './links';
+export * from './transcripts';
+export * from './sensitive-words';
