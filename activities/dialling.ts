@@ -118,7 +118,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         // a voicemail is left after the greeting's beep: Twilio then answers once the greeting ended
         machineDetection: strategy.answeringMachine === 'voicemail' ? 'DetectMessageEnd' : 'Enable',
         timeout: strategy.ringTimeoutSeconds,
-        record: strategy.record,
+        record: strategy.record || strategy.recording.enabled,
       });
       sid = call.sid;
     } catch (err) {

@@ -23,6 +23,8 @@ import { keysRoutes } from './routes/keys';
 import { lockdownRoutes } from './routes/lockdown';
 import { linesRoutes } from './routes/lines';
 import { operationsRoutes } from './routes/operations';
+import { presetsRoutes } from './routes/presets';
+import { sensitiveWordsRoutes } from './routes/sensitive-words';
 import { reportsRoutes } from './routes/reports';
 import { reportsPageRoutes } from './routes/reports-page';
 import { twilioRoutes } from './routes/twilio';
@@ -69,7 +71,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes, presetsRoutes, sensitiveWordsRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

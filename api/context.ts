@@ -3,6 +3,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Db } from '../db/client';
 import type { Classify } from '../services/call-script';
 import type { Keyring } from '../services/keyring';
+import type { LinkProbeConfig } from '../services/link-probe';
 
 import type { Role } from '../domain/vocabulary';
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   classify?: Classify;
   /** A classification slower than this falls back to the key menu (services/call-script.ts). */
   classifyBudgetMs?: number;
+  /** Tests only: where the link check's probe connects (services/link-probe.ts); production takes the defaults. */
+  linkProbe?: Partial<LinkProbeConfig>;
   /** Rate and concurrency limits (api/config.ts); the defaults of api/limits.ts where not given. */
   limits?: Partial<ApiLimits>;
 }

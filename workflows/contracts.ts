@@ -8,6 +8,7 @@ import type { IncidentPolicy } from '../domain/incident';
 import type { CrmRetryPolicy } from '../domain/crm';
 import type { ScriptMode } from '../domain/script';
 import type { CheckResult } from '../domain/maintenance';
+import type { Routine } from '../domain/presets';
 import type { Strategy } from '../domain/strategy';
 
 export interface ReserveRequest {
@@ -150,9 +151,25 @@ export interface MaintenanceActivities {
   permissionAudit(): Promise<CheckResult>;
   strategyReview(): Promise<CheckResult>;
   // monthly
-  stressTest(): Promise<CheckResult>;
+  /** At the configured peak, or the one asked for on demand (POST /v1/maintenance/stress-test). */
+  stressTest(target?: StressTarget): Promise<CheckResult>;
   lineStability(): Promise<CheckResult>;
   recordingsRetention(): Promise<CheckResult>;
+  // industry playbooks (domain/presets/)
+  /** Daily: every URL of the live strategies (services/link-check.ts). */
+  checkLinks(): Promise<CheckResult>;
+  /** Each industry's rules of this routine over its campaigns. */
+  checkPlaybooks(req: { routine: Routine }): Promise<CheckResult>;
+  /** Weekly (education): intent tag → script. */
+  checkIntentScripts(): Promise<CheckResult>;
+  /** Monthly: the sensitive-word lists over the strategies in use and the month's transcripts. */
+  scanSensitiveWords(): Promise<CheckResult>;
+}
+
+/** A stress test's peak and duration (the configured ones where absent). */
+export interface StressTarget {
+  callsPerHour?: number;
+  seconds?: number;
 }
 
 /** What one try of a CRM delivery came to (services/crm-deliveries.ts). */

@@ -1,4 +1,4 @@
-/** The daily routine's checks: alert rates, weak lines, contact purge, disk space, call samples, the opt-out self-check. */
+/** The daily routine's checks: alert rates, weak lines, contact purge, disk space, call samples, the opt-out self-check, links. */
 import { randomInt } from 'node:crypto';
 import { mkdir, statfs } from 'node:fs/promises';
 import { and, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
@@ -12,6 +12,7 @@ import { attempts, contacts, lines, optOuts } from '../../db/schema';
 import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { deliverEvent } from '../../services/cadences';
 import { takeLineOut } from '../../services/line-service';
+import { checkAllLinks } from '../../services/link-check';
 import { releaseSelfCheckNumber, selfCheckFailed, selfCheckPassed } from '../../services/opt-out-safety';
 import { twilioErrorCode, TwilioCode } from '../carrier';
 import type { MaintenanceDeps } from './deps';
@@ -201,4 +202,16 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
   const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
   if (ended) parts.push('opt-out safe mode ended');
   return ok('self-check-opt-out', parts.join('; '), detail);
+}
+
+/**
+ * Every URL in the live campaigns' active strategies (SMS texts, scripts): DNS, HTTP status,
+ * redirects, timeout. A dead one flags its campaigns, alerts ops and, with `onDeadLink: hold-sms`,
+ * holds the SMS that carry it (services/link-check.ts).
+ */
+export async function checkLinks(deps: MaintenanceDeps): Promise<CheckResult> {
+  const r = await checkAllLinks(deps);
+  const summary = `${r.links} link(s) checked in ${r.ms} ms`;
+  if (!r.flagged.length) return ok('link-check', `${summary}: every one answers`, r);
+  return attention('link-check', `${summary}: ${r.dead} dead, ${r.flagged.length} campaign(s) flagged (${r.flagged.map((f) => f.campaignId).join(', ')})`, r);
 }

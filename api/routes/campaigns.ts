@@ -4,7 +4,9 @@
  */
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import { SCRIPT_MODES } from '../../domain/script';
+import { PRESET_INDUSTRIES } from '../../domain/presets';
 import { INDUSTRIES, SLUG_ID, SLUG_ID_HINT } from '../../domain/vocabulary';
+import { alertsOf } from '../../services/alerts';
 import {
   activateStrategy,
   addStrategy,
@@ -16,7 +18,7 @@ import {
   switchScriptMode,
   updateCampaign,
 } from '../../services/campaigns';
-import type { AppEnv, Role } from '../context';
+import type { AppDeps, AppEnv, Role } from '../context';
 import { problemResponse } from '../errors';
 import { apiRoute, jsonBody, jsonResponse } from './define';
 
@@ -31,8 +33,14 @@ const campaignView = z
     scriptMode: z.enum(SCRIPT_MODES).describe('intelligent: answered calls understand speech (the strategy’s script); basic: the announcement and the key menu (a misunderstanding spike switches to it)'),
     strategy: z.record(z.string(), z.unknown()),
     versions: z.array(z.object({ version: z.number().int(), createdBy: z.string(), createdAt: z.string() })),
+    deadLinks: z
+      .array(z.object({ url: z.string(), path: z.string(), problem: z.string(), checkedAt: z.string() }))
+      .describe('Links of the active strategy the last link check found dead (at save and daily): the campaign is flagged while there are any'),
   })
   .openapi('Campaign');
+/** What saving a strategy needs: the sensitive-word screen, and the link check that alerts ops. */
+const saving = (deps: AppDeps) => ({ db: deps.db, raiseAlert: alertsOf(deps), linkProbe: deps.linkProbe });
+const refused = { 422: problemResponse('The strategy holds sensitive words (`sensitive_words`): each word and where in `errors`') };
 const idParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 const noCampaign = { 404: problemResponse('No such campaign') };
 
@@ -44,7 +52,7 @@ const onCampaign = <R extends NonNullable<RouteConfig['request']>>(method: 'get'
     operationId,
     summary,
     request,
-    responses: { 200: jsonResponse('The campaign', campaignView), ...noCampaign, 409: problemResponse('Conflicts with the campaign’s state (e.g. nothing to roll back to)') },
+    responses: { 200: jsonResponse('The campaign', campaignView), ...noCampaign, 409: problemResponse('Conflicts with the campaign’s state (e.g. nothing to roll back to)'), ...refused },
   });
 
 export const campaignsRoutes = new OpenAPIHono<AppEnv>()
@@ -53,22 +61,23 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
       method: 'post',
       path: '/v1/campaigns',
       operationId: 'createCampaign',
-      summary: 'Create a campaign with its first strategy version (admin)',
+      summary: 'Create a campaign with its first strategy version, from scratch or from an industry preset (admin)',
       request: {
         body: jsonBody(
           z
             .strictObject({
               id: z.string().regex(SLUG_ID, SLUG_ID_HINT).optional(),
               name: z.string().min(1).max(200),
-              industry: z.enum(INDUSTRIES).optional(),
-              strategy: z.record(z.string(), z.unknown()).optional().describe('A strategy object; omitted fields take their defaults'),
+              industry: z.enum(INDUSTRIES).optional().describe('With a preset: the preset’s industry unless given'),
+              preset: z.enum(PRESET_INDUSTRIES).optional().describe('Start from this industry preset (GET /v1/presets); `strategy` overrides it field by field (objects merge, arrays and values replace)'),
+              strategy: z.record(z.string(), z.unknown()).optional().describe('A strategy object; omitted fields take their defaults (or the preset’s)'),
             })
             .openapi('NewCampaign'),
         ),
       },
-      responses: { 201: jsonResponse('Created', campaignView), ...noCampaign, 409: problemResponse('A campaign with this id exists') },
+      responses: { 201: jsonResponse('Created', campaignView), ...noCampaign, 409: problemResponse('A campaign with this id exists'), ...refused },
     }),
-    async (c) => c.json(await createCampaign(c.var.deps, { ...c.req.valid('json'), actor: c.var.principal.keyId }), 201),
+    async (c) => c.json(await createCampaign(saving(c.var.deps), { ...c.req.valid('json'), actor: c.var.principal.keyId }), 201),
   )
   .openapi(
     apiRoute('campaigns', 'viewer', {
@@ -88,7 +97,7 @@ export const campaignsRoutes = new OpenAPIHono<AppEnv>()
       params: idParam,
       body: jsonBody(z.strictObject({ strategy: z.record(z.string(), z.unknown()), activate: z.boolean().default(true) }).openapi('NewStrategyVersion')),
     }),
-    async (c) => c.json(await addStrategy(c.var.deps, { campaignId: c.req.valid('param').id, ...c.req.valid('json'), actor: c.var.principal.keyId }), 200),
+    async (c) => c.json(await addStrategy(saving(c.var.deps), { campaignId: c.req.valid('param').id, ...c.req.valid('json'), actor: c.var.principal.keyId }), 200),
   )
   .openapi(
     onCampaign('post', '/v1/campaigns/{id}/strategy/{version}/activate', 'activateStrategyVersion', 'Activate a strategy version (admin)', 'admin', {

@@ -148,3 +148,17 @@ export async function previousVersion(db: Tx, campaignId: string): Promise<numbe
     .where(and(eq(strategies.campaignId, campaignId), sql`${strategies.version} < ${c.activeStrategyVersion}`));
   return p?.v ?? null;
 }
+
+/**
+ * Campaigns that are not cancelled, with their industry, active strategy (parsed: defaults added
+ * since apply) and when that version was written: what the routines check.
+ */
+export async function liveCampaignStrategies(db: Tx) {
+  const rows = await db
+    .select({ campaignId: campaigns.id, industry: campaigns.industry, version: campaigns.activeStrategyVersion, body: strategies.body, versionCreatedAt: strategies.createdAt })
+    .from(campaigns)
+    .innerJoin(strategies, and(eq(strategies.campaignId, campaigns.id), eq(strategies.version, campaigns.activeStrategyVersion)))
+    .where(ne(campaigns.status, 'cancelled'))
+    .orderBy(campaigns.id);
+  return rows.map(({ body, ...r }) => ({ ...r, strategy: strategySchema.parse(body) }));
+}

@@ -147,6 +147,17 @@ export async function listMaintenanceRuns(db: Tx, f: { routine?: string; limit: 
   return db.select().from(maintenanceRuns).where(f.routine ? eq(maintenanceRuns.routine, f.routine) : undefined).orderBy(desc(maintenanceRuns.id)).limit(f.limit);
 }
 
+/** The latest runs holding a check of this name (e.g. every stress test: monthly and on demand), newest first. */
+export async function runsWithCheck(db: Tx, f: { check: string; routine?: string; limit: number }) {
+  const holds = sql`${maintenanceRuns.results} @> ${JSON.stringify([{ name: f.check }])}::jsonb`;
+  return db
+    .select()
+    .from(maintenanceRuns)
+    .where(f.routine ? and(eq(maintenanceRuns.routine, f.routine), holds) : holds)
+    .orderBy(desc(maintenanceRuns.id))
+    .limit(f.limit);
+}
+
 /** The cheapest round trip: is the database answering? */
 export async function ping(db: Tx) {
   await db.execute(sql`select 1`);

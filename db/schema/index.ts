@@ -12,3 +12,6 @@ export * from './lockdown';
 export * from './sms';
 export * from './crm';
 export * from './script';
+export * from './links';
+export * from './transcripts';
+export * from './sensitive-words';

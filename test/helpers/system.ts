@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultFailover, type FailoverPolicy } from '../../domain/failover';
 import type { MaintenanceConfig } from '../../activities/maintenance';
+import type { LinkProbeConfig } from '../../services/link-probe';
 import { ensureSchedules } from '../../services/schedules';
 import { startInboxDispatcher } from '../../services/inbox';
 import { startOutboxDispatcher } from '../../services/outbox';
@@ -37,7 +38,7 @@ export function quietRuntime() {
 }
 
 export async function startSystem(
-  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number; /** CRM deliveries' retry budget and backoff (default: domain/crm.ts) */ crmRetry?: CrmRetryPolicy } = {},
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number; /** CRM deliveries' retry budget and backoff (default: domain/crm.ts) */ crmRetry?: CrmRetryPolicy; /** where the link check connects */ linkProbe?: Partial<LinkProbeConfig> } = {},
 ) {
   quietRuntime();
   const id = uid();
@@ -67,6 +68,7 @@ export async function startSystem(
     log: (m, e) => errors.push([m, e]),
     opsWebhookUrl: opts.opsWebhookUrl,
     schedulePrefix: `${taskQueue}-`,
+    linkProbe: opts.linkProbe,
   }));
   const work = await mkdtemp(path.join(tmpdir(), 'redial-ops-'));
   const maintenance: MaintenanceConfig = {
@@ -88,7 +90,7 @@ export async function startSystem(
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover }, deadlineAlert: opts.deadlineAlert, maxCallsPerPersonPerDay: opts.maxCallsPerPersonPerDay },
+    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover }, deadlineAlert: opts.deadlineAlert, maxCallsPerPersonPerDay: opts.maxCallsPerPersonPerDay, linkProbe: opts.linkProbe },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();
