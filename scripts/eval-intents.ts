@@ -24,4 +24,4 @@ console.log('\nunseen misses:');
 for (const r of e.unseen.filter((r) => r.predicted !== r.intent)) console.log(`  ${r.text}  ${r.intent} → ${r.predicted} (${r.confidence})`);
 console.log(`\nclassify latency           p50 ${e.latencyMs.p50.toFixed(3)} ms, p99 ${e.latencyMs.p99.toFixed(3)} ms, max ${e.latencyMs.max.toFixed(2)} ms (CPU time p99 ${e.latencyMs.cpuP99.toFixed(3)} ms)`);
 console.log(`training time              ${e.trainingMs.toFixed(0)} ms`);
-console.log(`model memory (heap)        ${(e.modelBytes / 1024 / 1024).toFixed(1)} MB`);
+console.log(`model memory        ${(e.modelBytes / 1024 / 1024).toFixed(1)} MB`);

@@ -5,6 +5,7 @@
 import { HungUp, step } from './clock';
 import { calleeFor, QUESTIONS, type Callee } from './outcomes';
 import { profileOf, track, type SimCall, type SimState } from './state';
+import { finishRecording } from './recordings';
 import { parseTwiml, type Verb } from './twiml';
 import { post, TWIML_FETCH } from './webhooks';
 import { one, rfc2822 } from './wire';
@@ -55,6 +56,8 @@ export async function runCall(state: SimState, call: SimCall) {
       ...extra,
     });
     for (const params of held.reverse()) send(params);
+    // the recording is ready after the call ends, its callback on its own like Twilio's
+    void track(state, finishRecording(state, call));
   };
 
   try {

@@ -70,6 +70,7 @@ export function registerControlRoutes(app: Hono, state: SimState, opts: SimOptio
     state.blocked.clear();
     state.recent.clear();
     state.callees.clear();
+    state.recordings.clear();
     return c.json({ ok: true });
   });
 }

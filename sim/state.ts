@@ -98,6 +98,17 @@ export interface SimCall {
  */
 export type CalleeTurn = { say: string; confidence?: number } | { press: string } | { silence: true };
 
+/** A call's recording (sim/recordings.ts): its audio is served like Twilio's. */
+export interface SimRecording {
+  sid: string;
+  accountSid: string;
+  callSid: string;
+  durationSec: number;
+  startedAt: number;
+  createdAt: number;
+  audio: Buffer;
+}
+
 export interface SimMessage {
   sid: string;
   accountSid: string;
@@ -123,6 +134,8 @@ export interface SimState {
   profiles: Map<string, LineProfile>;
   /** "ourNumber|theirNumber" pairs where the person texted STOP. */
   blocked: Set<string>;
+  /** Recordings of calls created with Record=true (sim/recordings.ts), by RE sid. */
+  recordings: Map<string, SimRecording>;
   /** Speaking callees by number ("+8613800138005") or number prefix ending in * ("+86138*"): the turns each new call to it plays. */
   callees: Map<string, CalleeTurn[]>;
   /** Which account owns a from number (learnt from outbound traffic). */
@@ -145,6 +158,7 @@ export function createState(opts: SimOptions): SimState {
     profiles: new Map<string, LineProfile>(),
     blocked: new Set<string>(),
     callees: new Map<string, CalleeTurn[]>(),
+    recordings: new Map<string, SimRecording>(),
     numberOwner: new Map<string, string>(),
     recent: new Map<string, number[]>(),
     pending: new Set<Promise<unknown>>(),

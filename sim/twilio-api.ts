@@ -4,6 +4,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { runCall } from './call-lifecycle';
+import { recordingJson } from './recordings';
 import { sleep } from './clock';
 import { calleeFor } from './outcomes';
 import { calleeScriptFor, overCps, profileOf, track, type SimAccount, type SimCall, type SimMessage, type SimState } from './state';
@@ -173,6 +174,16 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     else if (status === 'completed' && call.status === 'in-progress') call.hangup = 'completed';
     if (call.hangup) call.status = call.hangup;
     return c.json(callJson(call));
+  });
+
+  app.get(`${api}/Recordings/:file`, (c) => {
+    const acct = authorise(state, c);
+    if (acct instanceof Response) return acct;
+    const [, sid, ext] = /^(RE\w+?)(\.json|\.wav)?$/.exec(c.req.param('file')) ?? [];
+    const rec = state.recordings.get(sid ?? '');
+    if (!rec || rec.accountSid !== acct.sid) return twilioError(c, 404, 20404, 'The requested resource was not found');
+    if (ext === '.json') return c.json(recordingJson(rec));
+    return c.body(new Uint8Array(rec.audio), 200, { 'content-type': 'audio/x-wav', 'content-length': String(rec.audio.length) });
   });
 
   app.post(`${api}/Messages.json`, async (c) => {

@@ -84,3 +84,44 @@ describe('simulator: speaking callees', () => {
     assert.equal(turns[1]?.params.SpeechResult, '别再给我打电话了');
   });
 });
+
+describe('simulator: recordings', () => {
+  test('a call created with Record=true is recorded: RecordingStatusCallback, then the audio and its metadata at the Recording URL', async () => {
+    const sim = createSim({ accounts: [{ sid: line.accountSid, token: line.authToken }], timeScale: 0.002 });
+    const simServer = await listen(sim.app.fetch, 0);
+    const callbacks: Array<Record<string, string>> = [];
+    const customer = await listen(async (req) => {
+      const params = Object.fromEntries(new URLSearchParams(await req.text()));
+      if (new URL(req.url).pathname === '/recording') callbacks.push(params);
+      return new Response('<Response><Say>Hello, this call is recorded</Say><Pause length="5"/></Response>', { headers: { 'content-type': 'text/xml' } });
+    }, 0);
+    try {
+      const client = createCarrier({ apiBaseUrl: simServer.url, keyring: testKeyring() }).client({ id: line.id, accountSid: line.accountSid, authToken: sealLineToken(testKeyring(), line.authToken) } as never);
+      const recorded = await client.calls.create({ to: '+8613800138027', from: line.fromNumber, url: `${customer.url}/voice`, record: true, recordingStatusCallback: `${customer.url}/recording` });
+      const notRecorded = await client.calls.create({ to: '+8613800138037', from: line.fromNumber, url: `${customer.url}/voice` });
+      await sim.idle();
+      assert.equal(callbacks.length, 1);
+      const cb = callbacks[0]!;
+      assert.equal(cb.CallSid, recorded.sid);
+      assert.equal(cb.RecordingStatus, 'completed');
+      assert.match(cb.RecordingUrl!, new RegExp(`^https://api\\.twilio\\.com/2010-04-01/Accounts/${line.accountSid}/Recordings/RE[0-9a-f]{32}$`));
+      assert.ok(Number(cb.RecordingDuration) > 0);
+      assert.ok(![...sim.recordings.values()].some((r) => r.callSid === notRecorded.sid));
+      // the bytes, with the account's credentials, from the simulator standing in for api.twilio.com
+      const path = new URL(cb.RecordingUrl!).pathname;
+      const auth = { authorization: `Basic ${Buffer.from(`${line.accountSid}:${line.authToken}`).toString('base64')}` };
+      const audio = await fetch(`${simServer.url}${path}.wav`, { headers: auth });
+      assert.equal(audio.status, 200);
+      assert.equal(audio.headers.get('content-type'), 'audio/x-wav');
+      const bytes = Buffer.from(await audio.arrayBuffer());
+      assert.equal(bytes.subarray(0, 4).toString(), 'RIFF');
+      assert.ok(bytes.equals(sim.recordings.get(cb.RecordingSid!)!.audio));
+      const meta = (await client.recordings(cb.RecordingSid!).fetch()).toJSON() as { callSid: string; duration: string; status: string };
+      assert.deepEqual([meta.callSid, meta.duration, meta.status], [recorded.sid, cb.RecordingDuration, 'completed']);
+      assert.equal((await fetch(`${simServer.url}${path}.wav`)).status, 401, 'no credentials, no audio');
+    } finally {
+      sim.close();
+      await Promise.all([simServer.close(), customer.close()]);
+    }
+  });
+});
