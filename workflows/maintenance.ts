@@ -4,7 +4,7 @@
  * maintenance_runs. Temporal Schedules start them (services/schedules.ts); operators trigger,
  * pause and watch them in the Temporal UI, the `temporal` CLI or the API.
  */
-import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RedialActivities } from './contracts';
 import type { CheckResult } from '../domain/maintenance';
 
@@ -40,8 +40,13 @@ export async function dailyMaintenance(): Promise<CheckResult[]> {
     'disk-space': quick.checkDisk,
     'sample-calls': quick.sampleCalls,
     'self-check-opt-out': long.selfCheckOptOut,
+    // added later: runs recorded before it replay without it
+    ...(patched(DATABASE_HEALTH) ? { 'database-health': long.checkDatabaseHealth } : {}),
   });
 }
+
+/** The daily routine's database upkeep (ANALYZE, REINDEX CONCURRENTLY): a step added to a running schedule's workflow. */
+const DATABASE_HEALTH = 'daily-database-health';
 
 export async function weeklyMaintenance(): Promise<CheckResult[]> {
   return runRoutine('weekly', {

@@ -9,7 +9,7 @@ import { runStatus, type CheckResult } from '../../domain/maintenance';
 import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceActivities } from '../../workflows/contracts';
 import type { MaintenanceDeps } from './deps';
-import { checkAlertRates, checkDisk, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
+import { checkAlertRates, checkDatabaseHealth, checkDisk, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
 import { lineStability, recordingsRetention, stressTest } from './monthly';
 import { backupDatabase, permissionAudit, strategyReview } from './weekly';
 
@@ -38,6 +38,7 @@ export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceA
     checkDisk: () => checkDisk(deps),
     sampleCalls: () => sampleCalls(deps),
     selfCheckOptOut: () => selfCheckOptOut(deps),
+    checkDatabaseHealth: () => checkDatabaseHealth(deps),
     // weekly
     backupDatabase: () => backupDatabase(deps),
     permissionAudit: () => permissionAudit(deps),
