@@ -146,6 +146,7 @@ export interface MaintenanceActivities {
   checkDisk(): Promise<CheckResult>;
   sampleCalls(): Promise<CheckResult>;
   selfCheckOptOut(): Promise<CheckResult>;
+  checkDatabaseHealth(): Promise<CheckResult>;
   // weekly
   backupDatabase(): Promise<CheckResult>;
   permissionAudit(): Promise<CheckResult>;

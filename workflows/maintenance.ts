@@ -44,8 +44,13 @@ export async function dailyMaintenance(): Promise<CheckResult[]> {
     'sample-calls': quick.sampleCalls,
     'self-check-opt-out': long.selfCheckOptOut,
     ...(patched(PLAYBOOKS) ? { 'link-check': quick.checkLinks, playbook: () => quick.checkPlaybooks({ routine: 'daily' }) } : {}),
+    // added later: runs recorded before it replay without it
+    ...(patched(DATABASE_HEALTH) ? { 'database-health': long.checkDatabaseHealth } : {}),
   });
 }
+
+/** The daily routine's database upkeep (ANALYZE, REINDEX CONCURRENTLY): a step added to a running schedule's workflow. */
+const DATABASE_HEALTH = 'daily-database-health';
 
 export async function weeklyMaintenance(): Promise<CheckResult[]> {
   return runRoutine('weekly', {

@@ -9,7 +9,7 @@ import { runStatus, type CheckResult } from '../../domain/maintenance';
 import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceActivities } from '../../workflows/contracts';
 import type { MaintenanceDeps } from './deps';
-import { checkAlertRates, checkDisk, checkLinks, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
+import { checkAlertRates, checkDatabaseHealth, checkDisk, checkLinks, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
 import { lineStability, recordingsRetention, scanSensitiveWords, stressTest } from './monthly';
 import { checkIntentScripts, checkPlaybooks } from './playbooks';
 import { backupDatabase, permissionAudit, strategyReview } from './weekly';
@@ -39,6 +39,7 @@ export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceA
     checkDisk: () => checkDisk(deps),
     sampleCalls: () => sampleCalls(deps),
     selfCheckOptOut: () => selfCheckOptOut(deps),
+    checkDatabaseHealth: () => checkDatabaseHealth(deps),
     // weekly
     backupDatabase: () => backupDatabase(deps),
     permissionAudit: () => permissionAudit(deps),
