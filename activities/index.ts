@@ -11,6 +11,7 @@ import { defaultFailover, type FailoverPolicy } from '../domain/failover';
 import { TASK_QUEUE } from '../workflows/constants';
 import type { RedialActivities } from '../workflows/contracts';
 import { createBulkActivities } from './bulk';
+import { createCrmActivities } from './crm';
 import { createDeadlineActivities, type DeadlineAlertPolicy } from './deadlines';
 import type { Carrier } from './carrier';
 import { createDialingActivities } from './dialling';
@@ -69,6 +70,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     ...createSmsActivities(carrierDeps),
     ...createBulkActivities({ db, temporal: deps.temporal, taskQueue, keyring: deps.keyring }),
     ...ops,
+    ...createCrmActivities({ db, keyring: deps.keyring }),
     ...createDeadlineActivities({ db, raiseAlert: ops.raiseAlert, alert: deps.deadlineAlert }),
     ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, keyring: deps.keyring, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert }),
   };

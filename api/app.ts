@@ -11,6 +11,7 @@ import { ErrorCode, problem, renderError, zodErrors } from './errors';
 import { campaignsRoutes } from './routes/campaigns';
 import { codecRoutes } from './routes/codec';
 import { contactsRoutes } from './routes/contacts';
+import { deliveriesRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
 import { exportsRoutes } from './routes/exports';
 import { eventsRoutes } from './routes/events';
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

@@ -13,6 +13,7 @@ import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
 import { classify, warmIntents } from '../services/intents';
+import { startCrmDispatcher } from '../services/crm-deliveries';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -50,6 +51,8 @@ async function main() {
   const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });
   // outbound deliveries (the ops webhook) that waited, for a retry or a lockdown's release
   const outbox = await startOutboxDispatcher({ db, log });
+  // business outcomes to the campaigns' CRMs: a delivery workflow per queued row
+  const crm = await startCrmDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log });
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
   if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
@@ -57,6 +60,7 @@ async function main() {
     await server.close();
     await inbox.stop();
     await outbox.stop();
+    await crm.stop();
     await connection.close();
     await close();
     process.exit(0);

@@ -12,7 +12,8 @@ import { applyMessageStatus, storeMessageEvent } from '../db/queries/sms';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
-import { signalOptOut, signalOutcome } from './cadences';
+import { reportOutcome, signalOptOut } from './cadences';
+import { queueCrmDelivery } from './crm-deliveries';
 
 export interface CallReport {
   sid: string;
@@ -57,6 +58,18 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
         .update(attempts)
         .set({ ...details, status: r.status, outcome, endedAt: sql`now()` })
         .where(eq(attempts.id, a.id));
+      // a business outcome goes to the campaign's CRM: queued with the outcome, or not at all
+      await queueCrmDelivery(tx, {
+        outcomeId: `attempt:${a.id}`,
+        outcome,
+        campaignId: a.campaignId,
+        contactId: a.contactId,
+        channel: 'call',
+        attemptId: a.id,
+        strategyVersion: a.strategyVersion,
+        talkSeconds: details.durationSec,
+        at: new Date(),
+      });
       // the number does not exist, or is not the person's: no cadence may dial it again
       if (outcome === 'invalid' || outcome === 'wrong-number') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
       return { attemptId: a.id, workflowId: a.workflowId, outcome, ...callbackOf(a) };
@@ -85,7 +98,7 @@ export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: Sc
 
 /**
  * A signed status callback: stored raw (idempotent per sid + status + sequence), applied to the
- * attempt, and — when it ends the call — told to the cadence.
+ * attempt, and — when it ends the call — told to the cadence (reportOutcome).
  */
 export async function reportCallStatus(deps: { db: Db; temporal: Client }, input: { attemptId: string; params: Record<string, string> }): Promise<void> {
   const { db, temporal } = deps;
@@ -104,13 +117,13 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
     },
     input.attemptId,
   );
-  if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now(), ...(done.callbackAt !== undefined ? { callbackAt: done.callbackAt } : {}) });
+  if (done) await reportOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now(), ...(done.callbackAt !== undefined ? { callbackAt: done.callbackAt } : {}) });
   else if (!firstTime && TERMINAL.has(p.CallStatus!)) {
     // the carrier sends a final callback again when we answered 5xx: the row was written the first
     // time but the signal may not have reached the cadence (Temporal unreachable), so tell it again
     const row = await attemptWithContact(db, input.attemptId);
     const a = row?.attempt;
-    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await signalOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now(), ...callbackOf(a) });
+    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await reportOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now(), ...callbackOf(a) });
   }
 }
 

@@ -6,7 +6,7 @@ import type { Context, Hono } from 'hono';
 import { runCall } from './call-lifecycle';
 import { sleep } from './clock';
 import { calleeFor } from './outcomes';
-import { overCps, profileOf, track, type SimAccount, type SimCall, type SimMessage, type SimState } from './state';
+import { calleeScriptFor, overCps, profileOf, track, type SimAccount, type SimCall, type SimMessage, type SimState } from './state';
 import { post } from './webhooks';
 import { one, rfc2822, sidOf } from './wire';
 
@@ -118,6 +118,7 @@ export function registerTwilioApi(app: Hono, state: SimState) {
       refusedBy: cpsRefused ? 'cps' : Math.random() < profileOf(state, from).failureRate ? 'fault' : Math.random() < profileOf(state, from).unreachableRate ? 'unreachable' : null,
       digits: [],
       speech: [],
+      script: calleeScriptFor(state, to),
       said: [],
       hangup: null,
       events: [],

@@ -5,6 +5,7 @@
  */
 import type { Channel, DeadlineMiss, Outcome } from '../domain/cadence-state';
 import type { IncidentPolicy } from '../domain/incident';
+import type { CrmRetryPolicy } from '../domain/crm';
 import type { ScriptMode } from '../domain/script';
 import type { CheckResult } from '../domain/maintenance';
 import type { Strategy } from '../domain/strategy';
@@ -52,7 +53,7 @@ export interface PlaceResult {
   lineId: string;
 }
 
-export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities;
+export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities & CrmActivities;
 
 export type CadenceActivities = GateActivities & DialingActivities & SmsActivities & DeadlineActivities;
 
@@ -69,6 +70,12 @@ export interface GateActivities {
 /** Calls through the carrier, for a granted reservation. */
 export interface DialingActivities {
   placeCall(req: { attemptId: string }): Promise<PlaceResult>;
+  /**
+   * Places the call (as placeCall) and ends with its outcome: completed by the carrier's final
+   * status callback through the activity's id (dialActivityId), not by a signal, so the outcome
+   * costs the cadence no extra workflow task. A retry re-attaches to the call it placed.
+   */
+  dial(req: { attemptId: string }): Promise<{ outcome: Outcome; callbackAt?: number }>;
   /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
@@ -146,4 +153,25 @@ export interface MaintenanceActivities {
   stressTest(): Promise<CheckResult>;
   lineStability(): Promise<CheckResult>;
   recordingsRetention(): Promise<CheckResult>;
+}
+
+/** What one try of a CRM delivery came to (services/crm-deliveries.ts). */
+export type CrmTryResult =
+  | { result: 'delivered' }
+  /** A lockdown holds outbound integrations: no try was made, none is counted. */
+  | { result: 'held' }
+  | { result: 'failed'; error: string }
+  /** Delivered or dead-lettered already (a replayed or repeated run), or the row is gone. */
+  | { result: 'settled' };
+
+export interface CrmDeliveryInput {
+  deliveryId: number;
+  retry: CrmRetryPolicy;
+}
+
+/** CRM deliveries (workflows/crm-delivery.ts): one signed POST per try, and the dead letter. */
+export interface CrmActivities {
+  /** One signed POST to the campaign's CRM; `nextTryInMs` is recorded on the row (null: the last try). */
+  tryCrmDelivery(req: { deliveryId: number; nextTryInMs: number | null }): Promise<CrmTryResult>;
+  deadLetterCrmDelivery(req: { deliveryId: number }): Promise<void>;
 }

@@ -2,3 +2,4 @@ export { cadence } from './cadence';
 export { cancelCampaignCadences, enrolImport } from './bulk';
 export { connectRateIncident, interfaceIncident, watchdog } from './incidents';
 export { dailyMaintenance, monthlyMaintenance, weeklyMaintenance } from './maintenance';
+export { crmDelivery } from './crm-delivery';

@@ -10,4 +10,5 @@ export * from './inbox';
 export * from './webhooks';
 export * from './lockdown';
 export * from './sms';
+export * from './crm';
 export * from './script';
