@@ -12,8 +12,8 @@ import { apiConfigSchema, apiLimits } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
+import { classify, warmIntents } from '../services/intents';
 import { startCrmDispatcher } from '../services/crm-deliveries';
-import { warmIntents } from '../services/intents';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -30,6 +30,8 @@ async function main() {
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
   const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');
+  // trained before the first call is answered, so no turn waits for it
+  warmIntents();
   const app = createApp({
     db,
     temporal,
@@ -42,6 +44,8 @@ async function main() {
     log,
     opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
     limits: apiLimits(cfg),
+    classify,
+    classifyBudgetMs: cfg.REDIAL_CLASSIFY_BUDGET_MS,
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
   const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });
@@ -49,8 +53,6 @@ async function main() {
   const outbox = await startOutboxDispatcher({ db, log });
   // business outcomes to the campaigns' CRMs: a delivery workflow per queued row
   const crm = await startCrmDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log });
-  // the intent model trains now, not during the first call's first turn
-  warmIntents();
   const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
   if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);

@@ -7,12 +7,11 @@
  */
 import { z } from 'zod';
 import { requestedCallbackTime } from './callback-time';
+import { OPT_OUT_INTENT, UNKNOWN_INTENT, type Intent } from './intents/labels';
 import { E164, E164_HINT, type Industry } from './vocabulary';
 
-/** Intent labels the script acts on by name (the classifier's training labels; `unknown` below its threshold). */
-export const OPT_OUT_INTENT = 'opt_out';
-export const HUMAN_INTENT = 'human_agent';
-export const UNKNOWN_INTENT = 'unknown';
+/** The intent the script treats apart: asking for a person right after a misunderstanding counts against the script. */
+const HUMAN_INTENT = 'human_agent' satisfies Intent;
 /** The step for an intent the script has no step for. */
 export const OTHER_STEP = 'other';
 

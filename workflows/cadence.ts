@@ -290,8 +290,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     if (d.ok) return d.r;
     const cause = d.err instanceof ActivityFailure ? d.err.cause : d.err;
     if (cause instanceof TimeoutFailure) {
-      const rec = await carrier.reconcileAttempt({ attemptId });
-      return { outcome: rec.outcome ?? 'carrier-failure', ...(rec.callbackAt !== undefined ? { callbackAt: rec.callbackAt } : {}) };
+      return reconciled(attemptId);
     }
     throw d.err;
   }
@@ -307,6 +306,11 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       await carrier.cancelCall({ attemptId }).catch(() => undefined);
       return null;
     }
+    return reconciled(attemptId);
+  }
+
+  /** For a call whose outcome never arrived: what the carrier says (a carrier failure when it says nothing final). */
+  async function reconciled(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number }> {
     const rec = await carrier.reconcileAttempt({ attemptId });
     return { outcome: rec.outcome ?? 'carrier-failure', ...(rec.callbackAt !== undefined ? { callbackAt: rec.callbackAt } : {}) };
   }

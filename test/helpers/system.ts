@@ -28,6 +28,8 @@ import { defaultIncidentPolicy, type IncidentPolicy } from '../../domain/inciden
 import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle, testKeyring } from './env';
 import { recordHistories } from './record';
 import { dataConverterOf } from '../../services/payload-codec';
+import type { Classify } from '../../services/call-script';
+import { classify as intentClassifier } from '../../services/intents';
 
 let runtimeInstalled = false;
 /** Workers log at WARN in tests: state changes at INFO drown the test output. */
@@ -38,7 +40,7 @@ export function quietRuntime() {
 }
 
 export async function startSystem(
-  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number; /** CRM deliveries' retry budget and backoff (default: domain/crm.ts) */ crmRetry?: CrmRetryPolicy; /** where the link check connects */ linkProbe?: Partial<LinkProbeConfig> } = {},
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number; /** CRM deliveries' retry budget and backoff (default: domain/crm.ts) */ crmRetry?: CrmRetryPolicy; /** the API's classifier (default: the real one, services/intents.ts); a test injects a failing one */ classify?: Classify; /** where the link check connects */ linkProbe?: Partial<LinkProbeConfig> } = {},
 ) {
   quietRuntime();
   const id = uid();
@@ -69,6 +71,7 @@ export async function startSystem(
     opsWebhookUrl: opts.opsWebhookUrl,
     schedulePrefix: `${taskQueue}-`,
     linkProbe: opts.linkProbe,
+    classify: opts.classify ?? intentClassifier,
   }));
   const work = await mkdtemp(path.join(tmpdir(), 'redial-ops-'));
   const maintenance: MaintenanceConfig = {
