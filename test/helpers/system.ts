@@ -29,7 +29,7 @@ import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle, testKe
 import { recordHistories } from './record';
 import { dataConverterOf } from '../../services/payload-codec';
 import type { Classify } from '../../services/call-script';
-import { classify as intentClassifier } from '../../services/intents';
+import { classify as intentClassifier, warmIntents } from '../../services/intents';
 
 let runtimeInstalled = false;
 /** Workers log at WARN in tests: state changes at INFO drown the test output. */
@@ -60,6 +60,8 @@ export async function startSystem(
   const adminKey = newKey();
   await bootstrap(database.db, { keyring: testKeyring(), adminKey, lines: simulatorLines });
   const errors: unknown[] = [];
+  // as api/main.ts does: the model is trained before the first call is answered, not during its first turn
+  warmIntents();
   const app = (late.app = createApp({ keyring: testKeyring(),
     db: database.db,
     temporal,
