@@ -76,6 +76,15 @@ const matrix: Record<string, [Least, During?]> = {
   listSensitiveWords: ['viewer'],
   addSensitiveWord: ['operator'],
   removeSensitiveWord: ['operator'],
+  classifyIntents: ['operator'],
+  setCrmEndpoint: ['admin'],
+  getCrmEndpoint: ['viewer'],
+  listDeliveries: ['viewer'],
+  getDelivery: ['operator'],
+  replayDelivery: ['operator'],
+  getContactTimeline: ['viewer'],
+  getSummaryReportCsv: ['viewer'],
+  setScriptMode: ['operator'],
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 

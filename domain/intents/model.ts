@@ -16,8 +16,8 @@ export type IntentModel = {
 };
 
 export type TrainOptions = { epochs?: number; learningRate?: number; l2?: number; seed?: number };
-/** A call's industry makes its own intents (and the generic ones) this many times likelier a priori. */
-const INDUSTRY_PRIOR = 4;
+/** A call's industry makes its own intents (and the generic ones) this many times likelier a priori: a price asked on a finance call is the amount owed, not a course's. */
+const INDUSTRY_PRIOR = 10;
 
 const K = INTENTS.length;
 const classIndex = new Map<Intent, number>(INTENTS.map((intent, i) => [intent, i]));
