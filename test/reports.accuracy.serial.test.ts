@@ -9,22 +9,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Counts } from '../db/queries/reports';
 import { localDate } from '../domain/local-time';
 import { simulatorLines } from '../sim/defaults';
 import type { SimCall } from '../sim/state';
 import { eventually, useSystem } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
+import { convertedOnCarrier } from './helpers/carrier-log';
 
-interface Metrics {
-  attempted: number;
-  placed: number;
-  delivered: number;
-  answered: number;
-  converted: number;
-  optedOut: number;
-  invalid: number;
-  carrierFailures: number;
-  talkTimeSec: number;
+interface Metrics extends Counts {
   smsSent: number;
   complaintRate: number | null;
   conversionRate: number | null;
@@ -54,7 +47,7 @@ function fromCarrier(calls: SimCall[], texts: number): Omit<Metrics, 'conversion
     placed: calls.length,
     delivered: calls.filter((c) => ['completed', 'busy', 'no-answer'].includes(c.status)).length,
     answered,
-    converted: calls.filter((c) => c.digits.includes('1')).length,
+    converted: calls.filter(convertedOnCarrier).length,
     optedOut,
     invalid: calls.filter((c) => c.status === 'failed' && c.sipResponseCode === 404).length,
     carrierFailures: 0,

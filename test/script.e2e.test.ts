@@ -158,9 +158,13 @@ describe('the intelligent script, end to end', () => {
       return c.scriptMode === 'basic' && c.activeStrategyVersion === 1 ? c : null;
     }, 120_000, 'the campaign in basic mode, rolled back');
     assert.equal(camp.activeStrategyVersion, 1);
-    const [incident] = await sys.db.select().from(incidents).where(and(eq(incidents.kind, 'script'), eq(incidents.subject, 'burst')));
-    assert.equal(incident!.status, 'open');
-    assert.deepEqual(incident!.timeline.map((t) => t.step).slice(0, 3), ['opened', 'switched-to-basic', 'rolled-back']);
+    // the rollback is noted on the incident just after it commits
+    const incident = await eventually(async () => {
+      const [i] = await sys.db.select().from(incidents).where(and(eq(incidents.kind, 'script'), eq(incidents.subject, 'burst')));
+      return i?.timeline.some((t) => t.step === 'rolled-back') ? i : null;
+    }, 30_000, 'the rollback noted on the incident');
+    assert.equal(incident.status, 'open');
+    assert.deepEqual(incident.timeline.map((t) => t.step).slice(0, 3), ['opened', 'switched-to-basic', 'rolled-back']);
     await eventually(async () => (await sys.db.select().from(alerts).where(eq(alerts.kind, 'script'))).find((a) => a.severity === 'critical'), 30_000, 'ops alerted');
     const audits = await sys.db.select().from(auditLog).where(eq(auditLog.target, 'burst'));
     const switched = audits.find((r) => r.action === 'campaign.mode')!;
@@ -203,7 +207,7 @@ describe('the intelligent script, end to end', () => {
     const resumed = (await ok(await sys.call('POST', '/v1/campaigns/burst/mode', { mode: 'intelligent', reason: 'classifier retrained' }, operator))) as { scriptMode: string };
     assert.equal(resumed.scriptMode, 'intelligent');
     await eventually(async () => {
-      const [i] = await sys.db.select().from(incidents).where(eq(incidents.id, incident!.id));
+      const [i] = await sys.db.select().from(incidents).where(eq(incidents.id, incident.id));
       return i!.status === 'resolved' ? i : null;
     }, 30_000, 'the incident resolved');
     const modes = (await sys.db.select().from(auditLog).where(and(eq(auditLog.target, 'burst'), eq(auditLog.action, 'campaign.mode')))).map((r) => (r.after as { scriptMode: string }).scriptMode);
