@@ -113,7 +113,9 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         from: line.fromNumber,
         url: hooks(`voice/${attemptId}`),
         statusCallback: hooks(`status/${attemptId}`),
-        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        // the answer (a call in progress is hung up, not canceled) and the end: initiated and ringing
+        // callbacks would only cost the API a signed request and a transaction each (issue 18)
+        statusCallbackEvent: ['answered', 'completed'],
         statusCallbackMethod: 'POST',
         // a voicemail is left after the greeting's beep: Twilio then answers once the greeting ended
         machineDetection: strategy.answeringMachine === 'voicemail' ? 'DetectMessageEnd' : 'Enable',
