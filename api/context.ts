@@ -30,6 +30,8 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */
   schedulePrefix?: string;
+  /** A bearer token that may read GET /metrics without an API key (REDIAL_METRICS_TOKEN, for Prometheus). */
+  metricsToken?: string;
   /** Rate and concurrency limits (api/config.ts); the defaults of api/limits.ts where not given. */
   limits?: Partial<ApiLimits>;
 }

@@ -7,12 +7,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db, Tx } from '../db/client';
 import { attemptWithContact, storeCallEvent } from '../db/queries/attempts';
-import { addOptOut } from '../db/queries/contacts';
 import { applyMessageStatus, storeMessageEvent } from '../db/queries/sms';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
-import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
+import { CALL_PROGRESS, MESSAGE_TERMINAL, outcomeOf, TERMINAL } from '../domain/outcomes';
 import { signalOptOut, signalOutcome } from './cadences';
+import { listOptOut } from './contacts';
+import { campaignLabel, dials, sms } from './metrics';
 import { optOutSafeMode } from './opt-out-safety';
 
 export interface CallReport {
@@ -31,7 +32,7 @@ export interface CallReport {
  * Returns the terminal outcome when this report made the attempt terminal, else null.
  */
 export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string): Promise<{ attemptId: string; workflowId: string; outcome: Outcome } | null> {
-  return db.transaction(async (tx) => {
+  const done = await db.transaction(async (tx) => {
     // by attempt id when the callback URL carries it: a callback may beat the create response to us
     const [a] = await tx
       .select()
@@ -60,7 +61,7 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
         .where(eq(attempts.id, a.id));
       // the number does not exist: no cadence may dial it again
       if (outcome === 'invalid') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
-      return { attemptId: a.id, workflowId: a.workflowId, outcome };
+      return { attemptId: a.id, workflowId: a.workflowId, outcome, lineId: a.lineId, campaignId: a.campaignId };
     }
     const forward = !wasTerminal && CALL_PROGRESS.indexOf(r.status) > CALL_PROGRESS.indexOf(a.status);
     await tx
@@ -69,6 +70,10 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
       .where(eq(attempts.id, a.id));
     return null;
   });
+  if (!done) return null;
+  // counted once per call, after the commit that made it terminal (whichever path reported it)
+  dials.inc({ outcome: done.outcome, line: done.lineId ?? 'none', campaign: campaignLabel(done.campaignId) });
+  return { attemptId: done.attemptId, workflowId: done.workflowId, outcome: done.outcome };
 }
 
 /** Records what the caller said in the script (0 opts out, 1 is interest). An opt-out is never overwritten. */
@@ -118,7 +123,7 @@ export async function scriptKeyPressed(deps: { db: Db; temporal: Client }, input
   const row = await attemptWithContact(deps.db, input.attemptId);
   if (!row) return 'unknown-attempt';
   if (input.digits === '0') {
-    await addOptOut(deps.db, row.contact.tenant, row.contact.phone, 'dtmf');
+    await listOptOut(deps.db, row.contact.tenant, row.contact.phone, 'dtmf');
     await recordScriptOutcome(deps.db, row.attempt.id, 'opted-out');
     await signalOptOut(deps.temporal, row.attempt.workflowId, 'dtmf');
     return 'opted-out';
@@ -141,7 +146,9 @@ export async function reportSmsStatus(deps: { db: Db }, input: { attemptId: stri
   const p = input.params;
   const sid = (p.MessageSid ?? p.SmsSid)!;
   const status = (p.MessageStatus ?? p.SmsStatus)!;
-  await storeMessageEvent(deps.db, { sid, status, payload: p });
+  const firstTime = await storeMessageEvent(deps.db, { sid, status, payload: p });
   const errorCode = p.ErrorCode && /^\d+$/.test(p.ErrorCode) ? Number(p.ErrorCode) : null;
-  await applyMessageStatus(deps.db, input.attemptId, { sid, status, errorCode });
+  const ours = await applyMessageStatus(deps.db, input.attemptId, { sid, status, errorCode });
+  // once per message and final status (a replayed callback is not stored again)
+  if (ours && firstTime && MESSAGE_TERMINAL.has(status)) sms.inc({ outcome: status });
 }

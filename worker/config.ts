@@ -49,6 +49,12 @@ export const workerConfigSchema = baseConfigSchema.extend({
   /** Incidents: how long a lowered CPS is watched before the rollback, and how often it is checked. */
   REDIAL_INCIDENT_WATCH_MINUTES: z.coerce.number().min(0.01).default(60),
   REDIAL_INCIDENT_CHECK_MINUTES: z.coerce.number().min(0.01).default(5),
+  /**
+   * The worker's Prometheus /metrics (worker/metrics.ts): its port (0: any free one; off: none, and
+   * no Temporal SDK metrics either) and the address it binds (0.0.0.0 in a container, for Prometheus).
+   */
+  REDIAL_WORKER_METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
+  REDIAL_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

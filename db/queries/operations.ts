@@ -136,6 +136,23 @@ export async function listMaintenanceRuns(db: Tx, f: { routine?: string; limit: 
   return db.select().from(maintenanceRuns).where(f.routine ? eq(maintenanceRuns.routine, f.routine) : undefined).orderBy(desc(maintenanceRuns.id)).limit(f.limit);
 }
 
+/** Incidents not closed yet (open, or aborted and still holding), by kind. */
+export async function openIncidentCounts(db: Tx): Promise<Array<{ kind: string; count: number }>> {
+  return db
+    .select({ kind: incidents.kind, count: sql<number>`count(*)::int` })
+    .from(incidents)
+    .where(inArray(incidents.status, HOLDING))
+    .groupBy(incidents.kind);
+}
+
+/** The latest run of each maintenance routine (what its checks found last). */
+export async function latestMaintenanceRuns(db: Tx) {
+  return db
+    .selectDistinctOn([maintenanceRuns.routine])
+    .from(maintenanceRuns)
+    .orderBy(maintenanceRuns.routine, desc(maintenanceRuns.finishedAt));
+}
+
 /** The cheapest round trip: is the database answering? */
 export async function ping(db: Tx) {
   await db.execute(sql`select 1`);
