@@ -1,6 +1,6 @@
 /**
  * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
- * reason (DNC, pause, hold, lockdown, max attempts, quiet hours, blocked windows, daily cap by the real
+ * reason (DNC, pause, hold, lockdown, max attempts, an SMS carrying a dead link, quiet hours, blocked windows, daily cap by the real
  * clock — one budget for calls and SMS together, the strategy's cap lowered to the per-person
  * ceiling, and an SMS's own lower cap). Idempotent by (workflow id,
  * execution chain, sequence): a retried reservation returns the same row, a restarted cadence gets new ones.
@@ -10,12 +10,14 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { attemptByKey, contactsOnDay } from '../db/queries/attempts';
 import { activeStrategy } from '../db/queries/campaigns';
+import { deadLinks } from '../db/queries/links';
 import { lockdownInForce } from '../db/queries/lockdown';
 import { eventOccurredAt } from '../db/queries/inbox';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { eventIdOfFollowUp } from '../domain/cadence-state';
 import { budgetUsed, withCeiling } from '../domain/daily-cap';
+import { urlsInText } from '../domain/links';
 import { localDate } from '../domain/local-time';
 import { refusalAt } from '../domain/next-attempt';
 import { campaignLabel, eventToFirstDial, refusals } from '../services/metrics';
@@ -31,6 +33,9 @@ export interface GateDeps {
 
 /** How soon a cadence held by an interface incident or a lockdown asks again. */
 const HOLD_RECHECK_MS = 60_000;
+
+/** How soon an SMS held for a dead link asks again (the daily check or a new strategy version may have fixed it). */
+const DEAD_LINK_RECHECK_MS = 60 * 60_000;
 
 /** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
 const PAUSED_RECHECK_MS = 5 * 60_000;
@@ -85,7 +90,12 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       if (lockdown?.pauseDialling) return refuse('lockdown', now + HOLD_RECHECK_MS, { lockdownId: lockdown.id });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
       if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
-      if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
+      if (req.channel === 'sms' && !strategy.sms && !req.scripted) return refuse('sms-disabled', null);
+      // an SMS must not send people to a link the link check found dead (services/link-check.ts)
+      if (req.channel === 'sms' && strategy.sms && strategy.onDeadLink === 'hold-sms') {
+        const dead = await deadLinks(tx, urlsInText(strategy.sms.text));
+        if (dead.length) return refuse('dead-link', now + DEAD_LINK_RECHECK_MS, { urls: dead.map((d) => d.url) });
+      }
       // one budget per person and local day, calls and SMS together; an SMS also meets its own cap
       const counts = { [localDay]: budgetUsed(req.channel, used, strategy.sms?.maxPerDay ?? 1) };
       const policy = withCeiling(strategy, ceiling);

@@ -18,6 +18,8 @@ import { withRequestLog } from './request-log';
 
 // the log first: a configuration error is logged in the shape asked for
 const log = createLog('api', parseConfig(logConfigSchema, process.env));
+import { classify, warmIntents } from '../services/intents';
+import { startCrmDispatcher } from '../services/crm-deliveries';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -35,6 +37,8 @@ async function main() {
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
   const problems = problemsTo(log);
+  // trained before the first call is answered, so no turn waits for it
+  warmIntents();
   const app = createApp({
     db,
     temporal,
@@ -48,11 +52,15 @@ async function main() {
     opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
     metricsToken: cfg.REDIAL_METRICS_TOKEN,
     limits: apiLimits(cfg),
+    classify,
+    classifyBudgetMs: cfg.REDIAL_CLASSIFY_BUDGET_MS,
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
   const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log: problems });
   // outbound deliveries (the ops webhook) that waited, for a retry or a lockdown's release
   const outbox = await startOutboxDispatcher({ db, log: problems });
+  // business outcomes to the campaigns' CRMs: a delivery workflow per queued row
+  const crm = await startCrmDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log: problems });
   const server = await listen(withRequestLog(app.fetch, log), cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
   // start scripts and tests wait for this line
   log.info(`listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json, metrics ${server.url}/metrics)`);
@@ -61,6 +69,7 @@ async function main() {
     await server.close();
     await inbox.stop();
     await outbox.stop();
+    await crm.stop();
     await connection.close();
     await close();
     process.exit(0);

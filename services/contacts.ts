@@ -38,10 +38,10 @@ async function liveContact(db: Db, id: string) {
 }
 
 /**
- * Puts a number on the DNC list (domain/vocabulary.ts opt-out sources: dtmf, sms, operator,
- * carrier) and counts it when it was not there yet; true then. Every opt-out goes through here.
+ * Puts a number on the DNC list (domain/vocabulary.ts opt-out sources: dtmf, speech, sms,
+ * operator, carrier) and counts it when it was not there yet; true then. Every opt-out goes through here.
  */
-export async function listOptOut(db: Tx, tenant: string, phone: string, channel: 'dtmf' | 'sms' | 'operator' | 'carrier'): Promise<boolean> {
+export async function listOptOut(db: Tx, tenant: string, phone: string, channel: Parameters<typeof addOptOut>[3]): Promise<boolean> {
   const added = await addOptOut(db, tenant, phone, channel);
   if (added) optOuts.inc({ channel });
   return added;

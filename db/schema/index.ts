@@ -10,3 +10,8 @@ export * from './inbox';
 export * from './webhooks';
 export * from './lockdown';
 export * from './sms';
+export * from './crm';
+export * from './script';
+export * from './links';
+export * from './transcripts';
+export * from './sensitive-words';
