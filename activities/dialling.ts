@@ -18,6 +18,7 @@ import type { Outcome } from '../domain/cadence-state';
 import type { RaiseAlert } from '../services/alerts';
 import { applyCallReport } from '../services/carrier-reports';
 import type { Keyring } from '../services/keyring';
+import { callsPlaced, campaignLabel, dials, pacingWait } from '../services/metrics';
 import { CarrierFailure } from '../workflows/constants';
 import type { DialingActivities, PlaceResult } from '../workflows/contracts';
 import { adoptCall, chooseLine, findReservationCall, loadForCarrier, markCarrierFailure, mayHaveHappened, optedOutSince } from './carrier-attempt';
@@ -100,8 +101,11 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       if (sid) return adopted(sid);
     }
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
+    const waitStarted = performance.now();
     await waitForCampaignSlot(attempt.campaignId, campaignCps);
     const stillWanted = await waitForSlot(line.id, async () => !(await optedOutSince(db, contact)));
+    pacingWait.observe({ line: line.id }, (performance.now() - waitStarted) / 1000);
+    const labels = { line: line.id, campaign: campaignLabel(attempt.campaignId) };
     if (!stillWanted) {
       await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
       throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
@@ -128,11 +132,13 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       if (code === TwilioCode.invalidTo) {
         await db.update(attempts).set({ status: 'failed', outcome: 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
         await db.update(contacts).set({ status: 'invalid', updatedAt: new Date() }).where(eq(contacts.id, contact.id));
+        dials.inc({ ...labels, outcome: 'invalid' });
         throw ApplicationFailure.nonRetryable(`carrier says ${maskPhone(contact.phone)} is not a valid number`, CarrierFailure.invalidNumber);
       }
       log.warn('call create failed', { attemptId, line: line.id, code, error: redactPhones((err as Error).message) });
       // the carrier's API failed: the watchdog counts it at once (domain/incident.ts)
       await markCarrierFailure(db, attemptId, err);
+      dials.inc({ ...labels, outcome: 'carrier-failure' });
       if (mayHaveHappened(err)) {
         // it may still have placed the call and lost the answer: find it (adopting undoes the
         // failure). If the carrier cannot be asked, the next try looks again before dialling,
@@ -144,6 +150,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
     }
     // one statement: the SID, when it was placed, and 'queued' unless a fast callback moved it on
     await adoptCall(db, attemptId, sid);
+    callsPlaced.inc(labels);
     return { providerSid: sid, lineId: line.id };
   }
 

@@ -12,12 +12,15 @@ import { attemptByKey, contactsOnDay } from '../db/queries/attempts';
 import { activeStrategy } from '../db/queries/campaigns';
 import { deadLinks } from '../db/queries/links';
 import { lockdownInForce } from '../db/queries/lockdown';
+import { eventOccurredAt } from '../db/queries/inbox';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
+import { eventIdOfFollowUp } from '../domain/cadence-state';
 import { budgetUsed, withCeiling } from '../domain/daily-cap';
 import { urlsInText } from '../domain/links';
 import { localDate } from '../domain/local-time';
 import { refusalAt } from '../domain/next-attempt';
+import { campaignLabel, eventToFirstDial, refusals } from '../services/metrics';
 import type { GateActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
 
 export interface GateDeps {
@@ -43,7 +46,10 @@ export function createGateActivities(deps: GateDeps): GateActivities {
 
   async function reserveAttempt(req: ReserveRequest): Promise<ReserveResult> {
     const key = req.chain ? `${req.workflowId}#${req.chain}#${req.seq}` : `${req.workflowId}#${req.seq}`;
-    return db.transaction(async (tx) => {
+    // what to count once the transaction committed (a rolled-back try counts nothing)
+    let counted: { refused?: string; firstCall?: boolean } = {};
+    const result = await db.transaction(async (tx): Promise<ReserveResult> => {
+      counted = {};
       // one reservation at a time per person: the daily cap holds across campaigns and workers
       const [contact] = await tx.select().from(contacts).where(eq(contacts.id, req.contactId)).for('update');
       const active = await activeStrategy(tx, req.campaignId);
@@ -59,10 +65,12 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       // a refusal and a reservation name the same attempt: the key, who, which follow-up, which channel
       const identity = { idempotencyKey: key, contactId: contact.id, campaignId: req.campaignId, workflowId: req.workflowId, channel: req.channel, strategyVersion: version };
       const refuse = async (reason: string, retryAt: number | null, detail: Record<string, unknown> = {}): Promise<ReserveResult> => {
-        await tx
+        const logged = await tx
           .insert(complianceLog)
           .values({ ...identity, reason, detail: { ...detail, at: new Date(now).toISOString(), localDay } })
-          .onConflictDoNothing();
+          .onConflictDoNothing()
+          .returning({ id: complianceLog.id });
+        if (logged.length) counted.refused = reason;
         return { granted: false, at: now, reason, retryAt, callsToday, smsToday: used.sms, strategy, strategyVersion: version, ceiling };
       };
 
@@ -102,8 +110,19 @@ export function createGateActivities(deps: GateDeps): GateActivities {
           reservedAt: new Date(now),
         })
         .returning({ id: attempts.id });
+      counted.firstCall = req.channel === 'call' && req.attemptsSoFar === 0;
       return { granted: true, attemptId: row!.id, at: now, strategy, strategyVersion: version, ceiling };
     });
+    if (counted.refused) refusals.inc({ reason: counted.refused, channel: req.channel });
+    if (counted.firstCall) await observeFirstCall(req, result.at).catch(() => undefined);
+    return result;
+  }
+
+  /** Event → first call: from the event that started the follow-up (its occurredAt) to this reservation. */
+  async function observeFirstCall(req: ReserveRequest, at: number) {
+    const eventId = eventIdOfFollowUp(req.followUpId, req.campaignId);
+    const occurredAt = eventId ? await eventOccurredAt(db, req.tenant, eventId) : null;
+    if (occurredAt) eventToFirstDial.observe({ campaign: campaignLabel(req.campaignId) }, Math.max(0, at - occurredAt.getTime()) / 1000);
   }
 
   return { reserveAttempt };

@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { adoptMessage } from '../db/queries/sms';
 import { attempts } from '../db/schema';
 import type { Strategy } from '../domain/strategy';
+import { sms as smsCount } from '../services/metrics';
 import { carrierSaysUnsubscribed } from '../services/opt-out-safety';
 import { CarrierFailure } from '../workflows/constants';
 import type { PlaceResult, SmsActivities } from '../workflows/contracts';
@@ -31,15 +32,18 @@ export function createSmsActivities(deps: CarrierDeps): SmsActivities {
       const msg = await carrier.client(line).messages.create({ to: contact.phone, from: line.fromNumber, body, statusCallback });
       // a status callback may already have bound the message and moved it on: keep what it wrote
       await adoptMessage(db, attemptId, msg.sid, msg.status ?? 'queued');
+      smsCount.inc({ outcome: 'sent' });
       return { providerSid: msg.sid, lineId: line.id };
     } catch (err) {
       const code = twilioErrorCode(err);
       if (code === TwilioCode.unsubscribed || code === TwilioCode.invalidTo) {
         await db.update(attempts).set({ status: 'failed', outcome: code === TwilioCode.unsubscribed ? 'opted-out' : 'invalid', endedAt: new Date() }).where(eq(attempts.id, attemptId));
+        smsCount.inc({ outcome: code === TwilioCode.unsubscribed ? 'opted-out' : 'invalid' });
         if (code === TwilioCode.unsubscribed) await carrierSaysUnsubscribed(deps, { tenant: contact.tenant, phone: contact.phone, attemptId, actor: 'carrier' });
         throw ApplicationFailure.nonRetryable(`carrier refused the SMS (${code})`, code === TwilioCode.unsubscribed ? CarrierFailure.unsubscribed : CarrierFailure.invalidNumber);
       }
       await markCarrierFailure(db, attemptId, err);
+      smsCount.inc({ outcome: 'carrier-failure' });
       throw err;
     }
   }

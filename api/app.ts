@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { authenticate } from './auth';
+import { authenticate, scrapeToken } from './auth';
 import { createLimits, defaultLimits } from './limits';
 import type { AppDeps, AppEnv } from './context';
 import { ErrorCode, problem, renderError, zodErrors } from './errors';
@@ -21,6 +21,7 @@ import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
 import { intentsRoutes } from './routes/intents';
 import { keysRoutes } from './routes/keys';
 import { lockdownRoutes } from './routes/lockdown';
+import { metricsRoutes } from './routes/metrics';
 import { linesRoutes } from './routes/lines';
 import { operationsRoutes } from './routes/operations';
 import { presetsRoutes } from './routes/presets';
@@ -55,7 +56,10 @@ export function createApp(deps: AppDeps) {
   // so an anonymous client cannot make the API hold one (services/listen.ts discards what it
   // still sends, so it reads its 401)
   app.use('/v1/*', limits.perAddress);
-  app.use('/v1/*', authenticate({ onFailure: (c) => limits.authFailed(c), blocked: (c) => limits.authBlocked(c) }));
+  const keys = authenticate({ onFailure: (c) => limits.authFailed(c), blocked: (c) => limits.authBlocked(c) });
+  app.use('/v1/*', keys);
+  app.use('/metrics', limits.perAddress);
+  app.use('/metrics', scrapeToken(deps.metricsToken, keys));
   app.use('/v1/*', limits.perKey);
   app.use('/v1/*', limits.largeBodies(isImport));
   const limit = (max: number) => bodyLimit({ maxSize: max, onError: (c) => problem(c, 413, ErrorCode.bodyTooLarge, `Bodies are limited to ${max} bytes here.`) });
@@ -71,7 +75,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes, presetsRoutes, sensitiveWordsRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes, presetsRoutes, sensitiveWordsRoutes, metricsRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

@@ -2,7 +2,8 @@
  * Bearer API keys. Keys are random, shown once, stored as keyed hashes (services/keys.ts). Roles are ordered:
  * viewer < operator < admin, and a route names the least role it needs.
  */
-import type { Context } from 'hono';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
 import { touchKey } from '../db/queries/keys';
@@ -55,6 +56,22 @@ export function authenticate(opts: { onFailure?: (c: Context<AppEnv>) => void; b
     }
     c.set('principal', { keyId: hit.keyId, role: hit.role });
     await next();
+  });
+}
+
+/**
+ * In front of `authenticate` where a scraper may come (GET /metrics): the configured scrape token
+ * as bearer is a viewer; anything else is checked as an API key.
+ */
+export function scrapeToken(token: string | undefined, keys: MiddlewareHandler<AppEnv>) {
+  const expected = token ? createHash('sha256').update(token).digest() : null;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    if (expected && m && timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected)) {
+      c.set('principal', { keyId: 'metrics-token', role: 'viewer' });
+      return next();
+    }
+    return keys(c, next);
   });
 }
 

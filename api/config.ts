@@ -38,6 +38,8 @@ export const apiConfigSchema = baseConfigSchema
     REDIAL_LARGE_BODIES: z.coerce.number().int().min(0).default(defaultLimits.largeBodies),
     /** Alerts the API raises (an admin closing a line, the opt-out playbook) are POSTed here, as the worker's are. */
     REDIAL_OPS_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+    /** A bearer token Prometheus may read GET /metrics with (any viewer key works too). */
+    REDIAL_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
     /** A call turn whose classification takes longer than this many ms falls back to the key menu (services/call-script.ts). */
     REDIAL_CLASSIFY_BUDGET_MS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CLASSIFY_BUDGET_MS),
     /** Behind a reverse proxy: the client address is the last X-Forwarded-For hop. */

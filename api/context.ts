@@ -32,6 +32,8 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Prefix of the schedule ids (tests share one Temporal server); '' in production. */
   schedulePrefix?: string;
+  /** A bearer token that may read GET /metrics without an API key (REDIAL_METRICS_TOKEN, for Prometheus). */
+  metricsToken?: string;
   /** Understands what a called person says (services/intents.ts); absent: spoken turns get the key menu. */
   classify?: Classify;
   /** A classification slower than this falls back to the key menu (services/call-script.ts). */

@@ -12,11 +12,18 @@ import { apiConfigSchema, apiLimits } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
+import { createLog, logConfigSchema, problemsTo } from '../services/log';
+import { configureCampaignLabels } from '../services/metrics';
+import { withRequestLog } from './request-log';
+
+// the log first: a configuration error is logged in the shape asked for
+const log = createLog('api', parseConfig(logConfigSchema, process.env));
 import { classify, warmIntents } from '../services/intents';
 import { startCrmDispatcher } from '../services/crm-deliveries';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
+  configureCampaignLabels({ max: cfg.REDIAL_METRICS_CAMPAIGN_LIMIT, allow: cfg.REDIAL_METRICS_CAMPAIGNS });
   const keyring = keyringOf(cfg);
   await migrateDb(cfg.DATABASE_URL);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
@@ -26,10 +33,10 @@ async function main() {
   const connection = await Connection.connect(temporalOptions).catch(async (err: unknown) => {
     throw await explainTemporalConnectError(err, temporalOptions);
   });
-  console.log(`[api] Temporal: ${describeTemporalConnection(temporalOptions)}`);
+  log.info(`Temporal: ${describeTemporalConnection(temporalOptions)}`);
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
-  const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');
+  const problems = problemsTo(log);
   // trained before the first call is answered, so no turn waits for it
   warmIntents();
   const app = createApp({
@@ -41,21 +48,23 @@ async function main() {
     publicUrl,
     defaultRegion: cfg.REDIAL_DEFAULT_REGION as CountryCode,
     tenant: cfg.REDIAL_TENANT,
-    log,
+    log: problems,
     opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
+    metricsToken: cfg.REDIAL_METRICS_TOKEN,
     limits: apiLimits(cfg),
     classify,
     classifyBudgetMs: cfg.REDIAL_CLASSIFY_BUDGET_MS,
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
-  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });
+  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log: problems });
   // outbound deliveries (the ops webhook) that waited, for a retry or a lockdown's release
-  const outbox = await startOutboxDispatcher({ db, log });
+  const outbox = await startOutboxDispatcher({ db, log: problems });
   // business outcomes to the campaigns' CRMs: a delivery workflow per queued row
-  const crm = await startCrmDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log });
-  const server = await listen(app.fetch, cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
-  console.log(`[api] listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json)`);
-  if (generated) console.log(`[api] admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
+  const crm = await startCrmDispatcher({ db, temporal, taskQueue: TASK_QUEUE, log: problems });
+  const server = await listen(withRequestLog(app.fetch, log), cfg.REDIAL_API_PORT, cfg.REDIAL_API_HOST);
+  // start scripts and tests wait for this line
+  log.info(`listening on ${server.url} (docs ${server.url}/docs, spec ${server.url}/openapi.json, metrics ${server.url}/metrics)`);
+  if (generated) log.info(`admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
   const stop = async () => {
     await server.close();
     await inbox.stop();
@@ -69,7 +78,7 @@ async function main() {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err) => {
-  console.error('[api] failed to start:', err);
+main().catch((err: unknown) => {
+  log.fatal({ err }, 'failed to start');
   process.exit(1);
 });

@@ -125,6 +125,17 @@ export interface CadenceEvent {
   strategyVersion: number;
 }
 
+/** A follow-up's id: its campaign, the trigger's type and the event's id. */
+export const followUpIdOf = (campaignId: string, type: string, eventId: string) => `${campaignId}:${type}:${eventId}`;
+
+/** The id of the event that started a follow-up (null when the id is not of that form; a type holding ':' reads wrong, and finds no event). */
+export function eventIdOfFollowUp(followUpId: string, campaignId: string): string | null {
+  if (!followUpId.startsWith(`${campaignId}:`)) return null;
+  const rest = followUpId.slice(campaignId.length + 1);
+  const colon = rest.indexOf(':');
+  return colon > 0 ? rest.slice(colon + 1) : null;
+}
+
 export interface Plan {
   followUpId: string;
   channel: Channel;
@@ -208,7 +219,7 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
   const within = e.strategy.firstContactWithinMinutes[type];
   const grace = (e.strategy.firstContactAfterMinutes[type] ?? 0) * 60_000;
   s.followUps.push({
-    id: `${e.campaignId}:${type}:${e.id}`,
+    id: followUpIdOf(e.campaignId, type, e.id),
     campaignId: e.campaignId,
     trigger: type,
     strategy: e.strategy,

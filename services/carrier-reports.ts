@@ -7,13 +7,14 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db, Tx } from '../db/client';
 import { attemptWithContact, storeCallEvent } from '../db/queries/attempts';
-import { addOptOut } from '../db/queries/contacts';
 import { applyMessageStatus, storeMessageEvent } from '../db/queries/sms';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
-import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
+import { CALL_PROGRESS, MESSAGE_TERMINAL, outcomeOf, TERMINAL } from '../domain/outcomes';
 import { reportOutcome, signalOptOut } from './cadences';
+import { listOptOut } from './contacts';
 import { queueCrmDelivery } from './crm-deliveries';
+import { campaignLabel, dials, sms } from './metrics';
 
 export interface CallReport {
   sid: string;
@@ -31,7 +32,7 @@ export interface CallReport {
  * Returns the terminal outcome when this report made the attempt terminal, else null.
  */
 export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string): Promise<{ attemptId: string; workflowId: string; outcome: Outcome; callbackAt?: number } | null> {
-  return db.transaction(async (tx) => {
+  const done = await db.transaction(async (tx) => {
     // by attempt id when the callback URL carries it: a callback may beat the create response to us
     const [a] = await tx
       .select()
@@ -72,7 +73,7 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
       });
       // the number does not exist, or is not the person's: no cadence may dial it again
       if (outcome === 'invalid' || outcome === 'wrong-number') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
-      return { attemptId: a.id, workflowId: a.workflowId, outcome, ...callbackOf(a) };
+      return { attemptId: a.id, workflowId: a.workflowId, outcome, lineId: a.lineId, campaignId: a.campaignId, ...callbackOf(a) };
     }
     const forward = !wasTerminal && CALL_PROGRESS.indexOf(r.status) > CALL_PROGRESS.indexOf(a.status);
     await tx
@@ -81,6 +82,11 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
       .where(eq(attempts.id, a.id));
     return null;
   });
+  if (!done) return null;
+  // counted once per call, after the commit that made it terminal (whichever path reported it)
+  dials.inc({ outcome: done.outcome, line: done.lineId ?? 'none', campaign: campaignLabel(done.campaignId) });
+  const { lineId: _l, campaignId: _c, ...result } = done;
+  return result;
 }
 
 const callbackOf = (a: { outcome: string | null; callbackAt: Date | null }) => (a.outcome === 'callback' && a.callbackAt ? { callbackAt: a.callbackAt.getTime() } : {});
@@ -135,7 +141,7 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
 export async function optOutInCall(deps: { db: Db; temporal: Client }, input: { attemptId: string; source: 'dtmf' | 'speech' }): Promise<boolean> {
   const row = await attemptWithContact(deps.db, input.attemptId);
   if (!row) return false;
-  await addOptOut(deps.db, row.contact.tenant, row.contact.phone, input.source);
+  await listOptOut(deps.db, row.contact.tenant, row.contact.phone, input.source);
   await recordScriptOutcome(deps.db, row.attempt.id, 'opted-out');
   await signalOptOut(deps.temporal, row.attempt.workflowId, input.source);
   return true;
@@ -151,7 +157,9 @@ export async function reportSmsStatus(deps: { db: Db }, input: { attemptId: stri
   const p = input.params;
   const sid = (p.MessageSid ?? p.SmsSid)!;
   const status = (p.MessageStatus ?? p.SmsStatus)!;
-  await storeMessageEvent(deps.db, { sid, status, payload: p });
+  const firstTime = await storeMessageEvent(deps.db, { sid, status, payload: p });
   const errorCode = p.ErrorCode && /^\d+$/.test(p.ErrorCode) ? Number(p.ErrorCode) : null;
-  await applyMessageStatus(deps.db, input.attemptId, { sid, status, errorCode });
+  const ours = await applyMessageStatus(deps.db, input.attemptId, { sid, status, errorCode });
+  // once per message and final status (a replayed callback is not stored again)
+  if (ours && firstTime && MESSAGE_TERMINAL.has(status)) sms.inc({ outcome: status });
 }

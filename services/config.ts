@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseKeyring, type Keyring } from './keyring';
 import { ACCOUNT_SID, ACCOUNT_SID_HINT, AUTH_TOKEN, AUTH_TOKEN_HINT, E164, E164_HINT, LINE_TIERS } from '../domain/vocabulary';
 import { temporalConfigShape } from './temporal-connection';
+import { logConfigShape } from './log';
 
 /**
  * Where every process finds PostgreSQL and Temporal (TLS and API key: services/temporal-connection.ts),
@@ -23,6 +24,17 @@ export const baseConfigSchema = z.object({
   REDIAL_HASH_SECRET: z.string().min(1, 'REDIAL_HASH_SECRET is required: 32+ random bytes, base64 (npm start generates one)'),
   ...temporalConfigShape,
   REDIAL_TENANT: z.string().default('default'),
+  ...logConfigShape,
+  /**
+   * The campaign label of the metrics (services/metrics.ts): at most this many campaigns per
+   * process get their own series (the first seen), the rest count as "other"…
+   */
+  REDIAL_METRICS_CAMPAIGN_LIMIT: z.coerce.number().int().min(0).max(1000).default(50),
+  /** …or exactly these (comma-separated ids), when set. */
+  REDIAL_METRICS_CAMPAIGNS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean)),
   /**
    * production | development. Production refuses what is only safe on a developer's machine (the
    * simulator's lines, whose auth tokens are public). Default: production when NODE_ENV=production

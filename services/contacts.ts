@@ -5,7 +5,7 @@
  * is late.
  */
 import type { Client } from '@temporalio/client';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
 import { attemptsOfContact } from '../db/queries/attempts';
 import { audit } from '../db/queries/audit';
 import { addOptOut, contactById, contactByPhone, removeOptOut } from '../db/queries/contacts';
@@ -16,6 +16,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { openText, type Keyring } from './keyring';
 import { repliesOfContact } from '../db/queries/sms';
 import { recordRead } from './lockdown';
+import { optOuts } from './metrics';
 
 export interface ContactDeps {
   db: Db;
@@ -36,10 +37,20 @@ async function liveContact(db: Db, id: string) {
   return contact;
 }
 
+/**
+ * Puts a number on the DNC list (domain/vocabulary.ts opt-out sources: dtmf, speech, sms,
+ * operator, carrier) and counts it when it was not there yet; true then. Every opt-out goes through here.
+ */
+export async function listOptOut(db: Tx, tenant: string, phone: string, channel: Parameters<typeof addOptOut>[3]): Promise<boolean> {
+  const added = await addOptOut(db, tenant, phone, channel);
+  if (added) optOuts.inc({ channel });
+  return added;
+}
+
 /** An operator puts the number on the DNC list; every follow-up ends at once. */
 export async function optOutContact({ db, temporal, keyring }: ContactDeps, input: { contactId: string; actor: string }): Promise<ControlResult> {
   const contact = await liveContact(db, input.contactId);
-  const changed = await addOptOut(db, contact.tenant, contact.phone, 'operator');
+  const changed = await listOptOut(db, contact.tenant, contact.phone, 'operator');
   await signalOptOut(temporal, workflowIdOf(keyring, contact), 'operator');
   await audit(db, { actor: input.actor, action: 'contact.opt-out', target: contact.id, before: { status: contact.status }, after: { status: 'opted_out' } });
   return { contactId: contact.id, workflowId: workflowIdOf(keyring, contact), action: 'opt-out', changed };
@@ -65,7 +76,7 @@ export async function controlCadence({ db, temporal, keyring }: ContactDeps, inp
 
 /** An SMS reply asked to stop (TD, 退订, STOP…): DNC first, then the contact's cadence, if any. */
 export async function optOutBySms({ db, temporal, keyring }: ContactDeps, input: { tenant: string; phone: string }) {
-  await addOptOut(db, input.tenant, input.phone, 'sms');
+  await listOptOut(db, input.tenant, input.phone, 'sms');
   const contact = await contactByPhone(db, input.tenant, input.phone);
   if (contact) await signalOptOut(temporal, workflowIdOf(keyring, contact), 'sms');
 }

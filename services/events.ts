@@ -15,6 +15,7 @@ import { DEFAULT_CAMPAIGN } from '../workflows/constants';
 import { workflowIdOf } from './cadences';
 import type { Keyring } from './keyring';
 import { conflict, notFound, ServiceError, ServiceErrorCode } from './errors';
+import { eventIngest } from './metrics';
 
 export interface EventDeps {
   db: Db;
@@ -44,6 +45,18 @@ export interface EventAccepted {
 }
 
 export async function ingestEvent(deps: EventDeps, body: EventInput): Promise<EventAccepted> {
+  const took = eventIngest.startTimer();
+  try {
+    const result = await ingest(deps, body);
+    took({ result: 'accepted' });
+    return result;
+  } catch (err) {
+    took({ result: 'refused' });
+    throw err;
+  }
+}
+
+async function ingest(deps: EventDeps, body: EventInput): Promise<EventAccepted> {
   const { db, defaultRegion, tenant } = deps;
   const campaignId = body.campaignId ?? DEFAULT_CAMPAIGN;
   const active = await activeStrategy(db, campaignId);

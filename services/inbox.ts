@@ -11,6 +11,7 @@ import { claimDueEvents, listenInbox, markDelivered, markFailed, markRetry, type
 import { recordInterfaceError } from '../db/queries/operations';
 import { redactPhones } from '../domain/phone';
 import { deliverEvent, type CadenceHost } from './cadences';
+import { inboxDelivery } from './metrics';
 import { startWokenLoop, type WokenLoop } from './woken-loop';
 
 export interface InboxDeps extends CadenceHost {
@@ -91,16 +92,17 @@ export async function startInboxDispatcher(deps: InboxDeps, options: InboxOption
  */
 export async function dispatchRound(deps: InboxDeps, options: InboxOptions = {}): Promise<RoundResult> {
   const opts = { ...defaults, ...options };
-  return deps.db.transaction(async (tx) => {
+  // acceptance → delivery of each event delivered, observed once the round committed
+  let waited: number[] = [];
+  const result = await deps.db.transaction(async (tx) => {
+    waited = [];
     const claimed = await claimDueEvents(tx, opts.batchSize);
     if (!claimed.length) return { claimed: 0, delivered: 0, failed: 0, retried: 0 };
     const outcomes = await Promise.all(claimed.map((c) => deliver(deps, c, opts.deliveryDeadlineMs)));
     const at = new Date();
-    await markDelivered(
-      tx,
-      outcomes.filter((o) => o.kind === 'delivered').map((o) => o.seq),
-      at,
-    );
+    const delivered = outcomes.filter((o) => o.kind === 'delivered').map((o) => o.seq);
+    await markDelivered(tx, delivered, at);
+    waited = claimed.filter((c) => delivered.includes(c.event.seq)).map((c) => (at.getTime() - c.event.createdAt.getTime()) / 1000);
     for (const o of outcomes) {
       if (o.kind === 'failed') await markFailed(tx, o.seq, o.error, at);
       if (o.kind === 'retry') {
@@ -114,6 +116,8 @@ export async function dispatchRound(deps: InboxDeps, options: InboxOptions = {})
     const retryError = outcomes.find((o) => o.kind === 'retry');
     return { claimed: claimed.length, delivered: count('delivered'), failed: count('failed'), retried: count('retry'), ...(retryError?.kind === 'retry' ? { retryError: retryError.error } : {}) };
   });
+  for (const s of waited) inboxDelivery.observe(Math.max(0, s));
+  return result;
 }
 
 async function deliver(deps: InboxDeps, { event, contact, campaignStatus }: ClaimedEvent, deadlineMs: number): Promise<Outcome> {

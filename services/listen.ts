@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 
 export interface Listening {
   url: string;
@@ -107,5 +107,18 @@ export function listen(fetch: (req: Request) => Response | Promise<Response>, po
       res.once('finish', () => discardRest(req, opts));
     });
     server.once('error', reject);
+  });
+}
+
+/** Asks the kernel for a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
   });
 }

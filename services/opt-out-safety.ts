@@ -19,11 +19,12 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { audit } from '../db/queries/audit';
-import { addOptOut, contactByPhone } from '../db/queries/contacts';
+import { contactByPhone } from '../db/queries/contacts';
 import { carrierListedCount, endSafeModeRow, insertSafeMode, lastSafeMode, optOutOf, safeModeInForce, type SafeMode } from '../db/queries/opt-out-safety';
 import { maskPhone } from '../domain/phone';
 import type { RaiseAlert } from './alerts';
 import { signalPause, signalResume, workflowIdOf } from './cadences';
+import { listOptOut } from './contacts';
 import { conflict } from './errors';
 import type { Keyring } from './keyring';
 
@@ -109,7 +110,7 @@ async function holdNumber(deps: OptOutSafetyDeps, input: { tenant: string; phone
  */
 export async function carrierSaysUnsubscribed(deps: OptOutSafetyDeps, input: { tenant: string; phone: string; attemptId: string; actor: string }): Promise<'listed' | 'missed'> {
   if (await optOutOf(deps.db, input.tenant, input.phone)) return 'listed';
-  await addOptOut(deps.db, input.tenant, input.phone, 'carrier');
+  await listOptOut(deps.db, input.tenant, input.phone, 'carrier');
   const contactId = await holdNumber(deps, { tenant: input.tenant, phone: input.phone, actor: input.actor, why: 'the carrier says the number unsubscribed (21610); it was not on our opt-out list' });
   await audit(deps.db, { actor: input.actor, action: 'opt-out.carrier', target: contactId ?? undefined, after: { source: 'carrier', attemptId: input.attemptId, number: maskPhone(input.phone) } });
   await deps.raiseAlert({

@@ -50,7 +50,7 @@ const port = (p: string | number) => {
   return parts.length === 3 ? { ip: parts[0], host: parts[1], container: parts[2] } : { ip: undefined, host: parts[0], container: parts[1] ?? parts[0] };
 };
 
-const required = { REDIAL_ADMIN_KEY: 'a'.repeat(32), POSTGRES_PASSWORD: 'pw4Compose7', REDIAL_DATA_KEYS: `k1:${'A'.repeat(43)}=`, REDIAL_HASH_SECRET: `${'B'.repeat(43)}=` };
+const required = { REDIAL_ADMIN_KEY: 'a'.repeat(32), POSTGRES_PASSWORD: 'pw4Compose7', REDIAL_DATA_KEYS: `k1:${'A'.repeat(43)}=`, REDIAL_HASH_SECRET: `${'B'.repeat(43)}=`, REDIAL_METRICS_TOKEN: 'm'.repeat(24), GRAFANA_ADMIN_PASSWORD: 'grafana4Compose' };
 
 describe('docker-compose.yml', () => {
   const raw = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
@@ -71,6 +71,8 @@ describe('docker-compose.yml', () => {
     assert.throws(() => interpolate(raw, { REDIAL_ADMIN_KEY: required.REDIAL_ADMIN_KEY }), /POSTGRES_PASSWORD is required/);
     assert.throws(() => interpolate(raw, { ...required, REDIAL_DATA_KEYS: '' }), /REDIAL_DATA_KEYS is required/);
     assert.throws(() => interpolate(raw, { ...required, REDIAL_HASH_SECRET: '' }), /REDIAL_HASH_SECRET is required/);
+    assert.throws(() => interpolate(raw, { ...required, REDIAL_METRICS_TOKEN: '' }), /REDIAL_METRICS_TOKEN is required/);
+    assert.throws(() => interpolate(raw, { ...required, GRAFANA_ADMIN_PASSWORD: '' }), /GRAFANA_ADMIN_PASSWORD is required/);
     // no default password anywhere: every use of it requires it
     assert.doesNotMatch(raw, /POSTGRES_PASSWORD:-/);
     const s = doc.services;
@@ -112,6 +114,38 @@ describe('docker-compose.yml', () => {
     const withCloud = parse(interpolate(raw, { ...required, TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k' }), { merge: true }) as { services: Record<string, Service> };
     assert.equal(withCloud.services.worker!.environment!.TEMPORAL_ADDRESS, 'ns.acct.tmprl.cloud:7233');
     assert.equal(withCloud.services.api!.environment!.TEMPORAL_API_KEY, 'k');
+  });
+
+  test('Prometheus and Grafana are provisioned from ops/: scrape targets with the token, the alert thresholds, the data source and the dashboard', () => {
+    const s = doc.services;
+    const files = (name: string) => Object.fromEntries((s[name]!.volumes ?? []).map(mount).filter((m) => m.source.startsWith('./')).map((m) => [m.target, m.source]));
+    const prom = files('prometheus');
+    for (const source of Object.values(prom)) assert.ok(fs.existsSync(path.join(root, source)), `${source} exists`);
+    const config = parse(fs.readFileSync(path.join(root, prom['/etc/prometheus/prometheus.yml']!), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string; authorization?: { credentials_file: string }; static_configs?: Array<{ targets: string[] }>; dns_sd_configs?: Array<{ names: string[]; port: number }> }>;
+    };
+    assert.ok(config.rule_files.every((f) => Object.keys(prom).includes(f)), 'the rule files are mounted');
+    const job = (n: string) => config.scrape_configs.find((j) => j.job_name === n)!;
+    assert.deepEqual(job('redial-api').static_configs?.[0]?.targets, ['api:8080']);
+    // the api's /metrics wants the scrape token: Prometheus reads it from the secret the api's variable fills
+    assert.equal(job('redial-api').authorization?.credentials_file, '/run/secrets/metrics-token');
+    assert.equal((doc as unknown as { secrets: Record<string, { environment: string }> }).secrets['metrics-token']!.environment, 'REDIAL_METRICS_TOKEN');
+    assert.equal(s.api!.environment!.REDIAL_METRICS_TOKEN, required.REDIAL_METRICS_TOKEN);
+    // every worker replica, on the port it serves (inside the network only: not published)
+    const worker = job('redial-worker').dns_sd_configs![0]!;
+    assert.deepEqual(worker.names, ['worker']);
+    assert.equal(String(worker.port), s.worker!.environment!.REDIAL_WORKER_METRICS_PORT);
+    assert.equal(s.worker!.environment!.REDIAL_WORKER_METRICS_HOST, '0.0.0.0');
+    assert.deepEqual(s.worker!.ports ?? [], []);
+    for (const app of ['api', 'worker']) assert.equal(s[app]!.environment!.LOG_FORMAT, 'json', `${app} logs JSON`);
+    // the source's thresholds are the rules' (test/metrics.test.ts checks the metrics they read exist)
+    const rules = fs.readFileSync(path.join(root, prom['/etc/prometheus/alerts.yml']!), 'utf8');
+    for (const threshold of [/>= 0\.05\b/, />= 0\.003\b/, /< 0\.85\b/, /< 0\.30\b/]) assert.match(rules, threshold);
+    const grafana = files('grafana');
+    assert.ok(fs.existsSync(path.join(root, grafana['/etc/grafana/provisioning']!, 'datasources', 'prometheus.yml')));
+    assert.ok(fs.existsSync(path.join(root, grafana['/var/lib/grafana/dashboards']!, 'redial.json')));
+    assert.doesNotMatch(raw, /GRAFANA_ADMIN_PASSWORD:-/, 'no default Grafana password');
   });
 
   test('runs PostgreSQL, Temporal on PostgreSQL, the Temporal UI, and the api and worker from this repo', () => {

@@ -50,6 +50,12 @@ export const workerConfigSchema = baseConfigSchema.extend({
   REDIAL_INCIDENT_WATCH_MINUTES: z.coerce.number().min(0.01).default(60),
   REDIAL_INCIDENT_CHECK_MINUTES: z.coerce.number().min(0.01).default(5),
   /**
+   * The worker's Prometheus /metrics (worker/metrics.ts): its port (0: any free one; off: none, and
+   * no Temporal SDK metrics either) and the address it binds (0.0.0.0 in a container, for Prometheus).
+   */
+  REDIAL_WORKER_METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
+  REDIAL_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  /**
    * Script incidents (domain/incident.ts): over this window, at least this many spoken turns with at
    * least this share not understood, or this many people asking for a person after a misunderstanding.
    */

@@ -9,9 +9,19 @@ import { connect } from '../db/client';
 import { incidentPolicy, maintenanceConfig, workerConfigSchema } from './config';
 import { ensureSchedules } from '../services/schedules';
 import { createWorker } from './create';
+import { installRuntime, serveWorkerMetrics } from './metrics';
+import { createLog, logConfigSchema } from '../services/log';
+import { configureCampaignLabels } from '../services/metrics';
+
+// the log first: a configuration error is logged in the shape asked for
+const log = createLog('worker', parseConfig(logConfigSchema, process.env));
 
 async function main() {
   const cfg = parseConfig(workerConfigSchema, process.env);
+  configureCampaignLabels({ max: cfg.REDIAL_METRICS_CAMPAIGN_LIMIT, allow: cfg.REDIAL_METRICS_CAMPAIGNS });
+  const metricsOn = cfg.REDIAL_WORKER_METRICS_PORT !== 'off';
+  const sdkUrl = await installRuntime(log, { sdkMetrics: metricsOn });
+  const maintenance = maintenanceConfig(cfg);
   const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
   // one set of options (TLS, API key) for both connections: services/temporal-connection.ts
   const temporalOptions = temporalConnectionOptions(cfg);
@@ -37,22 +47,28 @@ async function main() {
       deadlineAlert: { misses: cfg.REDIAL_DEADLINE_ALERT_MISSES, windowMs: 60 * 60_000 },
       temporal,
       opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
-      maintenance: maintenanceConfig(cfg),
+      maintenance,
     },
   });
+  const metrics =
+    cfg.REDIAL_WORKER_METRICS_PORT === 'off'
+      ? null
+      : await serveWorkerMetrics(log, { port: cfg.REDIAL_WORKER_METRICS_PORT, host: cfg.REDIAL_WORKER_METRICS_HOST, sdkUrl, volumes: { data: maintenance.dataDir, recordings: maintenance.recordingsDir } });
   if (cfg.REDIAL_SCHEDULES === 'on') {
     const ids = await ensureSchedules(temporal, { taskQueue: worker.options.taskQueue, timeZone: cfg.REDIAL_MAINTENANCE_TIME_ZONE, policy: incidentPolicy(cfg) });
-    console.log(`[worker] schedules: ${ids.join(', ')}`);
+    log.info(`schedules: ${ids.join(', ')}`);
   }
-  console.log(`[worker] polling task queue "${worker.options.taskQueue}" on ${describeTemporalConnection(temporalOptions)}`);
+  // start scripts and tests wait for this line
+  log.info(`polling task queue "${worker.options.taskQueue}" on ${describeTemporalConnection(temporalOptions)}`);
   // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight work is done
   await worker.run();
+  await metrics?.close();
   await connection.close();
   await clientConnection.close();
   await close();
 }
 
-main().catch((err) => {
-  console.error('[worker] failed:', err);
+main().catch((err: unknown) => {
+  log.fatal({ err }, 'failed');
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 /** The daily routine's checks: alert rates, weak lines, contact purge, disk space, call samples, the opt-out self-check, links, database health. */
 import { randomInt } from 'node:crypto';
-import { mkdir, statfs } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { and, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
 import { heartbeat } from '@temporalio/activity';
 import { audit } from '../../db/queries/audit';
@@ -15,6 +15,7 @@ import { bloatRatio, needsReindex, REINDEX_AT } from '../../domain/index-bloat';
 import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { deliverEvent } from '../../services/cadences';
 import { takeLineOut } from '../../services/line-service';
+import { freeRatio } from '../../services/metrics';
 import { checkAllLinks } from '../../services/link-check';
 import { releaseSelfCheckNumber, selfCheckFailed, selfCheckPassed } from '../../services/opt-out-safety';
 import { twilioErrorCode, TwilioCode } from '../carrier';
@@ -101,8 +102,7 @@ export async function checkDisk(deps: MaintenanceDeps): Promise<CheckResult> {
   const out: Array<{ path: string; freePercent: number }> = [];
   for (const p of [...new Set([cfg.dataDir, cfg.recordingsDir])]) {
     await mkdir(p, { recursive: true });
-    const s = await statfs(p);
-    out.push({ path: p, freePercent: Math.round((s.bavail / s.blocks) * 1000) / 10 });
+    out.push({ path: p, freePercent: Math.round((await freeRatio(p)) * 1000) / 10 });
   }
   const low = out.filter((d) => d.freePercent < 30);
   for (const d of low) await deps.raiseAlert({ kind: 'disk', severity: 'critical', message: `Only ${d.freePercent}% free on ${d.path} (need ≥ 30%)`, detail: d });

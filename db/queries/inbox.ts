@@ -113,3 +113,21 @@ export async function markFailed(tx: Tx, seq: number, error: string, at: Date) {
     .set({ state: 'failed', attempts: sql`${inboxEvents.attempts} + 1`, lastError: error.slice(0, 500), lastAttemptAt: at })
     .where(eq(inboxEvents.seq, seq));
 }
+
+/** Events waiting for their cadence, and how long the oldest has waited (the partial queued index answers both). */
+export async function inboxBacklog(db: Tx): Promise<{ queued: number; oldestQueuedAt: Date | null }> {
+  const [row] = await db
+    .select({ queued: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${inboxEvents.createdAt})` })
+    .from(inboxEvents)
+    .where(eq(inboxEvents.state, 'queued'));
+  return { queued: row?.queued ?? 0, oldestQueuedAt: row?.oldest ? new Date(row.oldest) : null };
+}
+
+/** When an accepted event happened (its occurredAt), by the caller's id; null for an unknown one. */
+export async function eventOccurredAt(db: Tx, tenant: string, eventId: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: inboxEvents.occurredAt })
+    .from(inboxEvents)
+    .where(and(eq(inboxEvents.tenant, tenant), eq(inboxEvents.eventId, eventId)));
+  return row?.at ?? null;
+}

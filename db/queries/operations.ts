@@ -147,6 +147,24 @@ export async function listMaintenanceRuns(db: Tx, f: { routine?: string; limit: 
   return db.select().from(maintenanceRuns).where(f.routine ? eq(maintenanceRuns.routine, f.routine) : undefined).orderBy(desc(maintenanceRuns.id)).limit(f.limit);
 }
 
+/** Incidents not closed yet (open, or aborted and still holding), by kind. */
+export async function openIncidentCounts(db: Tx): Promise<Array<{ kind: string; count: number }>> {
+  return db
+    .select({ kind: incidents.kind, count: sql<number>`count(*)::int` })
+    .from(incidents)
+    .where(inArray(incidents.status, HOLDING))
+    .groupBy(incidents.kind);
+}
+
+/** The latest run of each maintenance routine (what its checks found last). */
+export async function latestMaintenanceRuns(db: Tx) {
+  return db
+    .selectDistinctOn([maintenanceRuns.routine])
+    .from(maintenanceRuns)
+    .orderBy(maintenanceRuns.routine, desc(maintenanceRuns.finishedAt));
+;
+}
+
 /** The latest runs holding a check of this name (e.g. every stress test: monthly and on demand), newest first. */
 export async function runsWithCheck(db: Tx, f: { check: string; routine?: string; limit: number }) {
   const holds = sql`${maintenanceRuns.results} @> ${JSON.stringify([{ name: f.check }])}::jsonb`;

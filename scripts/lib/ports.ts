@@ -1,17 +1,7 @@
 import net from 'node:net';
+import { freePort } from '../../services/listen';
 
-/** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

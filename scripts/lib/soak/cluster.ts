@@ -27,6 +27,8 @@ export interface ClusterOptions {
   log: (m: string) => void;
   /** Register the maintenance and watchdog schedules (off: an incident hold would blur what a fault did). */
   schedules?: boolean;
+  /** More environment for the api and worker (a log format, metrics ports). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -161,11 +163,14 @@ export async function startCluster(opts: ClusterOptions) {
       REDIAL_DATA_DIR: path.join(dataDir, 'redial'),
       REDIAL_RECORDINGS_DIR: path.join(dataDir, 'redial', 'recordings'),
       REDIAL_BACKUP_DIRS: path.join(dataDir, 'redial', 'backups'),
+      // a free one per worker start (the default 9464 may be another cluster's on this machine)
+      REDIAL_WORKER_METRICS_PORT: '0',
+      ...opts.env,
     };
     const apiLog = path.join(dataDir, 'api.log');
     const workerLog = path.join(dataDir, 'worker.log');
     // ours, and serving: its own log says it listens (another process on the port would not write there)
-    const healthy = async (since: number) => logHas(apiLog, since, '[api] listening on') && (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0)) === 200;
+    const healthy = async (since: number) => logHas(apiLog, since, 'listening on') && (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0)) === 200;
     const api = new Restartable('api', 'api/main.ts', env, apiLog, healthy);
     // the worker says so once it polls its task queue (after bundling its workflows)
     const worker = new Restartable('worker', 'worker/main.ts', env, workerLog, async (since) => logHas(workerLog, since, 'polling task queue'));
