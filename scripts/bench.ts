@@ -76,6 +76,12 @@ function treeRssKb(pid: number | undefined): number {
   return total;
 }
 
+/** CPU seconds used so far by this process (the simulator and the load generator). */
+function ownCpuSec(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** CPU seconds (user + system) used so far by a process and its descendants. */
 function treeCpuSec(pid: number | undefined): number {
   if (!pid) return NaN;
@@ -123,7 +129,7 @@ async function main() {
       return m;
     };
     const phase = async (label: string, phones: string[], opts: { rate?: number; concurrency: number }) => {
-      const cpu0 = { api: treeCpuSec(api.pid), worker: treeCpuSec(worker.pid), temporal: treeCpuSec(temporalPid) };
+      const cpu0 = { api: treeCpuSec(api.pid), worker: treeCpuSec(worker.pid), temporal: treeCpuSec(temporalPid), postgres: treeCpuSec(sys.postgresPid), here: ownCpuSec() };
       const sentAt = new Map<string, number>();
       const postLatency: number[] = [];
       const t0 = performance.now();
@@ -151,6 +157,12 @@ async function main() {
       const wall = (performance.now() - t0) / 1000;
       const cpu = (k: 'api' | 'worker' | 'temporal', pid: number | undefined) => `${k} ${(((treeCpuSec(pid) - cpu0[k]) / wall) * 100).toFixed(0)}%`;
       log(`${label}: dials ${(dialTimes.length / Math.max(span, 0.001)).toFixed(1)}/s sustained over ${span.toFixed(1)} s; CPU ${cpu('api', api.pid)}, ${cpu('worker', worker.pid)}, ${cpu('temporal', temporalPid)} of one core; RSS api ${mb(treeRssKb(api.pid))}, worker ${mb(treeRssKb(worker.pid))}`);
+      // what one dial costs each part (the simulator and this load generator share this process): the capacity model's input
+      const perDial = (sec: number) => `${((sec * 1000) / Math.max(dialTimes.length, 1)).toFixed(0)} ms`;
+      log(
+        `${label}: CPU per dial: api ${perDial(treeCpuSec(api.pid) - cpu0.api)}, worker ${perDial(treeCpuSec(worker.pid) - cpu0.worker)}, temporal ${perDial(treeCpuSec(temporalPid) - cpu0.temporal)}, ` +
+          `postgres ${perDial(treeCpuSec(sys.postgresPid) - cpu0.postgres)}, simulator + load generator ${perDial(ownCpuSec() - cpu0.here)}`,
+      );
       log(`${label}: ${phones.length} events in ${seconds.toFixed(1)} s = ${(phones.length / seconds).toFixed(0)} cadences started/s`);
       log(`${label}: POST /v1/events p50 ${pct(postLatency, 50).toFixed(0)} ms, p99 ${pct(postLatency, 99).toFixed(0)} ms`);
       log(`${label}: event → first dial ${delays.length}/${phones.length} dialled, p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms, max ${Math.max(...delays)} ms (target p99 ≤ 1000 ms)`);

@@ -52,7 +52,9 @@ export async function startProcesses(opts: { log: (m: string) => void; timeScale
     await new Promise((r) => setTimeout(r, 8000)); // the worker bundles its workflows
     const port = new URL(`http://${stack.temporalAddress}`).port;
     const temporalPid = Number((await run('pgrep', ['-f', `start-dev --port ${port}`]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n')[0]) || undefined;
-    return { apiUrl, adminKey, sim, simUrl: simServer.url, api, worker, temporalPid, temporalAddress: stack.temporalAddress, spawnTs, stop };
+    // the postmaster (its backends are its children): the first line of its pid file (scripts/lib/stack.ts puts it in pg/data)
+    const postgresPid = Number(fs.readFileSync(path.join(dataDir, 'pg', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    return { apiUrl, adminKey, sim, simUrl: simServer.url, api, worker, temporalPid, postgresPid, temporalAddress: stack.temporalAddress, spawnTs, stop };
   } catch (err) {
     await stop();
     throw err;
