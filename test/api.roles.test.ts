@@ -69,6 +69,7 @@ const matrix: Record<string, [Least, During?]> = {
   listHandoffs: ['operator'],
   completeHandoff: ['operator'],
   getOptOutSafeMode: ['viewer'],
+  getMetrics: ['viewer', 'open'],
   resumeOptOutPath: ['operator'],
   runStressTest: ['admin'],
   listPresets: ['viewer'],
