@@ -16,7 +16,7 @@ import { redactPhones, unmaskedPhones } from '../domain/phone';
 import { workflowsPath } from '../worker/create';
 import { freePort } from './lib/ports';
 import { startStack } from './lib/stack';
-import { composeSchemaPath, root, temporalTestServerPath } from './lib/tools';
+import { chromiumPath, composeSchemaPath, root, temporalTestServerPath } from './lib/tools';
 
 const log = (m: string) => console.log(`[test] ${m}`);
 
@@ -59,6 +59,8 @@ async function main() {
           .filter((f) => f.endsWith('.test.ts'))
           .sort()
           .map((f) => path.join('test', f));
+    // *.page.test.ts drive the pages in a real headless Chromium: found, or installed, only when the run has one
+    const chromium = files.some((f) => f.endsWith('.page.test.ts')) ? await chromiumPath(log) : undefined;
     const env = {
       // one keyring for the run: every test process and the api/worker children they start share it
       ...generateSecrets(),
@@ -69,6 +71,7 @@ async function main() {
       REDIAL_TEST_WORKFLOW_BUNDLE: bundlePath,
       ...(testServer ? { TEMPORAL_TEST_SERVER_PATH: testServer } : {}),
       ...(composeSchema ? { REDIAL_TEST_COMPOSE_SCHEMA: composeSchema } : {}),
+      ...(chromium ? { REDIAL_TEST_CHROMIUM: chromium } : {}),
     };
     // *.serial.test.ts measure timing (pacing): they run after the rest, alone on the machine
     const serial = files.filter((f) => f.endsWith('.serial.test.ts'));

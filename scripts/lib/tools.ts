@@ -100,3 +100,56 @@ export async function schemathesisPath(log: (m: string) => void = console.log): 
   await run(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `${SCHEMATHESIS.pkg}==${SCHEMATHESIS.version}`]);
   return bin;
 }
+
+/**
+ * Chromium for the browser tests (test/*.page.test.ts): Debian's `chromium` package, driven by
+ * puppeteer-core through its executable path (browser downloads do not work on this project's
+ * machines). Found on PATH (or at CHROMIUM_PATH); when missing, installed with apt-get where this
+ * process may (root, or sudo without a password). Undefined when neither: the browser tests skip
+ * and say how to install it.
+ */
+export const CHROMIUM_INSTALL_HINT = 'install Debian’s chromium package (`sudo apt-get install -y chromium`) or point CHROMIUM_PATH at a Chromium or Chrome executable';
+const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
+
+/** The first executable of these names on PATH. */
+function onPath(names: string[]): string | undefined {
+  for (const name of names)
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+      const file = path.join(dir, name);
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return file;
+      } catch {
+        /* not here */
+      }
+    }
+  return undefined;
+}
+
+export async function chromiumPath(log: (m: string) => void = console.log): Promise<string | undefined> {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const found = onPath(CHROMIUM_NAMES);
+  if (found) return found;
+  const aptGet = onPath(['apt-get']);
+  const sudo = process.getuid?.() === 0 ? [] : await run('sudo', ['-n', 'true']).then(() => ['sudo', '-n'], () => undefined);
+  if (!aptGet || !sudo) {
+    log(`no Chromium found and ${aptGet ? 'not root (and sudo asks for a password)' : 'no apt-get'}: the browser tests will be skipped; ${CHROMIUM_INSTALL_HINT}`);
+    return undefined;
+  }
+  const apt = (args: string[]) => {
+    const [cmd, ...rest] = [...sudo, aptGet, ...args];
+    return run(cmd!, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  };
+  log('installing Debian’s chromium package with apt-get (once)');
+  try {
+    // a fresh machine's package lists may be empty or stale: refresh them and try again
+    await apt(['install', '-y', 'chromium']).catch(async () => {
+      await apt(['update']);
+      await apt(['install', '-y', 'chromium']);
+    });
+  } catch (err) {
+    log(`could not install chromium (${(err as Error).message.split('\n')[0]}): the browser tests will be skipped; ${CHROMIUM_INSTALL_HINT}`);
+    return undefined;
+  }
+  return onPath(CHROMIUM_NAMES);
+}
