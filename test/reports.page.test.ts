@@ -63,6 +63,8 @@ describe('the reports page in Chromium', { skip: withoutChromium }, () => {
   const campaigns = { 'page-calls': phones('020'), 'page-texts': phones('021') };
   const campaignOf = new Map(Object.entries(campaigns).flatMap(([id, list]) => list.map((p) => [p, id] as const)));
   let report: Report;
+  /** The contact who pressed 1 (converted), whose timeline the page opens. */
+  let contactId = '';
 
   const rendered = (page: Page) => page.waitForFunction(() => document.body.dataset.rendered, { timeout: 30_000 });
   const visible = (page: Page, selector: string) => page.$eval(selector, (e) => !(e as unknown as { hidden: boolean }).hidden);
@@ -195,7 +197,7 @@ describe('the reports page in Chromium', { skip: withoutChromium }, () => {
       const phone = campaigns['page-calls'][6]!;
       const found = await sys.call('GET', `/v1/contacts/lookup?phone=${encodeURIComponent(phone)}`);
       assert.equal(found.status, 200);
-      const { contactId } = (await found.json()) as { contactId: string };
+      ({ contactId } = (await found.json()) as { contactId: string });
       const api = (await (await sys.call('GET', `/v1/contacts/${contactId}/timeline`)).json()) as { entries: Array<{ kind: string }> };
       await page.type('#contact-id', contactId);
       await page.click('#contact-form button[type=submit]');
@@ -230,6 +232,11 @@ describe('the reports page in Chromium', { skip: withoutChromium }, () => {
       await rendered(page);
       assert.equal(await page.$eval('#totals [data-metric="attempts"] b', (e) => (e as unknown as { textContent: string }).textContent), num(report.attempted));
       assert.equal(await page.$eval('#error', (e) => (e as unknown as { textContent: string }).textContent), '', 'no error for a viewer');
+      // and a contact's timeline
+      await page.type('#contact-id', contactId);
+      await page.click('#contact-form button[type=submit]');
+      await page.waitForFunction(() => document.body.dataset.timeline, { timeout: 30_000 });
+      assert.match(await page.$eval('#contact-head', (e) => (e as unknown as { textContent: string }).textContent), /\+1 415\*{4}0206/);
     } finally {
       await context.close();
     }

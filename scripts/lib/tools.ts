@@ -151,5 +151,7 @@ export async function chromiumPath(log: (m: string) => void = console.log): Prom
     log(`could not install chromium (${(err as Error).message.split('\n')[0]}): the browser tests will be skipped; ${CHROMIUM_INSTALL_HINT}`);
     return undefined;
   }
-  return onPath(CHROMIUM_NAMES);
+  const installed = onPath(CHROMIUM_NAMES);
+  if (!installed) log(`chromium was installed but no ${CHROMIUM_NAMES.join(', ')} is on PATH: the browser tests will be skipped; ${CHROMIUM_INSTALL_HINT}`);
+  return installed;
 }
