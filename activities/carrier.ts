@@ -28,7 +28,26 @@ class RedirectingRequestClient extends twilio.RequestClient {
 
 export interface Carrier {
   client(line: LineAccount): TwilioClient;
+  /**
+   * GETs a media URL of the line's account (a recording's audio) with the line's credentials:
+   * the bytes, or a CarrierHttpError with the status. The `twilio` client parses every answer as
+   * JSON, so audio comes through plain HTTP, to the same origin the client uses.
+   */
+  download(line: LineAccount, url: string): Promise<Buffer>;
 }
+
+export class CarrierHttpError extends Error {
+  constructor(
+    readonly status: number,
+    what: string,
+  ) {
+    super(`carrier answered ${status} for ${what}`);
+    this.name = 'CarrierHttpError';
+  }
+}
+
+/** A media download gets this long before it is given up (and retried by its activity). */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 /** `keyring` opens the line's sealed auth token (services/lines.ts); the clear token lives only inside the client. */
 export function createCarrier(opts: { apiBaseUrl?: string; keyring: Keyring }): Carrier {
@@ -41,6 +60,17 @@ export function createCarrier(opts: { apiBaseUrl?: string; keyring: Keyring }): 
       const client = twilio(line.accountSid, openLineToken(opts.keyring, line.authToken), base ? { httpClient: new RedirectingRequestClient(base) } : {});
       clients.set(line.id, { token: line.authToken, client });
       return client;
+    },
+    async download(line, url) {
+      const u = new URL(url);
+      const auth = Buffer.from(`${line.accountSid}:${openLineToken(opts.keyring, line.authToken)}`).toString('base64');
+      // a real carrier redirects media to its storage; fetch drops the credentials on the way there
+      const res = await fetch(base ? `${base}${u.pathname}${u.search}` : url, { headers: { authorization: `Basic ${auth}` }, signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new CarrierHttpError(res.status, u.pathname.replace(/\/Accounts\/[^/]+/, '/Accounts/…'));
+      }
+      return Buffer.from(await res.arrayBuffer());
     },
   };
 }

@@ -100,7 +100,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       const sid = await findReservationCall(db, client, reservation);
       if (sid) return adopted(sid);
     }
-    await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
+    await db.update(attempts).set({ status: 'dialing', lineId: line.id, recordingRequested: strategy.recording.enabled }).where(eq(attempts.id, attemptId));
     const waitStarted = performance.now();
     await waitForCampaignSlot(attempt.campaignId, campaignCps);
     const stillWanted = await waitForSlot(line.id, async () => !(await optedOutSince(db, contact)));
@@ -124,7 +124,9 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         // a voicemail is left after the greeting's beep: Twilio then answers once the greeting ended
         machineDetection: strategy.answeringMachine === 'voicemail' ? 'DetectMessageEnd' : 'Enable',
         timeout: strategy.ringTimeoutSeconds,
-        record: strategy.record || strategy.recording.enabled,
+        record: strategy.recording.enabled,
+        // the recording is fetched into the recordings store once the carrier says it is ready
+        ...(strategy.recording.enabled ? { recordingStatusCallback: hooks(`recording/${attemptId}`), recordingStatusCallbackMethod: 'POST', recordingStatusCallbackEvent: ['completed'] } : {}),
       });
       sid = call.sid;
     } catch (err) {

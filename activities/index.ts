@@ -1,7 +1,7 @@
 /**
  * Redial's activities, assembled once per worker from real clients: each group implements its
  * contract in workflows/contracts.ts, in the file for its concern (gate, dialling, sms, bulk, ops,
- * maintenance). Each does one side effect and is safe to retry.
+ * maintenance, recordings). Each does one side effect and is safe to retry.
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
@@ -19,6 +19,7 @@ import { createGateActivities } from './gate';
 import { createMaintenanceActivities, type MaintenanceConfig } from './maintenance';
 import type { LinkProbeConfig } from '../services/link-probe';
 import { createOpsActivities } from './ops';
+import { createRecordingActivities } from './recordings';
 import { createSmsActivities } from './sms';
 
 export interface ActivityDeps {
@@ -59,7 +60,6 @@ const unconfiguredMaintenance: MaintenanceConfig = {
   selfCheckTimeoutMs: 120_000,
   stressCallsPerHour: 5000,
   stressDurationMs: 60_000,
-  recordingRetentionDays: 400,
 };
 
 export function createActivities(deps: ActivityDeps): RedialActivities {
@@ -74,6 +74,7 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     ...createBulkActivities({ db, temporal: deps.temporal, taskQueue, keyring: deps.keyring }),
     ...ops,
     ...createCrmActivities({ db, keyring: deps.keyring }),
+    ...createRecordingActivities({ db, carrier, recordingsDir: deps.maintenance?.recordingsDir }),
     ...createDeadlineActivities({ db, raiseAlert: ops.raiseAlert, alert: deps.deadlineAlert }),
     ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, keyring: deps.keyring, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert, linkProbe: deps.linkProbe }),
   };

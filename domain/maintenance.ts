@@ -19,9 +19,6 @@ export function runStatus(results: CheckResult[]): 'ok' | 'attention' | 'failed'
   return results.some((x) => x.status === 'failed') ? 'failed' : results.some((x) => x.status === 'attention') ? 'attention' : 'ok';
 }
 
-/** Minimum recording retention per industry (finance keeps ≥ 1 year). */
-export const MIN_RETENTION_DAYS: Record<string, number> = { finance: 365 };
-
 /** Campaigns the routines run themselves; reports and reviews leave them out. */
 export const SELF_CHECK_CAMPAIGN = '__selfcheck';
 export const STRESS_CAMPAIGN = '__stress';

@@ -3,7 +3,7 @@
  * finance: the collection rules — threats, harassment, false claims, contacting third parties),
  * in Chinese and English, and the pure matching. Operators add words (services/sensitive-words.ts);
  * these are the built-in ones every list starts from. A strategy is screened when it is saved;
- * scripts in use and the month's call transcripts monthly.
+ * scripts in use and the words of the month's calls (call_turns) monthly.
  */
 import { stringsIn } from './text-fields';
 import type { Industry } from './vocabulary';

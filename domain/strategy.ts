@@ -13,7 +13,7 @@ const window = z.strictObject({
   days: z.array(z.number().int().min(1).max(7)).optional().describe('ISO weekdays (1 = Monday); every day when absent'),
 });
 
-export const strategySchema = z.strictObject({
+const strategyFields = z.strictObject({
   quietHours: z.strictObject({ start: hm, end: hm }).default({ start: '21:00', end: '08:00' }),
   blockedWindows: z.array(window).max(20).default([]),
   holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use "YYYY-MM-DD"')).max(366).default([]),
@@ -77,10 +77,12 @@ export const strategySchema = z.strictObject({
   defaultLineTier: z.enum(LINE_TIERS).default('standard'),
   /** Spread of wake-ups when a window opens, so 08:00 is not a herd. */
   jitterSeconds: z.number().int().min(0).max(3600).default(120),
-  record: z.boolean().default(false),
+  /** Read only: `record: true` of strategies saved before `recording` existed means `recording.enabled` (folded in below). */
+  record: z.boolean().optional(),
   /**
-   * Call recording and how long recordings are kept (finance keeps ≥ 365 days: the monthly
-   * routine checks it). `enabled` records like `record` does.
+   * Call recording: every call is recorded and its recording fetched into the recordings store,
+   * kept `retentionDays` and then purged — never less than its industry's minimum (finance 365
+   * days, whatever this says: domain/recordings.ts).
    */
   recording: z
     .strictObject({ enabled: z.boolean().default(false), retentionDays: z.number().int().min(1).max(3650).default(90) })
@@ -100,6 +102,9 @@ export const strategySchema = z.strictObject({
    */
   script: scriptSchema.prefault({}),
 });
+
+/** The strategy as stored and used: one recording field (an old `record: true` turns recording on). */
+export const strategySchema = strategyFields.transform(({ record, ...s }) => (record ? { ...s, recording: { ...s.recording, enabled: true } } : s));
 
 export type Strategy = z.output<typeof strategySchema>;
 export type StrategyInput = z.input<typeof strategySchema>;

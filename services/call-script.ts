@@ -2,8 +2,9 @@
  * An answered call's script, carried out (domain/script.ts decides, domain/call-twiml.ts renders):
  * the opening by the campaign's mode from the strategy version the attempt was reserved under,
  * recorded as played; then each turn — a key, or words understood by the classifier (a dependency:
- * any function of texts → intents) — with its consequences: an opt-out through the same path as
- * key 0, the business outcome on the attempt, a callback, a text through the cadence, a hand-over.
+ * any function of texts → intents) and kept sealed — with its consequences: an opt-out through the
+ * same path as key 0, the business outcome on the attempt, a callback, a text through the cadence,
+ * a hand-over.
  * A classifier that is missing, throws or is too slow drops the call to the basic key menu.
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ import { hangUp, openingTwiml, turnTwiml, twiml } from '../domain/call-twiml';
 import { UNKNOWN_INTENT } from '../domain/intents/labels';
 import { effectiveScript, keyTurn, speechTurn, type Classification, type ScriptMark, type TurnAction } from '../domain/script';
 import { signalScriptText } from './cadences';
+import { sealText, type Keyring } from './keyring';
 import { optOutInCall, recordScriptOutcome, type ScriptOutcome } from './carrier-reports';
 import { nudgeWatchdog } from './operations';
 import { optOutSafeMode } from './opt-out-safety';
@@ -25,9 +27,14 @@ export type Classify = (texts: readonly string[], industry?: string) => Classifi
 /** A classification slower than this is not used: the turn falls back to the key menu (the classifier's own target is 5 ms). */
 export const DEFAULT_CLASSIFY_BUDGET_MS = 250;
 
+/** The purpose the words of a turn are sealed under (call_turns.text). */
+export const CALL_TURN_TEXT = 'call-turn-text';
+
 export interface CallScriptDeps {
   db: Db;
   temporal: Client;
+  /** Seals the words of each turn at rest (personal data: they may hold a name). */
+  keyring: Keyring;
   /** Absent: every spoken turn gets the key menu. */
   classify?: Classify;
   classifyBudgetMs?: number;
@@ -129,6 +136,7 @@ export async function answerTurn(
     confidence: understood.classification?.confidence ?? null,
     fallback: understood.fallback,
     humanAfterMisunderstanding: a.humanAfterMisunderstanding,
+    text: input.speech && !input.digits ? sealText(deps.keyring, input.speech, CALL_TURN_TEXT) : null,
     actions,
   });
   if (fresh) {

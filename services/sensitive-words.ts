@@ -2,7 +2,7 @@
  * The maintained sensitive-word lists: the built-in words (domain/sensitive-words.ts) and the
  * ones operators add, versioned (each change counts one) and audited. A strategy is screened
  * against its campaign's list when it is saved — a hit refuses it (422, each word and where);
- * the monthly routine screens the scripts in use and the month's call transcripts.
+ * the monthly routine screens the scripts in use and the words of the month's calls (call_turns).
  */
 import type { Db, Tx } from '../db/client';
 import { audit } from '../db/queries/audit';

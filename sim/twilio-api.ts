@@ -1,5 +1,6 @@
 /**
- * The Twilio REST subset Redial uses (Calls create, list, fetch, update; Messages create),
+ * The Twilio REST subset Redial uses (Calls create, list, fetch, update; Messages create;
+ * Recordings list, fetch and audio),
  * answered with Twilio's JSON shapes and error bodies so the real `twilio` client accepts them.
  */
 import type { Context, Hono } from 'hono';
@@ -174,6 +175,16 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     else if (status === 'completed' && call.status === 'in-progress') call.hangup = 'completed';
     if (call.hangup) call.status = call.hangup;
     return c.json(callJson(call));
+  });
+
+  app.get(`${api}/Recordings.json`, (c) => {
+    const acct = authorise(state, c);
+    if (acct instanceof Response) return acct;
+    const callSid = c.req.query('CallSid');
+    // Twilio's list filter by call, newest first
+    const list = [...state.recordings.values()].filter((r) => r.accountSid === acct.sid && (!callSid || r.callSid === callSid)).sort((a, b) => b.createdAt - a.createdAt);
+    const uri = `/2010-04-01/Accounts/${acct.sid}/Recordings.json`;
+    return c.json({ recordings: list.map(recordingJson), page: 0, page_size: list.length, start: 0, end: Math.max(0, list.length - 1), uri, first_page_uri: uri, next_page_uri: null, previous_page_uri: null });
   });
 
   app.get(`${api}/Recordings/:file`, (c) => {

@@ -2,11 +2,14 @@
  * The industry playbooks on the real system (Temporal, PostgreSQL, the simulator through the
  * twilio client): the daily run flags a campaign whose links are dead (404, redirect loop,
  * timeout against a local server) and the gate holds its SMS; the monthly scan finds a phrase
- * planted in a call transcript; the stress test runs on demand and the checklist shows the last
+ * planted in a call's spoken turns (sealed); the stress test runs on demand and the checklist shows the last
  * three runs.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { CALL_TURN_TEXT } from '../services/call-script';
+import { sealText } from '../services/keyring';
+import { testKeyring } from './helpers/env';
 import { eventually, useSystem } from './helpers/system';
 import { testLinkProbe, useLinkServer } from './helpers/link-server';
 import { afternoonZone } from './helpers/zones';
@@ -69,16 +72,18 @@ describe('industry playbooks in the routines', () => {
     assert.equal(camp.deadLinks.length, 2, 'the campaign shows its flag');
   });
 
-  test('monthly: a phrase planted in a call transcript is found, a finding per call with the line', async () => {
+  test('monthly: a phrase planted in a call’s spoken turns is found, a finding per call with the line', async () => {
     const res = await sys.call('POST', '/v1/campaigns', { id: 'fin', name: 'Repayments', preset: 'finance', strategy: { sms: null } });
     assert.equal(res.status, 201, await res.clone().text());
     const [c] = await sys.sql`insert into contacts (tenant, phone, time_zone) values (${sys.tenant}, '+8613800138301', 'Asia/Shanghai') returning id`;
     const [a] = await sys.sql`insert into attempts (idempotency_key, contact_id, campaign_id, workflow_id, channel, strategy_version, local_day, status, outcome, ended_at)
       values ('transcript#1', ${c!.id}, 'fin', 'seed', 'call', 1, '2026-01-01', 'completed', 'answered', now()) returning id`;
-    await sys.sql`insert into call_transcripts (attempt_id, turn, text) values
-      (${a!.id}, 0, 'This is an automated reminder about a repayment due on your account.'),
-      (${a!.id}, 1, '我下个月再还'),
-      (${a!.id}, 2, '你不还的话我们就通知你家人，再不还就让你坐牢')`;
+    // the words of each turn are sealed at rest, as the call script stores them
+    const said = (text: string) => sealText(testKeyring(), text, CALL_TURN_TEXT);
+    await sys.sql`insert into call_turns (attempt_id, campaign_id, turn, input, mode, intent, text, actions) values
+      (${a!.id}, 'fin', 1, 'speech', 'intelligent', 'unknown', ${said('我下个月再还')}, '{answer}'),
+      (${a!.id}, 'fin', 2, 'speech', 'intelligent', 'unknown', ${said('你不还的话我们就通知你家人，再不还就让你坐牢')}, '{answer}'),
+      (${a!.id}, 'fin', 3, 'dtmf', 'intelligent', 'key:1', null, '{answer}')`;
     const run = await trigger('maintenance-monthly');
     const sw = check(run, 'sensitive-words');
     assert.equal(sw.status, 'attention', sw.summary);

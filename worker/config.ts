@@ -29,7 +29,8 @@ export const workerConfigSchema = baseConfigSchema.extend({
   /** Alerts are POSTed here as JSON. */
   REDIAL_OPS_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   REDIAL_DATA_DIR: z.string().default('.redial'),
-  REDIAL_RECORDINGS_DIR: z.string().default('.redial/recordings'),
+  /** The recordings store; unset: `recordings` under REDIAL_DATA_DIR. */
+  REDIAL_RECORDINGS_DIR: z.string().optional(),
   /** Comma-separated backup directories: the first local, the rest copies (e.g. a mounted second disk or bucket). */
   REDIAL_BACKUP_DIRS: z.string().default('.redial/backups,.redial/backups-copy'),
   REDIAL_BACKUP_KEEP: z.coerce.number().int().min(1).default(8),
@@ -45,7 +46,6 @@ export const workerConfigSchema = baseConfigSchema.extend({
   /** The monthly stress test's peak (DESIGN.md: 5,000 calls an hour for e-commerce) and duration. */
   REDIAL_STRESS_CALLS_PER_HOUR: z.coerce.number().int().min(1).default(5000),
   REDIAL_STRESS_SECONDS: z.coerce.number().int().min(1).default(60),
-  REDIAL_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   /** Incidents: how long a lowered CPS is watched before the rollback, and how often it is checked. */
   REDIAL_INCIDENT_WATCH_MINUTES: z.coerce.number().min(0.01).default(60),
   REDIAL_INCIDENT_CHECK_MINUTES: z.coerce.number().min(0.01).default(5),
@@ -72,7 +72,7 @@ export function maintenanceConfig(cfg: WorkerConfig): MaintenanceConfig {
     tenant: cfg.REDIAL_TENANT,
     databaseUrl: cfg.DATABASE_URL,
     dataDir: path.resolve(cfg.REDIAL_DATA_DIR),
-    recordingsDir: path.resolve(cfg.REDIAL_RECORDINGS_DIR),
+    recordingsDir: path.resolve(cfg.REDIAL_RECORDINGS_DIR ?? path.join(cfg.REDIAL_DATA_DIR, 'recordings')),
     backupTargets: cfg.REDIAL_BACKUP_DIRS.split(',').map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)),
     backupKeep: cfg.REDIAL_BACKUP_KEEP,
     pgBinDir: cfg.PG_BINDIR,
@@ -83,7 +83,6 @@ export function maintenanceConfig(cfg: WorkerConfig): MaintenanceConfig {
     selfCheckTimeoutMs: 120_000,
     stressCallsPerHour: cfg.REDIAL_STRESS_CALLS_PER_HOUR,
     stressDurationMs: cfg.REDIAL_STRESS_SECONDS * 1000,
-    recordingRetentionDays: cfg.REDIAL_RECORDING_RETENTION_DAYS,
   };
 }
 

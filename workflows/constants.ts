@@ -30,3 +30,13 @@ export const importWorkflowId = (importId: string) => `import:${importId}`;
 export const campaignCancelWorkflowId = (campaignId: string) => `campaign-cancel:${campaignId}`;
 /** One run per CRM delivery and replay (`replays` counts them): the id names no person. */
 export const crmDeliveryWorkflowId = (deliveryId: number, replays: number) => `crm-delivery:${deliveryId}:${replays}`;
+/** One run per recording: the carrier's recording id names no person. */
+export const recordingWorkflowId = (recordingSid: string) => `recording:${recordingSid}`;
+
+/** Failure types of the recordings store that no retry mends. */
+export const RecordingFailure = {
+  /** The carrier has no such recording, or it belongs to another call. */
+  notFound: 'RecordingNotFound',
+  /** The worker has no recordings store configured. */
+  noStore: 'NoRecordingsStore',
+} as const;

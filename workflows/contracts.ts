@@ -54,7 +54,7 @@ export interface PlaceResult {
   lineId: string;
 }
 
-export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities & CrmActivities;
+export type RedialActivities = CadenceActivities & BulkActivities & OpsActivities & MaintenanceActivities & CrmActivities & RecordingActivities;
 
 export type CadenceActivities = GateActivities & DialingActivities & SmsActivities & DeadlineActivities;
 
@@ -147,6 +147,10 @@ export interface MaintenanceActivities {
   sampleCalls(): Promise<CheckResult>;
   selfCheckOptOut(): Promise<CheckResult>;
   checkDatabaseHealth(): Promise<CheckResult>;
+  /** Recordings of recorded calls the callback did not bring, asked of the carrier by call and fetched. */
+  fetchMissedRecordings(): Promise<CheckResult>;
+  /** Recordings past their retention deleted from the store (never before their industry's floor), each audited. */
+  purgeRecordings(): Promise<CheckResult>;
   // weekly
   backupDatabase(): Promise<CheckResult>;
   permissionAudit(): Promise<CheckResult>;
@@ -155,6 +159,7 @@ export interface MaintenanceActivities {
   /** At the configured peak, or the one asked for on demand (POST /v1/maintenance/stress-test). */
   stressTest(target?: StressTarget): Promise<CheckResult>;
   lineStability(): Promise<CheckResult>;
+  /** The recordings store against the attempts: missing files and rows, checksums, purges before the floor. */
   recordingsRetention(): Promise<CheckResult>;
   // industry playbooks (domain/presets/)
   /** Daily: every URL of the live strategies (services/link-check.ts). */
@@ -163,7 +168,7 @@ export interface MaintenanceActivities {
   checkPlaybooks(req: { routine: Routine }): Promise<CheckResult>;
   /** Weekly (education): intent tag → script. */
   checkIntentScripts(): Promise<CheckResult>;
-  /** Monthly: the sensitive-word lists over the strategies in use and the month's transcripts. */
+  /** Monthly: the sensitive-word lists over the strategies in use and the month's spoken turns. */
   scanSensitiveWords(): Promise<CheckResult>;
 }
 
@@ -192,4 +197,24 @@ export interface CrmActivities {
   /** One signed POST to the campaign's CRM; `nextTryInMs` is recorded on the row (null: the last try). */
   tryCrmDelivery(req: { deliveryId: number; nextTryInMs: number | null }): Promise<CrmTryResult>;
   deadLetterCrmDelivery(req: { deliveryId: number }): Promise<void>;
+}
+
+/** A recording the carrier says is ready (its RecordingStatusCallback). */
+export interface RecordingRequest {
+  attemptId: string;
+  recordingSid: string;
+}
+
+export interface StoredRecording {
+  recordingId: string;
+  bytes: number;
+  sha256: string;
+  /** Epoch ms. */
+  purgeAfter: number;
+}
+
+/** The recordings store (workflows/recordings.ts). */
+export interface RecordingActivities {
+  /** Fetches the recording from the carrier into the store with its checksum and retention; a second fetch finds it stored. */
+  fetchRecording(req: RecordingRequest): Promise<StoredRecording>;
 }

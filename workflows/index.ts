@@ -3,3 +3,4 @@ export { cancelCampaignCadences, enrolImport } from './bulk';
 export { connectRateIncident, interfaceIncident, scriptIncident, watchdog } from './incidents';
 export { dailyMaintenance, monthlyMaintenance, stressTestOnDemand, weeklyMaintenance } from './maintenance';
 export { crmDelivery } from './crm-delivery';
+export { keepRecording } from './recordings';

@@ -46,8 +46,12 @@ export async function dailyMaintenance(): Promise<CheckResult[]> {
     ...(patched(PLAYBOOKS) ? { 'link-check': quick.checkLinks, playbook: () => quick.checkPlaybooks({ routine: 'daily' }) } : {}),
     // added later: runs recorded before it replay without it
     ...(patched(DATABASE_HEALTH) ? { 'database-health': long.checkDatabaseHealth } : {}),
+    ...(patched(RECORDINGS) ? { 'recordings-fetch': quick.fetchMissedRecordings, 'recordings-purge': quick.purgeRecordings } : {}),
   });
 }
+
+/** The daily recordings steps (fetch what the callback missed, purge what is past its retention): added to a running schedule's workflow. */
+const RECORDINGS = 'daily-recordings';
 
 /** The daily routine's database upkeep (ANALYZE, REINDEX CONCURRENTLY): a step added to a running schedule's workflow. */
 const DATABASE_HEALTH = 'daily-database-health';

@@ -11,6 +11,7 @@ export interface MaintenanceConfig {
   databaseUrl: string;
   /** Where PostgreSQL data and call recordings live (checked for ≥30% free space). */
   dataDir: string;
+  /** The recordings store: fetched recordings, one file per recording id (activities/recordings.ts). */
   recordingsDir: string;
   /** Backup targets: the first is local, the others are copies (directories). */
   backupTargets: string[];
@@ -26,7 +27,6 @@ export interface MaintenanceConfig {
   /** The monthly stress test: the configured peak and how long to hold it. */
   stressCallsPerHour: number;
   stressDurationMs: number;
-  recordingRetentionDays: number;
 }
 
 export interface MaintenanceDeps {

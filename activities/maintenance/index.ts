@@ -2,7 +2,8 @@
  * The checks of the daily, weekly and monthly routines (DESIGN.md "Scheduled routines"). Each
  * returns a CheckResult — ok, attention (a finding), skipped (not possible here, and why) — and
  * raises an alert for findings; workflows/maintenance.ts runs them and stores the run.
- * The checks live in daily.ts, weekly.ts and monthly.ts; this file assembles them.
+ * The checks live in daily.ts, weekly.ts and monthly.ts (the recordings' purge and verification
+ * in recordings.ts); this file assembles them.
  */
 import { maintenanceRuns } from '../../db/schema';
 import { runStatus, type CheckResult } from '../../domain/maintenance';
@@ -10,7 +11,8 @@ import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceActivities } from '../../workflows/contracts';
 import type { MaintenanceDeps } from './deps';
 import { checkAlertRates, checkDatabaseHealth, checkDisk, checkLinks, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
-import { lineStability, recordingsRetention, scanSensitiveWords, stressTest } from './monthly';
+import { lineStability, scanSensitiveWords, stressTest } from './monthly';
+import { fetchMissedRecordings, purgeRecordings, recordingsRetention } from './recordings';
 import { checkIntentScripts, checkPlaybooks } from './playbooks';
 import { backupDatabase, permissionAudit, strategyReview } from './weekly';
 
@@ -40,6 +42,8 @@ export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceA
     sampleCalls: () => sampleCalls(deps),
     selfCheckOptOut: () => selfCheckOptOut(deps),
     checkDatabaseHealth: () => checkDatabaseHealth(deps),
+    fetchMissedRecordings: () => fetchMissedRecordings(deps),
+    purgeRecordings: () => purgeRecordings(deps),
     // weekly
     backupDatabase: () => backupDatabase(deps),
     permissionAudit: () => permissionAudit(deps),

@@ -1,19 +1,19 @@
-/** The monthly routine's checks: stress test (also on demand), line stability, recordings retention, sensitive words. */
+/** The monthly routine's checks: stress test (also on demand), line stability, sensitive words (recordings retention: recordings.ts). */
 import { randomInt } from 'node:crypto';
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { activeStrategy, ensureCampaign, liveCampaignStrategies } from '../../db/queries/campaigns';
-import { transcriptLinesSince } from '../../db/queries/transcripts';
 import { upsertContact } from '../../db/queries/contacts';
 import { callCounts, noCounts, rates, type Counts } from '../../db/queries/reports';
+import { turnTextsSince } from '../../db/queries/script';
 import { realTraffic } from '../../db/queries/traffic';
-import { attempts, campaigns, contacts } from '../../db/schema';
-import { attention, MIN_RETENTION_DAYS, ok, skipped, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
+import { attempts, contacts } from '../../db/schema';
+import { attention, ok, skipped, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { redactPhones } from '../../domain/phone';
 import { findSensitive, screenValue, wordsFor } from '../../domain/sensitive-words';
+import { CALL_TURN_TEXT } from '../../services/call-script';
 import { deliverEvent } from '../../services/cadences';
+import { openText } from '../../services/keyring';
 import { currentWordList } from '../../services/sensitive-words';
 import type { MaintenanceDeps } from './deps';
 import { ACTOR, DAY, noonZone, waitFor } from './shared';
@@ -111,45 +111,26 @@ export async function lineStability(deps: MaintenanceDeps): Promise<CheckResult>
   return unstable.length ? attention('line-stability', unstable.map(([id, l]) => `${id}: ${l.badDays.length} bad day(s)`).join('; '), byLine) : ok('line-stability', `${Object.keys(byLine).length} line(s), no bad day in 30 days`, byLine);
 }
 
-/** Recordings kept long enough for every industry in use (finance ≥ 1 year), and what is stored. */
-export async function recordingsRetention(deps: MaintenanceDeps): Promise<CheckResult> {
-  const { db, config: cfg } = deps;
-  const industries = (await db.selectDistinct({ industry: campaigns.industry }).from(campaigns)).map((r) => r.industry).filter((x): x is string => !!x);
-  const short = industries.filter((i) => (MIN_RETENTION_DAYS[i] ?? 0) > cfg.recordingRetentionDays).map((i) => ({ industry: i, requiredDays: MIN_RETENTION_DAYS[i], configuredDays: cfg.recordingRetentionDays }));
-  await mkdir(cfg.recordingsDir, { recursive: true });
-  const files = await readdir(cfg.recordingsDir, { withFileTypes: true });
-  let oldest: number | null = null;
-  for (const f of files.filter((x) => x.isFile())) {
-    const m = (await stat(path.join(cfg.recordingsDir, f.name))).mtimeMs;
-    oldest = oldest === null ? m : Math.min(oldest, m);
-  }
-  const detail = { retentionDays: cfg.recordingRetentionDays, industries, belowMinimum: short, recordings: files.length, oldestDays: oldest === null ? null : Math.floor((Date.now() - oldest) / DAY) };
-  if (short.length) {
-    await deps.raiseAlert({ kind: 'retention', severity: 'critical', message: `Recording retention ${cfg.recordingRetentionDays} days is below the minimum for ${short.map((s) => s.industry).join(', ')}`, detail });
-    return attention('recordings-retention', `retention ${cfg.recordingRetentionDays} days < required for ${short.map((s) => `${s.industry} (${s.requiredDays})`).join(', ')}`, detail);
-  }
-  return ok('recordings-retention', `retention ${cfg.recordingRetentionDays} days covers ${industries.length ? industries.join(', ') : 'every industry'}`, detail);
-}
-
 /**
  * The sensitive-word lists over what Redial says and hears: every live campaign's active strategy
- * (its SMS, announcement, scripts) and the transcripts of the last month's calls — a finding per
- * call with the lines that hit, numbers masked.
+ * (its SMS, announcement, scripts) and the words of every spoken turn of the last month's calls
+ * (call_turns, opened) — a finding per call with the lines that hit, numbers masked.
  */
 export async function scanSensitiveWords(deps: MaintenanceDeps): Promise<CheckResult> {
   const { db } = deps;
   const list = await currentWordList(db);
   const strategies = (await liveCampaignStrategies(db)).flatMap((c) => screenValue(c.strategy, wordsFor(c.industry, list.words)).map((h) => ({ campaignId: c.campaignId, path: h.path, word: h.word, category: h.category })));
   const calls = new Map<string, { attemptId: string; campaignId: string; lines: Array<{ turn: number; line: string; words: string[] }> }>();
-  for (const l of await transcriptLinesSince(db, new Date(Date.now() - 30 * DAY))) {
-    const hits = findSensitive(l.text, wordsFor(l.industry, list.words));
+  for (const l of await turnTextsSince(db, new Date(Date.now() - 30 * DAY))) {
+    const text = openText(deps.keyring, l.text!, CALL_TURN_TEXT);
+    const hits = findSensitive(text, wordsFor(l.industry, list.words));
     if (!hits.length) continue;
     const call = calls.get(l.attemptId) ?? { attemptId: l.attemptId, campaignId: l.campaignId, lines: [] };
-    call.lines.push({ turn: l.turn, line: redactPhones(l.text), words: hits.map((h) => h.word) });
+    call.lines.push({ turn: l.turn, line: redactPhones(text), words: hits.map((h) => h.word) });
     calls.set(l.attemptId, call);
   }
   const detail = { listVersion: list.version, strategies, calls: [...calls.values()] };
-  if (!strategies.length && !calls.size) return ok('sensitive-words', `list v${list.version}: no sensitive word in the strategies in use or the month's transcripts`, detail);
+  if (!strategies.length && !calls.size) return ok('sensitive-words', `list v${list.version}: no sensitive word in the strategies in use or the month's calls`, detail);
   const summary = `list v${list.version}: ${strategies.length} hit(s) in strategies in use, ${calls.size} call(s) with sensitive wording`;
   await deps.raiseAlert({ kind: 'sensitive-words', severity: 'warning', message: summary, detail });
   return attention('sensitive-words', summary, detail);

@@ -1,5 +1,5 @@
 /**
- * Carrier webhooks: TwiML for calls, Gather results, call and SMS status callbacks and inbound SMS. Every route
+ * Carrier webhooks: TwiML for calls, Gather results, call, recording and SMS status callbacks and inbound SMS. Every route
  * requires a valid X-Twilio-Signature computed over our public URL with the token of the line the
  * webhook is about: the attempt's own line for a call or an SMS we sent (its URL names the attempt), the line the
  * text was sent to for an inbound SMS (services/webhook-auth.ts). A redelivery the carrier marks
@@ -11,6 +11,7 @@ import { createMiddleware } from 'hono/factory';
 import { hangUp, say, twiml } from '../../domain/call-twiml';
 import { answerCall, answerTurn } from '../../services/call-script';
 import { reportCallStatus, reportSmsStatus } from '../../services/carrier-reports';
+import { recordingReady } from '../../services/recordings';
 import { receiveSms } from '../../services/sms-replies';
 import { machineAnswered } from '../../services/voicemail';
 import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
@@ -88,6 +89,13 @@ export const twilioRoutes = new Hono<TwilioEnv>()
     const p = c.var.params;
     if (!p.CallSid || !p.CallStatus) return problem(c, 400, ErrorCode.validation, 'CallSid and CallStatus are required.');
     await reportCallStatus(c.var.deps, { attemptId: c.req.param('attemptId'), params: p });
+    return c.body(null, 204);
+  })
+
+  .post('/recording/:attemptId', byStatusAttempt, async (c) => {
+    const p = c.var.params;
+    const r = await recordingReady(c.var.deps, { attemptId: c.req.param('attemptId'), recordingSid: p.RecordingSid, status: p.RecordingStatus });
+    if (r === 'invalid') return problem(c, 400, ErrorCode.validation, 'RecordingSid is required.');
     return c.body(null, 204);
   })
 

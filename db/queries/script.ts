@@ -1,8 +1,9 @@
 /** The call script's records: turns, what an answered call played, and the misunderstanding counts the watchdog reads. */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNotNull, sql } from 'drizzle-orm';
 import type { ScriptHealth } from '../../domain/incident';
 import type { Tx } from '../client';
-import { attempts, callTurns, type PlayedScript } from '../schema';
+import { attempts, callTurns, campaigns, type PlayedScript } from '../schema';
+import { realTraffic } from './traffic';
 
 export type NewTurn = typeof callTurns.$inferInsert;
 
@@ -44,4 +45,15 @@ export async function scriptHealth(db: Tx, since: Date, campaignId?: string): Pr
     .from(callTurns)
     .where(and(gt(callTurns.at, since), eq(callTurns.input, 'speech'), eq(callTurns.mode, 'intelligent'), campaignId ? eq(callTurns.campaignId, campaignId) : undefined))
     .groupBy(callTurns.campaignId);
+}
+
+/** The words of every spoken turn of real calls reserved since `since` (sealed), with the call's campaign and industry, in call and turn order. */
+export async function turnTextsSince(db: Tx, since: Date) {
+  return db
+    .select({ attemptId: callTurns.attemptId, campaignId: callTurns.campaignId, industry: campaigns.industry, turn: callTurns.turn, text: callTurns.text })
+    .from(callTurns)
+    .innerJoin(attempts, eq(attempts.id, callTurns.attemptId))
+    .leftJoin(campaigns, eq(campaigns.id, callTurns.campaignId))
+    .where(and(gte(attempts.reservedAt, since), isNotNull(callTurns.text), realTraffic()))
+    .orderBy(asc(attempts.reservedAt), asc(callTurns.attemptId), asc(callTurns.turn));
 }

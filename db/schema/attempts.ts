@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { contacts } from './contacts';
 
 export interface PlayedScript {
@@ -51,6 +51,8 @@ export const attempts = pgTable(
     scriptOutcome: text(),
     /** The person asked to be called back then (the cadence's rules still apply). */
     callbackAt: timestamp({ withTimezone: true }),
+    /** The call was placed asking the carrier to record it (the strategy's `recording.enabled`). */
+    recordingRequested: boolean().notNull().default(false),
     reservedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     placedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),

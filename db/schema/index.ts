@@ -13,5 +13,5 @@ export * from './sms';
 export * from './crm';
 export * from './script';
 export * from './links';
-export * from './transcripts';
+export * from './recordings';
 export * from './sensitive-words';

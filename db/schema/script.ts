@@ -1,8 +1,9 @@
 import { bigserial, boolean, index, integer, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
- * One row per turn of an answered call's script: what was understood (never what was said) and
- * what Redial did. The watchdog reads misunderstandings from here; reports read the script.
+ * One row per turn of an answered call's script: what was said (sealed), what was understood and
+ * what Redial did. The watchdog reads misunderstandings from here, reports read the script, and
+ * the monthly sensitive-word scan reads the month's words.
  */
 export const callTurns = pgTable(
   'call_turns',
@@ -23,6 +24,8 @@ export const callTurns = pgTable(
     fallback: text(),
     /** The person asked for a person right after a turn that was not understood. */
     humanAfterMisunderstanding: boolean().notNull().default(false),
+    /** The words as speech recognition delivered them (speech turns only), sealed under the keyring (purpose call-turn-text). */
+    text: text(),
     /** What Redial did: answer, sms, opt-out, mark:…, callback, hand-over, menu. */
     actions: text().array().notNull(),
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -23,7 +23,6 @@ export const finance: Preset = {
     maxAttempts: 4,
     redialDelaysMinutes: [1440],
     stopOn: ['payment.received'],
-    record: true,
     recording: { enabled: true, retentionDays: 365 },
     answeringMachine: 'like-no-answer',
     announcement: { text: 'This is an automated reminder about a repayment due on your account. Press 0 at any time to never be called again.', language: 'en-US' },
@@ -35,7 +34,7 @@ export const finance: Preset = {
     },
   },
   rules: [
-    { routine: 'monthly', rule: 'every call is recorded', check: (s) => (s.recording.enabled || s.record ? null : 'calls are not recorded') },
+    { routine: 'monthly', rule: 'every call is recorded', check: (s) => (s.recording.enabled ? null : 'calls are not recorded') },
     { routine: 'monthly', rule: 'recordings are kept ≥ 365 days', check: (s) => (s.recording.retentionDays >= 365 ? null : `recordings kept ${s.recording.retentionDays} days (rule: ≥ 365)`) },
     { routine: 'monthly', rule: 'no calls before 09:00 or after 20:00', check: (s) => (quietCovers(s, '20:00', '09:00') ? null : `quiet hours ${s.quietHours.start}–${s.quietHours.end} (rule: at least 20:00–09:00)`) },
   ],

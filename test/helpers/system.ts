@@ -89,7 +89,6 @@ export async function startSystem(
     selfCheckTimeoutMs: 60_000,
     stressCallsPerHour: 3600,
     stressDurationMs: 5_000,
-    recordingRetentionDays: 400,
     ...opts.maintenance,
   };
   const worker: Worker = await createWorker({
