@@ -13,9 +13,8 @@ import { activeStrategy } from '../db/queries/campaigns';
 import { lockdownInForce } from '../db/queries/lockdown';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
-import { budgetUsed, withCeiling } from '../domain/daily-cap';
+import { ruleRefusal } from '../domain/gate-rules';
 import { localDate } from '../domain/local-time';
-import { refusalAt } from '../domain/next-attempt';
 import type { GateActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
 
 export interface GateDeps {
@@ -76,13 +75,9 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       const lockdown = await lockdownInForce(tx);
       if (lockdown?.pauseDialling) return refuse('lockdown', now + HOLD_RECHECK_MS, { lockdownId: lockdown.id });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
-      if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
-      if (req.channel === 'sms' && !strategy.sms) return refuse('sms-disabled', null);
-      // one budget per person and local day, calls and SMS together; an SMS also meets its own cap
-      const counts = { [localDay]: budgetUsed(req.channel, used, strategy.sms?.maxPerDay ?? 1) };
-      const policy = withCeiling(strategy, ceiling);
-      const r = refusalAt(now, contact.timeZone, policy, counts);
-      if (r) return refuse(r.rule, r.until, { callsToday, smsToday: used.sms, max: policy.maxCallsPerDay, ...(req.channel === 'sms' ? { smsMax: strategy.sms?.maxPerDay ?? 1 } : {}) });
+      // max attempts, SMS allowed, the daily budget and the windows by the real clock
+      const r = ruleRefusal({ now, timeZone: contact.timeZone, localDay, strategy, channel: req.channel, attemptsSoFar: req.attemptsSoFar, used, ceiling });
+      if (r) return refuse(r.reason, r.retryAt, r.detail);
 
       const [row] = await tx
         .insert(attempts)

@@ -1,6 +1,6 @@
 /**
  * Wall-clock arithmetic in a contact's IANA time zone, DST-correct, using only Intl (deterministic
- * inside the workflow sandbox). Instants are epoch milliseconds.
+ * inside the workflow sandbox) and integer arithmetic. Instants are epoch milliseconds.
  */
 export interface LocalParts {
   year: number;
@@ -45,7 +45,8 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-export function localParts(instant: number, tz: string): LocalParts {
+/** Local time by the formatter itself: the reference the cached path below must agree with. */
+function formattedParts(instant: number, tz: string): LocalParts {
   const p: Record<string, string> = {};
   for (const { type, value } of formatter(tz).formatToParts(new Date(instant))) p[type] = value;
   const year = Number(p.year);
@@ -54,6 +55,80 @@ export function localParts(instant: number, tz: string): LocalParts {
   const minute = Number(p.hour) * 60 + Number(p.minute);
   const date = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
   return { year, month, day, minute, weekday: WEEKDAYS[p.weekday ?? ''] ?? 1, date };
+}
+
+/*
+ * Formatting a date in a zone costs microseconds, and planning asks for local time dozens of
+ * times per attempt (a dry run over 100,000 events, millions of times). A zone's offset is
+ * constant for hours at a time, so it is read from the formatter once per zone and UTC hour and
+ * cached; the calendar day is integer arithmetic, cached per day. An hour in which the offset
+ * changes (a DST transition: the offset read at its first and last minute differ), or an offset
+ * that is not whole minutes (local mean time before 1900), goes to the formatter every time.
+ */
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Offset per zone and UTC hour; NaN where the hour needs the formatter. */
+const hourOffsets = new Map<string, Map<number, number>>();
+const days = new Map<number, Omit<LocalParts, 'minute'>>();
+/** Local parts per wall-clock minute (the same in every zone that reads it): shared, frozen. */
+const minutes = new Map<number, Readonly<LocalParts>>();
+/** Entries kept per map before it starts over (a year of hours for a dozen zones). */
+const CACHE_MAX = 100_000;
+
+/** The offset (ms) the formatter shows for a minute-aligned instant. */
+function formattedOffset(minuteStart: number, tz: string): number {
+  const p = formattedParts(minuteStart, tz);
+  return Date.UTC(p.year, p.month - 1, p.day, Math.floor(p.minute / 60), p.minute % 60) - minuteStart;
+}
+
+function hourOffset(instant: number, tz: string): number {
+  let zone = hourOffsets.get(tz);
+  if (!zone) hourOffsets.set(tz, (zone = new Map()));
+  const hour = Math.floor(instant / HOUR_MS);
+  let off = zone.get(hour);
+  if (off === undefined) {
+    const first = formattedOffset(hour * HOUR_MS, tz);
+    const last = formattedOffset(hour * HOUR_MS + HOUR_MS - 60_000, tz);
+    off = first === last && first % 60_000 === 0 ? first : Number.NaN;
+    if (zone.size >= CACHE_MAX) zone.clear();
+    zone.set(hour, off);
+  }
+  return off;
+}
+
+/** The calendar fields of a day counted from 1970-01-01 (proleptic Gregorian; H. Hinnant's civil_from_days). */
+function dayOf(n: number): Omit<LocalParts, 'minute'> {
+  let d = days.get(n);
+  if (d) return d;
+  const z = n + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const date = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  d = { year, month, day, weekday: ((((n + 3) % 7) + 7) % 7) + 1, date };
+  if (days.size >= CACHE_MAX) days.clear();
+  days.set(n, d);
+  return d;
+}
+
+export function localParts(instant: number, tz: string): Readonly<LocalParts> {
+  const off = hourOffset(instant, tz);
+  if (Number.isNaN(off) || !(Math.abs(instant) < 8.64e15)) return formattedParts(instant, tz);
+  const wall = Math.floor((instant + off) / 60_000) * 60_000;
+  let parts = minutes.get(wall);
+  if (!parts) {
+    const n = Math.floor(wall / DAY_MS);
+    const d = dayOf(n);
+    parts = Object.freeze({ year: d.year, month: d.month, day: d.day, minute: (wall - n * DAY_MS) / 60_000, weekday: d.weekday, date: d.date });
+    if (minutes.size >= CACHE_MAX) minutes.clear();
+    minutes.set(wall, parts);
+  }
+  return parts;
 }
 
 export function localDate(instant: number, tz: string): string {
@@ -103,10 +178,18 @@ export function nextLocalMidnight(instant: number, tz: string): number {
   return zonedInstant({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }, 0, tz);
 }
 
-/** "HH:MM" → minutes since midnight. */
+const hms = new Map<string, number>();
+
+/** "HH:MM" → minutes since midnight (remembered: windows are read on every plan). */
 export function parseHm(hm: string): number {
-  const [h, m] = hm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
+  let v = hms.get(hm);
+  if (v === undefined) {
+    const [h, m] = hm.split(':').map(Number);
+    v = (h ?? 0) * 60 + (m ?? 0);
+    if (hms.size >= 10_000) hms.clear();
+    hms.set(hm, v);
+  }
+  return v;
 }
 
 /**
