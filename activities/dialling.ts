@@ -4,7 +4,7 @@
  * by the line's and the campaign's CPS, hung up when the cadence no longer wants it, reconciled
  * when its outcome never arrived.
  */
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, CompleteAsyncError, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -14,6 +14,7 @@ import type { FailoverPolicy } from '../domain/failover';
 import { TERMINAL } from '../domain/outcomes';
 import { maskPhone, redactPhones } from '../domain/phone';
 import type { Strategy } from '../domain/strategy';
+import type { Outcome } from '../domain/cadence-state';
 import type { RaiseAlert } from '../services/alerts';
 import { applyCallReport } from '../services/carrier-reports';
 import type { Keyring } from '../services/keyring';
@@ -22,6 +23,9 @@ import type { DialingActivities, PlaceResult } from '../workflows/contracts';
 import { adoptCall, chooseLine, findReservationCall, loadForCarrier, markCarrierFailure, mayHaveHappened, optedOutSince } from './carrier-attempt';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
 
+
+/** Tries a call gets to be placed (the carrier's API failing) before the attempt is a carrier failure. */
+const PLACE_TRIES = 3;
 
 export interface CarrierDeps {
   db: Db;
@@ -114,7 +118,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
         // a voicemail is left after the greeting's beep: Twilio then answers once the greeting ended
         machineDetection: strategy.answeringMachine === 'voicemail' ? 'DetectMessageEnd' : 'Enable',
         timeout: strategy.ringTimeoutSeconds,
-        record: strategy.record,
+        record: strategy.record || strategy.recording.enabled,
       });
       sid = call.sid;
     } catch (err) {
@@ -141,6 +145,25 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
     return { providerSid: sid, lineId: line.id };
   }
 
+  /**
+   * placeCall, then the call's outcome: the final status callback completes this activity by its
+   * id (services/cadences.ts reportOutcome), so it ends waiting, not returning. A try that finds
+   * the outcome already written (a fast callback, or a retry after a long call outlived the
+   * heartbeat timeout) returns it. Placement failures keep placeCall's budget of three tries.
+   */
+  async function dial({ attemptId }: { attemptId: string }): Promise<{ outcome: Outcome; callbackAt?: number }> {
+    try {
+      await placeCall({ attemptId });
+    } catch (err) {
+      const { attempt } = Context.current().info;
+      if (attempt < PLACE_TRIES || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+      throw ApplicationFailure.create({ message: `call not placed after ${attempt} tries: ${redactPhones((err as Error).message)}`, type: 'CallNotPlaced', nonRetryable: true });
+    }
+    const [row] = await db.select({ status: attempts.status, outcome: attempts.outcome, callbackAt: attempts.callbackAt }).from(attempts).where(eq(attempts.id, attemptId));
+    if (row?.outcome && TERMINAL.has(row.status)) return { outcome: row.outcome as Outcome, ...(row.outcome === 'callback' && row.callbackAt ? { callbackAt: row.callbackAt.getTime() } : {}) };
+    throw new CompleteAsyncError();
+  }
+
   async function cancelCall({ attemptId }: { attemptId: string }) {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
     if (!attempt.providerSid || TERMINAL.has(attempt.status)) return;
@@ -156,7 +179,8 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
 
   async function reconcileAttempt({ attemptId }: { attemptId: string }) {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
-    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never };
+    const asked = (at: Date | null | undefined) => (at ? { callbackAt: at.getTime() } : {});
+    if (attempt.outcome && (TERMINAL.has(attempt.status) || attempt.status === 'carrier-failed')) return { outcome: attempt.outcome as never, ...asked(attempt.callbackAt) };
     if (!attempt.providerSid) return { outcome: 'carrier-failure' as const };
     const line = await lineFor(attempt, contact.tags, strategy);
     const call = await carrier.client(line).calls(attempt.providerSid).fetch();
@@ -169,9 +193,9 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
       durationSec: call.duration ? Number(call.duration) : null,
       price: call.price ?? null,
     });
-    const [row] = await db.select({ outcome: attempts.outcome }).from(attempts).where(eq(attempts.id, attemptId));
-    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never };
+    const [row] = await db.select({ outcome: attempts.outcome, callbackAt: attempts.callbackAt }).from(attempts).where(eq(attempts.id, attemptId));
+    return { outcome: (res?.outcome ?? row?.outcome ?? null) as never, ...asked(row?.callbackAt) };
   }
 
-  return { placeCall, cancelCall, reconcileAttempt };
+  return { placeCall, dial, cancelCall, reconcileAttempt };
 }

@@ -1,6 +1,6 @@
 /**
  * The compliance gate: one PostgreSQL transaction reserves an attempt or refuses it with its
- * reason (DNC, pause, hold, lockdown, max attempts, quiet hours, blocked windows, daily cap by the real
+ * reason (DNC, pause, hold, lockdown, max attempts, an SMS carrying a dead link, quiet hours, blocked windows, daily cap by the real
  * clock — one budget for calls and SMS together, the strategy's cap lowered to the per-person
  * ceiling, and an SMS's own lower cap). Idempotent by (workflow id,
  * execution chain, sequence): a retried reservation returns the same row, a restarted cadence gets new ones.
@@ -10,10 +10,12 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { attemptByKey, contactsOnDay } from '../db/queries/attempts';
 import { activeStrategy } from '../db/queries/campaigns';
+import { deadLinks } from '../db/queries/links';
 import { lockdownInForce } from '../db/queries/lockdown';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { ruleRefusal } from '../domain/gate-rules';
+import { urlsInText } from '../domain/links';
 import { localDate } from '../domain/local-time';
 import type { GateActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
 
@@ -27,6 +29,9 @@ export interface GateDeps {
 
 /** How soon a cadence held by an interface incident or a lockdown asks again. */
 const HOLD_RECHECK_MS = 60_000;
+
+/** How soon an SMS held for a dead link asks again (the daily check or a new strategy version may have fixed it). */
+const DEAD_LINK_RECHECK_MS = 60 * 60_000;
 
 /** Minutes a paused campaign waits before the gate is asked again (resume also wakes it). */
 const PAUSED_RECHECK_MS = 5 * 60_000;
@@ -75,8 +80,14 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       const lockdown = await lockdownInForce(tx);
       if (lockdown?.pauseDialling) return refuse('lockdown', now + HOLD_RECHECK_MS, { lockdownId: lockdown.id });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
-      // max attempts, SMS allowed, the daily budget and the windows by the real clock
-      const r = ruleRefusal({ now, timeZone: contact.timeZone, localDay, strategy, channel: req.channel, attemptsSoFar: req.attemptsSoFar, used, ceiling });
+      // an SMS must not send people to a link the link check found dead (services/link-check.ts);
+      // asked first, as it concerns only texts the strategy has (the rules below refuse others for other reasons)
+      if (req.channel === 'sms' && strategy.sms && strategy.onDeadLink === 'hold-sms') {
+        const dead = await deadLinks(tx, urlsInText(strategy.sms.text));
+        if (dead.length) return refuse('dead-link', now + DEAD_LINK_RECHECK_MS, { urls: dead.map((d) => d.url) });
+      }
+      // max attempts, SMS allowed, the daily budget and the windows by the real clock (shared with the dry run)
+      const r = ruleRefusal({ now, timeZone: contact.timeZone, localDay, strategy, channel: req.channel, scripted: req.scripted === true, attemptsSoFar: req.attemptsSoFar, used, ceiling });
       if (r) return refuse(r.reason, r.retryAt, r.detail);
 
       const [row] = await tx

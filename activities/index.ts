@@ -17,6 +17,7 @@ import type { Carrier } from './carrier';
 import { createDialingActivities } from './dialling';
 import { createGateActivities } from './gate';
 import { createMaintenanceActivities, type MaintenanceConfig } from './maintenance';
+import type { LinkProbeConfig } from '../services/link-probe';
 import { createOpsActivities } from './ops';
 import { createSmsActivities } from './sms';
 
@@ -42,6 +43,8 @@ export interface ActivityDeps {
   deadlineAlert?: DeadlineAlertPolicy;
   /** What the maintenance routines need (paths, backup targets, self-check numbers); see worker/config.ts. */
   maintenance?: MaintenanceConfig;
+  /** Tests only: where the link check's probe connects (services/link-probe.ts). */
+  linkProbe?: Partial<LinkProbeConfig>;
 }
 
 /** Where no maintenance configuration is given (tests of other parts): checks that need one skip or fail clearly. */
@@ -72,6 +75,6 @@ export function createActivities(deps: ActivityDeps): RedialActivities {
     ...ops,
     ...createCrmActivities({ db, keyring: deps.keyring }),
     ...createDeadlineActivities({ db, raiseAlert: ops.raiseAlert, alert: deps.deadlineAlert }),
-    ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, keyring: deps.keyring, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert }),
+    ...createMaintenanceActivities({ db, carrier, temporal: deps.temporal, taskQueue, keyring: deps.keyring, config: deps.maintenance ?? unconfiguredMaintenance, raiseAlert: ops.raiseAlert, linkProbe: deps.linkProbe }),
   };
 }

@@ -9,9 +9,11 @@ import { desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activeHold, campaignConnectRates, carrierApiFailures, incidentDuring, interfaceErrorCount, lastClosed, noteIncident, openIncident } from '../db/queries/operations';
 import { attempts, campaigns, lines } from '../db/schema';
-import { connectRateIncident, interfaceIncident } from '../workflows/incidents';
-import { carrierInterfaceFailing, defaultIncidentPolicy, type IncidentPolicy } from '../domain/incident';
-import { rollbackStrategy, setCampaignCps as setCps } from '../services/campaigns';
+import { scriptHealth } from '../db/queries/script';
+import { connectRateIncident, interfaceIncident, scriptIncident } from '../workflows/incidents';
+import { carrierInterfaceFailing, defaultIncidentPolicy, scriptMisbehaving, type IncidentPolicy } from '../domain/incident';
+import type { ScriptMode } from '../domain/script';
+import { rollbackStrategy, setCampaignCps as setCps, setScriptMode as writeScriptMode } from '../services/campaigns';
 import { ServiceError, ServiceErrorCode } from '../services/errors';
 import { raiseAlert as storeAlert } from '../services/alerts';
 import { requireClient } from './client';
@@ -39,8 +41,10 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
    * interface incident; only while no interface holds does a campaign whose connect rate fell
    * under the floor start its connect-rate incident — judged on its own calls (carrier failures
    * are the carrier's) made after the last carrier incident closed, so an outage never slows a
-   * campaign down or rolls its strategy back. One incident per subject at a time (the workflow
-   * id is the subject), judged only on what happened since the last one about it closed.
+   * campaign down or rolls its strategy back. Apart from both, a campaign whose intelligent script
+   * misunderstands (domain/incident.ts scriptMisbehaving) starts its script incident. One incident
+   * per subject at a time (the workflow id is the subject), judged only on what happened since the
+   * last one about it closed.
    */
   async function detectIncidents(policy: IncidentPolicy): Promise<string[]> {
     // a schedule registered by an older worker may lack newer fields: the defaults fill them
@@ -67,6 +71,16 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
       const workflowId = `incident:interface:${iface}`;
       await start(workflowId, () =>
         temporal.workflow.start(interfaceIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ iface, detail, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+      );
+    }
+    // what people say does not depend on the carrier: judged whatever the interfaces do
+    for (const h0 of await scriptHealth(db, new Date(now - p.scriptWindowMs))) {
+      if (!scriptMisbehaving(h0, p)) continue;
+      const [h] = await scriptHealth(db, await since('script', h0.campaignId, p.scriptWindowMs), h0.campaignId);
+      if (!h || !scriptMisbehaving(h, p)) continue;
+      const workflowId = `incident:script:${h.campaignId}`;
+      await start(workflowId, () =>
+        temporal.workflow.start(scriptIncident, { workflowId, taskQueue: deps.taskQueue, args: [{ campaignId: h.campaignId, health: h, policy: p }], workflowIdConflictPolicy: 'USE_EXISTING' }),
       );
     }
     if (failing.length || (await activeHold(db))) return started;
@@ -171,8 +185,19 @@ export function createOpsActivities(deps: OpsDeps): OpsActivities {
     return { ok: false, detail: errors.join('; ') || 'no open line' };
   }
 
+  /** The script incident's switch (to basic at once, back to intelligent on an operator's resume): the same audited write as the API's. */
+  async function setScriptMode({ campaignId, mode, actor }: { campaignId: string; mode: ScriptMode; actor: string }): Promise<ScriptMode | null> {
+    try {
+      return await writeScriptMode({ db }, { campaignId, mode, actor });
+    } catch (err) {
+      if (err instanceof ServiceError && err.code === ServiceErrorCode.unknownCampaign) return null;
+      throw err;
+    }
+  }
+
   return {
     raiseAlert,
+    setScriptMode,
     detectIncidents,
     openIncident: openIncidentStep,
     noteIncident: noteIncidentStep,

@@ -19,15 +19,16 @@ export function createSmsActivities(deps: CarrierDeps): SmsActivities {
   const { db, carrier } = deps;
   const lineFor = (a: { lineId: string | null }, tags: string[], strategy: Strategy) => chooseLine(deps, deps.failover, (m) => log.warn(m), a, tags, strategy);
 
-  async function sendSms({ attemptId }: { attemptId: string }): Promise<PlaceResult> {
+  async function sendSms({ attemptId, text }: { attemptId: string; text?: string }): Promise<PlaceResult> {
     const { attempt, contact, strategy } = await loadForCarrier(db, attemptId);
     if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
-    if (!strategy.sms) throw ApplicationFailure.nonRetryable('strategy has no SMS', 'BadAttempt');
+    const body = text ?? strategy.sms?.text;
+    if (!body) throw ApplicationFailure.nonRetryable('strategy has no SMS', 'BadAttempt');
     const line = await lineFor(attempt, contact.tags, strategy);
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
     try {
       const statusCallback = `${deps.publicUrl.replace(/\/$/, '')}/twilio/sms/status/${attemptId}`;
-      const msg = await carrier.client(line).messages.create({ to: contact.phone, from: line.fromNumber, body: strategy.sms.text, statusCallback });
+      const msg = await carrier.client(line).messages.create({ to: contact.phone, from: line.fromNumber, body, statusCallback });
       // a status callback may already have bound the message and moved it on: keep what it wrote
       await adoptMessage(db, attemptId, msg.sid, msg.status ?? 'queued');
       return { providerSid: msg.sid, lineId: line.id };

@@ -19,11 +19,15 @@ import { eventsRoutes } from './routes/events';
 import { handoffsRoutes } from './routes/handoffs';
 import { healthRoutes } from './routes/health';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/import';
+import { intentsRoutes } from './routes/intents';
 import { keysRoutes } from './routes/keys';
 import { lockdownRoutes } from './routes/lockdown';
 import { linesRoutes } from './routes/lines';
 import { operationsRoutes } from './routes/operations';
+import { presetsRoutes } from './routes/presets';
+import { sensitiveWordsRoutes } from './routes/sensitive-words';
 import { reportsRoutes } from './routes/reports';
+import { reportsPageRoutes } from './routes/reports-page';
 import { twilioRoutes } from './routes/twilio';
 
 /** JSON bodies above this are refused with 413 (imports have their own, larger limit). */
@@ -68,10 +72,11 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, dryRunRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes, presetsRoutes, sensitiveWordsRoutes, dryRunRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);
+  app.route('/', reportsPageRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

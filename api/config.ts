@@ -1,6 +1,7 @@
 /** The API process's configuration (see services/config.ts for the shared parts). */
 import { z } from 'zod';
 import { isSimulatorAccount } from '../domain/vocabulary';
+import { DEFAULT_CLASSIFY_BUDGET_MS } from '../services/call-script';
 import { baseConfigSchema, isProduction, linesFromJson } from '../services/config';
 import { defaultLimits, type ApiLimits } from './limits';
 
@@ -37,6 +38,8 @@ export const apiConfigSchema = baseConfigSchema
     REDIAL_LARGE_BODIES: z.coerce.number().int().min(0).default(defaultLimits.largeBodies),
     /** Alerts the API raises (an admin closing a line, the opt-out playbook) are POSTed here, as the worker's are. */
     REDIAL_OPS_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+    /** A call turn whose classification takes longer than this many ms falls back to the key menu (services/call-script.ts). */
+    REDIAL_CLASSIFY_BUDGET_MS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CLASSIFY_BUDGET_MS),
     /** Behind a reverse proxy: the client address is the last X-Forwarded-For hop. */
     REDIAL_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })

@@ -1,3 +1,20 @@
+/** What a spreadsheet may run as a formula: a trigger first, or after leading whitespace (\s covers NBSP and the ideographic space). */
+const FORMULA = /^(?:[=+\-@\t\r\n]|\s+[=+\-@])/;
+
+/**
+ * One CSV cell, quoted as RFC 4180 needs, and safe to open in a spreadsheet: a cell that starts
+ * with = + - @ tab CR or LF, or with whitespace before one of = + - @ (spreadsheets trim it), is
+ * prefixed with ' so it is never a formula.
+ */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
+  if (FORMULA.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A CSV document: a header row and one row per record, CRLF-terminated. */
+export const csvTable = (header: string[], rows: unknown[][]) => [header, ...rows].map((r) => `${r.map(csvCell).join(',')}\r\n`).join('');
+
 /**
  * A streaming CSV reader (RFC 4180): quoted fields with commas, doubled quotes and line breaks,
  * CRLF or LF, a leading UTF-8 BOM. Yields one array of fields per record, never holding the file.

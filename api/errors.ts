@@ -24,6 +24,8 @@ export const ErrorCode = {
   invalidPhone: 'invalid_phone',
   unknownCampaign: 'unknown_campaign',
   conflict: 'conflict',
+  /** A strategy holds sensitive words: each one and where is in `errors`. */
+  sensitiveWords: 'sensitive_words',
   importRejected: 'import_rejected',
   badSignature: 'bad_signature',
   unavailable: 'service_unavailable',
@@ -58,6 +60,7 @@ const titles: Record<ErrorCode, string> = {
   invalid_phone: 'Invalid phone number',
   unknown_campaign: 'Unknown campaign',
   conflict: 'Conflict',
+  sensitive_words: 'The strategy holds sensitive words',
   import_rejected: 'Import rejected: nothing was written',
   bad_signature: 'Invalid webhook signature',
   service_unavailable: 'Service unavailable',
@@ -131,6 +134,7 @@ const serviceStatus: Record<ServiceErrorCode, ContentfulStatusCode> = {
   validation_failed: 400,
   service_unavailable: 503,
   lockdown: 423,
+  sensitive_words: 422,
 };
 
 export function renderError(err: unknown, c: Context, log: (m: string, e: unknown) => void) {

@@ -12,6 +12,7 @@ import { apiConfigSchema, apiLimits } from './config';
 import { listen } from '../services/listen';
 import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
+import { classify, warmIntents } from '../services/intents';
 import { startCrmDispatcher } from '../services/crm-deliveries';
 
 async function main() {
@@ -29,6 +30,8 @@ async function main() {
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const publicUrl = cfg.REDIAL_PUBLIC_URL ?? `http://127.0.0.1:${cfg.REDIAL_API_PORT}`;
   const log = (m: string, e?: unknown) => console.error(`[api] ${m}`, e ?? '');
+  // trained before the first call is answered, so no turn waits for it
+  warmIntents();
   const app = createApp({
     db,
     temporal,
@@ -41,6 +44,8 @@ async function main() {
     log,
     opsWebhookUrl: cfg.REDIAL_OPS_WEBHOOK_URL,
     limits: apiLimits(cfg),
+    classify,
+    classifyBudgetMs: cfg.REDIAL_CLASSIFY_BUDGET_MS,
   });
   // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
   const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log });

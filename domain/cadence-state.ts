@@ -26,7 +26,11 @@ export type Outcome =
   | 'invalid'
   | 'carrier-failure'
   | 'sms-sent'
-  | 'sms-failed';
+  | 'sms-failed'
+  /** The person asked to be called back at a time (the call's script): the follow-up goes on from then. */
+  | 'callback'
+  /** The number is not the person's: like an invalid number, nobody calls it again. */
+  | 'wrong-number';
 
 export interface FollowUp {
   id: string;
@@ -49,6 +53,11 @@ export interface FollowUp {
   firstAttemptAt?: number;
   /** The first contact could not happen before `deadlineAt`: when that was known, and why. */
   deadlineMissed?: { at: number; reason: string; expectedAt: number | null };
+  /**
+   * A text the call's script promised (e.g. the booking link): this follow-up only sends it, through
+   * the same gate and budget as every text, then is done.
+   */
+  text?: string;
 }
 
 /** A first-contact deadline found missed, and what the strategy made of it. */
@@ -189,7 +198,7 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
     settle(s);
     return result;
   }
-  const existing = activeFollowUps(s).find((f) => f.campaignId === e.campaignId);
+  const existing = activeFollowUps(s).find((f) => f.campaignId === e.campaignId && f.text === undefined);
   if (existing) {
     // one follow-up per campaign at a time: a repeated trigger refreshes its strategy, not its count
     existing.strategy = e.strategy;
@@ -231,6 +240,8 @@ export function planNext(s: CadenceState, now: number, jitterFraction: number, c
   if (s.status !== 'active') return null;
   let best: Plan | null = null;
   for (const f of activeFollowUps(s)) {
+    // a script's text follow-up only ever texts
+    if (f.text !== undefined && !f.smsDue) continue;
     const { channel, from, policy, counts, next } = earliestFor(s, f, now, ceiling);
     let at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, policy, counts) === null);
     if (at === null) continue;
@@ -293,9 +304,8 @@ function missReason(s: CadenceState, f: FollowUp, waitedFor: WindowRule[]): stri
 function budgetByDay(s: CadenceState, channel: Channel, f: FollowUp): Record<string, number> {
   const smsCap = f.strategy.sms?.maxPerDay ?? 1;
   const out: Record<string, number> = {};
-  for (const day of new Set([...Object.keys(s.callsByDay), ...Object.keys(s.smsByDay)])) {
-    out[day] = budgetUsed(channel, { calls: s.callsByDay[day] ?? 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
-  }
+  for (const day in s.callsByDay) out[day] = budgetUsed(channel, { calls: s.callsByDay[day] ?? 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
+  for (const day in s.smsByDay) if (!(day in out)) out[day] = budgetUsed(channel, { calls: 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
   return out;
 }
 
@@ -366,7 +376,14 @@ export function applyRefusal(
   // (cadences from before the shared budget replay as they ran: a refused text delayed the calls)
   if (r.channel === 'sms' && s.budget === 'shared') {
     // a strategy without texts (a new version dropped them): the text is dropped, the calls go on
-    if (r.reason === 'sms-disabled') f.smsDue = false;
+    if (r.reason === 'sms-disabled') {
+      f.smsDue = false;
+      if (f.text !== undefined) {
+        f.status = 'stopped';
+        f.endReason = r.reason;
+        settle(s);
+      }
+    }
     else f.smsNotBefore = Math.max(f.smsNotBefore ?? 0, r.retryAt ?? r.at + 15 * 60_000);
     return;
   }
@@ -374,7 +391,7 @@ export function applyRefusal(
 }
 
 /** The result of an attempt. */
-export function applyOutcome(s: CadenceState, followUpId: string, channel: Channel, outcome: Outcome, at: number) {
+export function applyOutcome(s: CadenceState, followUpId: string, channel: Channel, outcome: Outcome, at: number, callbackAt?: number) {
   const f = s.followUps.find((x) => x.id === followUpId);
   switch (outcome) {
     case 'opted-out':
@@ -385,9 +402,32 @@ export function applyOutcome(s: CadenceState, followUpId: string, channel: Chann
       s.status = 'invalid';
       endAll(s, 'invalid-number');
       return;
+    case 'wrong-number':
+      s.status = 'invalid';
+      endAll(s, 'wrong-number');
+      return;
   }
   if (!f || f.status !== 'active') return settle(s);
+  if (f.text !== undefined && (outcome === 'sms-sent' || outcome === 'sms-failed')) {
+    // the script's text went (or the carrier refused it for good): nothing more to do
+    f.status = 'done';
+    f.endReason = outcome;
+    if (outcome === 'sms-failed' && s.budget === 'shared') {
+      const day = localDate(at, s.timeZone);
+      s.smsByDay[day] = Math.max(0, (s.smsByDay[day] ?? 1) - 1);
+    }
+    return settle(s);
+  }
   switch (outcome) {
+    case 'callback':
+      // the person asked for a later call: from that time on, by the rules (quiet hours, windows, the daily cap)
+      if (f.attempts >= f.strategy.maxAttempts) {
+        f.status = 'stopped';
+        f.endReason = 'max-attempts';
+        break;
+      }
+      f.notBefore = Math.max(at, callbackAt ?? at + (f.strategy.script?.callbackDelayMinutes ?? 120) * 60_000);
+      break;
     case 'answered':
     case 'converted':
     case 'not-interested':
@@ -454,9 +494,54 @@ export function applyOutcome(s: CadenceState, followUpId: string, channel: Chann
  */
 export function applyReply(s: CadenceState, campaignId: string, at: number): boolean {
   if (isClosed(s)) return false;
-  const f = activeFollowUps(s).find((x) => x.campaignId === campaignId);
+  const f = activeFollowUps(s).find((x) => x.campaignId === campaignId && x.text === undefined);
   if (!f || f.strategy.sms?.onReply !== 'callback') return false;
   f.notBefore = Math.min(f.notBefore, at);
+  return true;
+}
+
+/** Texts of one call longer than this are not joined: the later one waits for its own follow-up. */
+const SCRIPT_TEXT_MAX = 640;
+const urls = (t: string) => t.match(/https?:\/\/\S+/g) ?? [];
+
+/**
+ * The call's script promised a text (services/call-script.ts): it goes after the call, through the
+ * gate like every text (DNC, windows, the daily budget), as a follow-up of its own that only sends
+ * it. Texts asked for in the same call are joined into one; one that adds no link already in it is
+ * dropped. False when nothing changed (closed cadence, unknown campaign, nothing new).
+ */
+export function applyScriptText(s: CadenceState, r: { campaignId: string; attemptId: string; text: string; at: number }): boolean {
+  if (isClosed(s)) return false;
+  const parent = [...s.followUps].reverse().find((f) => f.campaignId === r.campaignId && f.text === undefined);
+  if (!parent) return false;
+  const id = `${r.campaignId}:text:${r.attemptId}`;
+  const pending = s.followUps.find((f) => f.id === id);
+  if (pending) {
+    if (pending.status !== 'active' || !pending.smsDue) return false;
+    const have = new Set(urls(pending.text ?? ''));
+    const links = urls(r.text);
+    const joined = `${pending.text}\n${r.text}`;
+    if ((links.length > 0 && links.every((u) => have.has(u))) || pending.text === r.text || joined.length > SCRIPT_TEXT_MAX) return false;
+    pending.text = joined;
+    return true;
+  }
+  s.followUps.push({
+    id,
+    campaignId: r.campaignId,
+    trigger: 'script-text',
+    strategy: parent.strategy,
+    strategyVersion: parent.strategyVersion,
+    startedAt: r.at,
+    deadlineAt: null,
+    notBefore: r.at,
+    attempts: 0,
+    unanswered: 0,
+    smsSent: 0,
+    smsDue: true,
+    status: 'active',
+    text: r.text,
+  });
+  settle(s);
   return true;
 }
 

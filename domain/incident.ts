@@ -26,6 +26,14 @@ export interface IncidentPolicy {
   /** A held interface is probed this often, and heals after this many clean probes in a row. */
   probeEveryMs: number;
   probesToHeal: number;
+  /** The intelligent script is judged over speech turns of this window (since its last script incident closed)... */
+  scriptWindowMs: number;
+  /** ...with at least this many of them for the share of `unknown` turns to count... */
+  scriptMinTurns: number;
+  /** ...at or above which the campaign is switched to the basic script and its strategy rolled back. */
+  scriptUnknownRate: number;
+  /** Or: this many people in the window asked for a person right after a turn that was not understood. */
+  scriptHumanAfterMisunderstanding: number;
 }
 
 export const defaultIncidentPolicy: IncidentPolicy = {
@@ -41,7 +49,25 @@ export const defaultIncidentPolicy: IncidentPolicy = {
   crmErrors: 20,
   probeEveryMs: 30_000,
   probesToHeal: 3,
+  scriptWindowMs: 15 * 60_000,
+  scriptMinTurns: 20,
+  scriptUnknownRate: 0.4,
+  scriptHumanAfterMisunderstanding: 5,
 };
+
+/** A campaign's speech turns in the window (db/queries/script.ts). */
+export interface ScriptHealth {
+  campaignId: string;
+  turns: number;
+  unknown: number;
+  humanAfterMisunderstanding: number;
+}
+
+/** Is the campaign's intelligent script misbehaving? Too many turns not understood, or people asking for a person after one. */
+export function scriptMisbehaving(h: ScriptHealth, p: IncidentPolicy): boolean {
+  if (h.turns >= p.scriptMinTurns && h.unknown / h.turns >= p.scriptUnknownRate) return true;
+  return h.humanAfterMisunderstanding >= p.scriptHumanAfterMisunderstanding;
+}
 
 /** Carrier creates (calls and texts) in the escalation window whose answer is known. */
 export interface CarrierCreates {

@@ -6,9 +6,9 @@ export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'ca
 /** Non-terminal call statuses in the order a call moves through them. */
 export const CALL_PROGRESS = ['reserved', 'dialing', 'queued', 'initiated', 'ringing', 'in-progress'];
 
-/** The cadence outcome of a terminal call, given what the script already recorded (opt-out, interest). */
+/** The cadence outcome of a terminal call, given what the script already recorded (opt-out, interest, not interested, a callback, a wrong number). */
 export function outcomeOf(status: string, answeredBy: string | null | undefined, sip: number | null | undefined, recorded: string | null): Outcome {
-  if (recorded === 'opted-out' || recorded === 'converted' || recorded === 'not-interested') return recorded;
+  if (recorded === 'opted-out' || recorded === 'converted' || recorded === 'not-interested' || recorded === 'callback' || recorded === 'wrong-number') return recorded;
   switch (status) {
     case 'completed':
       return answeredBy?.startsWith('machine') || answeredBy === 'fax' ? 'machine' : 'answered';

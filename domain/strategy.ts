@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scriptSchema } from './script';
 import { LINE_TIERS } from './vocabulary';
 
 /**
@@ -77,7 +78,27 @@ export const strategySchema = z.strictObject({
   /** Spread of wake-ups when a window opens, so 08:00 is not a herd. */
   jitterSeconds: z.number().int().min(0).max(3600).default(120),
   record: z.boolean().default(false),
+  /**
+   * Call recording and how long recordings are kept (finance keeps ≥ 365 days: the monthly
+   * routine checks it). `enabled` records like `record` does.
+   */
+  recording: z
+    .strictObject({ enabled: z.boolean().default(false), retentionDays: z.number().int().min(1).max(3650).default(90) })
+    .default({ enabled: false, retentionDays: 90 }),
+  /**
+   * A URL of this strategy that the link check found dead (domain/links.ts): `hold-sms` holds
+   * every SMS whose text carries one (the gate refuses it as `dead-link` and asks again later);
+   * `send` only flags the campaign. Either way ops are alerted.
+   */
+  onDeadLink: z.enum(['hold-sms', 'send']).default('hold-sms'),
+  /** The industry preset this strategy was built from (GET /v1/presets), if any. */
+  preset: z.strictObject({ industry: z.string().min(1).max(40), version: z.number().int().min(1) }).nullable().default(null),
   ringTimeoutSeconds: z.number().int().min(5).max(120).default(30),
+  /**
+   * What an answered call says after the announcement, per intent of what the person says (domain/script.ts):
+   * over the campaign's industry defaults. Played in the campaign's `intelligent` mode; `basic` is the key menu.
+   */
+  script: scriptSchema.prefault({}),
 });
 
 export type Strategy = z.output<typeof strategySchema>;

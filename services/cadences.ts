@@ -2,11 +2,12 @@
  * The client side of the cadence workflow: every Temporal client call to a cadence (from the API
  * and from the bulk activities), in one place.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ActivityCompletionError, ActivityNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { contacts } from '../db/schema';
 import { cadence } from '../workflows/cadence';
-import { cadenceWorkflowId } from '../workflows/constants';
-import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
+import { cadenceWorkflowId, dialActivityId } from '../workflows/constants';
+import { CADENCE_STATUS, CAMPAIGN, INDUSTRY } from '../workflows/search-attributes';
+import { cancelSignal, eventSignal, optOutSignal, outcomeSignal, pauseSignal, resumeSignal, scriptTextSignal, smsReplySignal, stateQuery, type AttemptOutcome, type CadenceView } from '../workflows/messages';
 import { initialState, type CadenceEvent } from '../domain/cadence-state';
 import { keyedHash, type Keyring } from './keyring';
 
@@ -49,6 +50,12 @@ export async function deliverEvent({ temporal, taskQueue, keyring }: CadenceHost
     ],
     signal: eventSignal,
     signalArgs: [event],
+    // what the cadence will publish once the event is applied, so a new one need not write it again
+    typedSearchAttributes: [
+      { key: CADENCE_STATUS, value: 'active' },
+      { key: CAMPAIGN, value: [event.campaignId] },
+      ...(contact.industry ? [{ key: INDUSTRY, value: contact.industry }] : []),
+    ],
   });
   return workflowId;
 }
@@ -62,11 +69,27 @@ async function signalIfRunning(temporal: Client, workflowId: string, send: (h: R
   }
 }
 
-export const signalOutcome = (temporal: Client, workflowId: string, o: AttemptOutcome) => signalIfRunning(temporal, workflowId, (h) => h.signal(outcomeSignal, o));
+const signalOutcome = (temporal: Client, workflowId: string, o: AttemptOutcome) => signalIfRunning(temporal, workflowId, (h) => h.signal(outcomeSignal, o));
+/**
+ * Tells a cadence how its call ended. A cadence waits in its dial activity (workflows/cadence.ts):
+ * the outcome completes that activity by its id, which costs no workflow task of its own. A
+ * cadence from before, or one whose dial is between tries, is not waiting there: it gets the
+ * outcome signal (the retry reads the outcome from the attempt row anyway).
+ */
+export async function reportOutcome(temporal: Client, workflowId: string, o: AttemptOutcome) {
+  try {
+    await temporal.activity.complete({ workflowId, activityId: dialActivityId(o.attemptId) }, { outcome: o.outcome, ...(o.callbackAt !== undefined ? { callbackAt: o.callbackAt } : {}) });
+  } catch (err) {
+    if (!(err instanceof ActivityNotFoundError || err instanceof ActivityCompletionError)) throw err;
+    await signalOutcome(temporal, workflowId, o);
+  }
+}
 export const signalOptOut = (temporal: Client, workflowId: string, source: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(optOutSignal, { source }));
 export const signalPause = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(pauseSignal));
 export const signalResume = (temporal: Client, workflowId: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(resumeSignal));
 export const signalSmsReply = (temporal: Client, workflowId: string, r: { campaignId: string; at: number }) => signalIfRunning(temporal, workflowId, (h) => h.signal(smsReplySignal, r));
+export const signalScriptText = (temporal: Client, workflowId: string, t: { campaignId: string; attemptId: string; text: string; at: number }) =>
+  signalIfRunning(temporal, workflowId, (h) => h.signal(scriptTextSignal, t));
 export const signalCancel = (temporal: Client, workflowId: string, campaignId?: string) => signalIfRunning(temporal, workflowId, (h) => h.signal(cancelSignal, { campaignId }));
 
 const STATE_DEADLINE_MS = 3000;

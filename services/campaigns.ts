@@ -19,13 +19,20 @@ import {
   previousVersion,
   setCampaignStatus as writeStatus,
   updateCampaign as writeCampaign,
+  writeScriptMode,
   type CampaignStatus,
 } from '../db/queries/campaigns';
+import { openIncidentAbout } from '../db/queries/operations';
+import type { ScriptMode } from '../domain/script';
+import { deepMerge, PRESETS, type PresetIndustry } from '../domain/presets';
 import { strategySchema, type Strategy } from '../domain/strategy';
 import type { Industry } from '../domain/vocabulary';
 import { cancelCampaignCadences } from '../workflows/bulk';
 import { campaignCancelWorkflowId } from '../workflows/constants';
 import { conflict, notFound, ServiceError, ServiceErrorCode, unknownCampaign } from './errors';
+import { signalIncident } from './operations';
+import { checkStrategyLinks, deadLinksOf, type DeadLink, type LinkCheckDeps } from './link-check';
+import { assertNoSensitiveWords } from './sensitive-words';
 
 export type { CampaignStatus };
 
@@ -43,9 +50,20 @@ export interface CampaignView {
   activeStrategyVersion: number;
   /** The campaign's own calls-per-second cap across lines (null: the lines' caps only). */
   cps: number | null;
+  /** intelligent: calls understand speech (the strategy's script); basic: the announcement and the key menu. */
+  scriptMode: ScriptMode;
   strategy: Record<string, unknown>;
   versions: Array<{ version: number; createdBy: string; createdAt: string }>;
+  /** The active strategy's links the last link check found dead: the campaign is flagged while there are any. */
+  deadLinks: DeadLink[];
 }
+
+/**
+ * Saving a strategy screens it for sensitive words (refused with 422 on a hit) and checks its
+ * links after it is stored (ops alerted of dead ones): the routes give an alert sender and,
+ * in tests, where the link probe connects.
+ */
+export type StrategySaveDeps = LinkCheckDeps;
 
 /** The strategy is validated here (not by the route schema) so its errors carry "strategy." paths and read well. */
 export function parseStrategy(input: unknown): Strategy {
@@ -67,8 +85,10 @@ async function view(db: Tx, id: string): Promise<CampaignView> {
     status: camp.status as CampaignStatus,
     activeStrategyVersion: camp.activeStrategyVersion,
     cps: camp.cps,
+    scriptMode: camp.scriptMode as ScriptMode,
     strategy: active.strategy as unknown as Record<string, unknown>,
     versions: camp.versions.map((v) => ({ version: v.version, createdBy: v.createdBy, createdAt: v.createdAt.toISOString() })),
+    deadLinks: await deadLinksOf(db, active.strategy),
   };
 }
 
@@ -92,39 +112,54 @@ export interface NewCampaign {
   /** Derived from the name when absent. */
   id?: string;
   name: string;
+  /** The campaign's industry; with a preset, the preset's unless given. */
   industry?: Industry;
-  /** A strategy object; omitted fields take their defaults. */
+  /** Start from an industry preset (GET /v1/presets); `strategy` then overrides it field by field. */
+  preset?: PresetIndustry;
+  /** A strategy object; omitted fields take their defaults (or the preset's). */
   strategy?: unknown;
   actor: string;
 }
 
-/** Creates a campaign with its first strategy version; conflict when the id is taken. */
-export async function createCampaign({ db }: Pick<CampaignDeps, 'db'>, input: NewCampaign): Promise<CampaignView> {
-  const strategy = parseStrategy(input.strategy);
+/** The strategy a campaign starts with: the preset's with the overrides merged in, or the strategy given. */
+function initialStrategy(input: Pick<NewCampaign, 'preset' | 'strategy'>): unknown {
+  if (!input.preset) return input.strategy;
+  const p = PRESETS[input.preset];
+  return deepMerge({ ...p.strategy, preset: { industry: p.industry, version: p.version } }, input.strategy ?? {});
+}
+
+/** Creates a campaign with its first strategy version (screened, links checked); conflict when the id is taken. */
+export async function createCampaign(deps: StrategySaveDeps, input: NewCampaign): Promise<CampaignView> {
+  const { db } = deps;
+  const strategy = parseStrategy(initialStrategy(input));
+  const industry = input.industry ?? input.preset ?? null;
   const id = input.id ?? (input.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'campaign');
-  return db.transaction(async (tx) => {
-    const created = await ensureCampaign(tx, { id, name: input.name, industry: input.industry ?? null, strategy, createdBy: input.actor });
+  await db.transaction(async (tx) => {
+    await assertNoSensitiveWords(tx, industry, strategy);
+    const created = await ensureCampaign(tx, { id, name: input.name, industry, strategy, createdBy: input.actor });
     if (!created) throw conflict(`A campaign "${id}" exists; add a strategy version with POST /v1/campaigns/${id}/strategy.`);
-    const after = await view(tx, id);
-    await audit(tx, { actor: input.actor, action: 'campaign.create', target: id, after });
-    return after;
+    await audit(tx, { actor: input.actor, action: 'campaign.create', target: id, after: await view(tx, id) });
   });
+  await checkStrategyLinks(deps, { campaignId: id, strategy });
+  return view(db, id);
 }
 
 /** Adds an immutable strategy version, active at once unless `activate` is false. */
-export async function addStrategy(
-  { db }: Pick<CampaignDeps, 'db'>,
-  input: { campaignId: string; strategy: unknown; activate: boolean; actor: string },
-): Promise<CampaignView> {
+export async function addStrategy(deps: StrategySaveDeps, input: { campaignId: string; strategy: unknown; activate: boolean; actor: string }): Promise<CampaignView> {
+  const { db } = deps;
   const id = input.campaignId;
-  return db.transaction(async (tx) => {
+  const strategy = await db.transaction(async (tx) => {
     // an unknown campaign answers before an invalid strategy does
     const before = await locked(tx, id);
-    const version = await addStrategyVersion(tx, id, parseStrategy(input.strategy), input.actor, input.activate);
+    const parsed = parseStrategy(input.strategy);
+    await assertNoSensitiveWords(tx, before.industry, parsed);
+    const version = await addStrategyVersion(tx, id, parsed, input.actor, input.activate);
     const after = await view(tx, id);
     await audit(tx, { actor: input.actor, action: 'strategy.add', target: `${id}@${version}`, before: { activeStrategyVersion: before.activeStrategyVersion }, after: { version, activeStrategyVersion: after.activeStrategyVersion } });
-    return after;
+    return parsed;
   });
+  await checkStrategyLinks(deps, { campaignId: id, strategy });
+  return view(db, id);
 }
 
 /** Makes an existing version the active one. */
@@ -181,6 +216,41 @@ export async function updateCampaign({ db }: Pick<CampaignDeps, 'db'>, input: Ca
 /** Sets (or, with null, removes) the campaign's own CPS cap: what an incident lowers and restores. */
 export async function setCampaignCps(deps: Pick<CampaignDeps, 'db'>, input: { campaignId: string; cps: number | null; actor: string }): Promise<void> {
   await updateCampaign(deps, { campaignId: input.campaignId, cps: input.cps, actor: input.actor, action: 'campaign.cps' });
+}
+
+/**
+ * Sets the campaign's script mode, audited (`campaign.mode`) when it changes: what a script
+ * incident switches to basic, and an operator back. Returns the mode before.
+ */
+export async function setScriptMode({ db }: Pick<CampaignDeps, 'db'>, input: { campaignId: string; mode: ScriptMode; actor: string; reason?: string }): Promise<ScriptMode> {
+  const { campaignId: id, mode, actor } = input;
+  return db.transaction(async (tx) => {
+    const before = await writeScriptMode(tx, id, mode);
+    if (before === null) throw unknownCampaign(id);
+    if (before !== mode) await audit(tx, { actor, action: 'campaign.mode', target: id, before: { scriptMode: before }, after: { scriptMode: mode, ...(input.reason ? { reason: input.reason } : {}) } });
+    return before;
+  });
+}
+
+/**
+ * An operator's switch (POST /v1/campaigns/{id}/mode). Back to intelligent also resolves the
+ * campaign's open script incident (its workflow hears the resume, audited `incident.resume`):
+ * the only way the intelligent script comes back after one.
+ */
+export async function switchScriptMode(deps: Pick<CampaignDeps, 'db' | 'temporal'>, input: { campaignId: string; mode: ScriptMode; actor: string; reason?: string }): Promise<CampaignView> {
+  await setScriptMode(deps, input);
+  if (input.mode === 'intelligent') {
+    const open = await openIncidentAbout(deps.db, 'script', input.campaignId);
+    if (open) {
+      try {
+        await signalIncident(deps, { id: open.id, action: 'resume', actor: input.actor });
+      } catch (err) {
+        // its workflow is gone: the mode is set, and the incident's record says how it ended
+        if (!(err instanceof ServiceError && err.code === ServiceErrorCode.conflict)) throw err;
+      }
+    }
+  }
+  return view(deps.db, input.campaignId);
 }
 
 const statusAction = { paused: 'campaign.pause', active: 'campaign.resume', cancelled: 'campaign.cancel' } as const;

@@ -12,9 +12,8 @@ import { applyMessageStatus, storeMessageEvent } from '../db/queries/sms';
 import { attempts, contacts } from '../db/schema';
 import type { Outcome } from '../domain/cadence-state';
 import { CALL_PROGRESS, outcomeOf, TERMINAL } from '../domain/outcomes';
-import { signalOptOut, signalOutcome } from './cadences';
+import { reportOutcome, signalOptOut } from './cadences';
 import { queueCrmDelivery } from './crm-deliveries';
-import { optOutSafeMode } from './opt-out-safety';
 
 export interface CallReport {
   sid: string;
@@ -31,7 +30,7 @@ export interface CallReport {
  * A terminal status always wins; a non-terminal one only moves the status forward.
  * Returns the terminal outcome when this report made the attempt terminal, else null.
  */
-export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string): Promise<{ attemptId: string; workflowId: string; outcome: Outcome } | null> {
+export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string): Promise<{ attemptId: string; workflowId: string; outcome: Outcome; callbackAt?: number } | null> {
   return db.transaction(async (tx) => {
     // by attempt id when the callback URL carries it: a callback may beat the create response to us
     const [a] = await tx
@@ -71,9 +70,9 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
         talkSeconds: details.durationSec,
         at: new Date(),
       });
-      // the number does not exist: no cadence may dial it again
-      if (outcome === 'invalid') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
-      return { attemptId: a.id, workflowId: a.workflowId, outcome };
+      // the number does not exist, or is not the person's: no cadence may dial it again
+      if (outcome === 'invalid' || outcome === 'wrong-number') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
+      return { attemptId: a.id, workflowId: a.workflowId, outcome, ...callbackOf(a) };
     }
     const forward = !wasTerminal && CALL_PROGRESS.indexOf(r.status) > CALL_PROGRESS.indexOf(a.status);
     await tx
@@ -84,8 +83,13 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
   });
 }
 
-/** Records what the caller said in the script (0 opts out, 1 is interest). An opt-out is never overwritten. */
-export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: 'opted-out' | 'converted' | 'not-interested') {
+const callbackOf = (a: { outcome: string | null; callbackAt: Date | null }) => (a.outcome === 'callback' && a.callbackAt ? { callbackAt: a.callbackAt.getTime() } : {});
+
+/** What the call's script means for the cadence, recorded before the call ends (domain/outcomes.ts reads it then). */
+export type ScriptOutcome = 'opted-out' | 'converted' | 'not-interested' | 'callback' | 'wrong-number';
+
+/** Records what the caller said in the script (0 opts out, 1 is interest, …). An opt-out is never overwritten. */
+export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: ScriptOutcome) {
   await db
     .update(attempts)
     .set({ outcome })
@@ -94,7 +98,7 @@ export async function recordScriptOutcome(db: Tx, attemptId: string, outcome: 'o
 
 /**
  * A signed status callback: stored raw (idempotent per sid + status + sequence), applied to the
- * attempt, and — when it ends the call — told to the cadence.
+ * attempt, and — when it ends the call — told to the cadence (reportOutcome).
  */
 export async function reportCallStatus(deps: { db: Db; temporal: Client }, input: { attemptId: string; params: Record<string, string> }): Promise<void> {
   const { db, temporal } = deps;
@@ -113,35 +117,28 @@ export async function reportCallStatus(deps: { db: Db; temporal: Client }, input
     },
     input.attemptId,
   );
-  if (done) await signalOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now() });
+  if (done) await reportOutcome(temporal, done.workflowId, { attemptId: done.attemptId, outcome: done.outcome, at: Date.now(), ...(done.callbackAt !== undefined ? { callbackAt: done.callbackAt } : {}) });
   else if (!firstTime && TERMINAL.has(p.CallStatus!)) {
     // the carrier sends a final callback again when we answered 5xx: the row was written the first
     // time but the signal may not have reached the cadence (Temporal unreachable), so tell it again
     const row = await attemptWithContact(db, input.attemptId);
     const a = row?.attempt;
-    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await signalOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now() });
+    if (a?.outcome && a.providerSid === p.CallSid && TERMINAL.has(a.status)) await reportOutcome(temporal, a.workflowId, { attemptId: a.id, outcome: a.outcome as Outcome, at: Date.now(), ...callbackOf(a) });
   }
 }
 
 /**
- * What the person pressed in the call's script: 0 opts out at once (DNC, the attempt's outcome,
- * the cadence), 1 is interest (not in opt-out safe mode, services/opt-out-safety.ts). Returns what happened, for the reply the call plays.
+ * The person opted out during the call, by pressing 0 or in words (services/call-script.ts): on the
+ * DNC list at once (every campaign), the attempt's outcome, and the cadence told. False when there
+ * is no such attempt.
  */
-export async function scriptKeyPressed(deps: { db: Db; temporal: Client }, input: { attemptId: string; digits: string | undefined }): Promise<'unknown-attempt' | 'opted-out' | 'converted' | 'none'> {
+export async function optOutInCall(deps: { db: Db; temporal: Client }, input: { attemptId: string; source: 'dtmf' | 'speech' }): Promise<boolean> {
   const row = await attemptWithContact(deps.db, input.attemptId);
-  if (!row) return 'unknown-attempt';
-  if (input.digits === '0') {
-    await addOptOut(deps.db, row.contact.tenant, row.contact.phone, 'dtmf');
-    await recordScriptOutcome(deps.db, row.attempt.id, 'opted-out');
-    await signalOptOut(deps.temporal, row.attempt.workflowId, 'dtmf');
-    return 'opted-out';
-  }
-  // in opt-out safe mode the call offered only 0: another key is not an answer to a question it did not ask
-  if (input.digits === '1' && !(await optOutSafeMode(deps))) {
-    await recordScriptOutcome(deps.db, row.attempt.id, 'converted');
-    return 'converted';
-  }
-  return 'none';
+  if (!row) return false;
+  await addOptOut(deps.db, row.contact.tenant, row.contact.phone, input.source);
+  await recordScriptOutcome(deps.db, row.attempt.id, 'opted-out');
+  await signalOptOut(deps.temporal, row.attempt.workflowId, input.source);
+  return true;
 }
 
 /**

@@ -45,6 +45,7 @@ const toContact = (r: HistoryRow): DryRunContact => ({
   tags: r.tags ?? [],
   events: r.eventIds.map((id, i) => ({ id, type: r.types[i]!, occurredAt: r.occurredAt[i]!, at: r.appliedAt[i]! })),
   callOutcomes: (r.callOutcomes ?? []) as Array<Outcome | null>,
+  callbacksAt: r.callbacksAt ?? [],
   optedOutAt: r.optedOutAt,
 });
 

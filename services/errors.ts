@@ -12,6 +12,8 @@ export const ServiceErrorCode = {
   unavailable: 'service_unavailable',
   /** A lockdown is in force (services/lockdown.ts): exports and bulk reads of personal data wait for its release. */
   lockdown: 'lockdown',
+  /** A strategy holds words of the sensitive-word list (services/sensitive-words.ts). */
+  sensitiveWords: 'sensitive_words',
 } as const;
 export type ServiceErrorCode = (typeof ServiceErrorCode)[keyof typeof ServiceErrorCode];
 

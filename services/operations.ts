@@ -3,11 +3,12 @@
  * operator resume/abort) and alerts. Schedules live in Temporal; runs, incidents and alerts in
  * PostgreSQL. Every operator action is audited.
  */
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { audit } from '../db/queries/audit';
 import { incidentById, listAlerts as alertRows, listIncidents as incidentRows, listMaintenanceRuns as runRows, type Incident } from '../db/queries/operations';
 import { abortIncidentSignal, resumeIncidentSignal } from '../workflows/incidents';
+import { stressTestOnDemand } from '../workflows/maintenance';
 import { conflict, notFound } from './errors';
 import { assertNotLockedDown } from './lockdown';
 import { SCHEDULES, scheduleId, type ScheduleName } from './schedules';
@@ -82,7 +83,7 @@ export async function actOnSchedule(deps: OperationsDeps, input: { name: Schedul
  * Recent maintenance runs, newest first, and what each check found. The daily run lists sampled
  * calls of contacts: a bulk read, closed during a lockdown.
  */
-export async function listMaintenanceRuns({ db }: Pick<OperationsDeps, 'db'>, input: { routine?: 'daily' | 'weekly' | 'monthly'; limit: number; actor: string }) {
+export async function listMaintenanceRuns({ db }: Pick<OperationsDeps, 'db'>, input: { routine?: 'daily' | 'weekly' | 'monthly' | 'stress-test'; limit: number; actor: string }) {
   await assertNotLockedDown({ db }, { actor: input.actor, what: 'GET /v1/maintenance/runs' });
   return runRows(db, input);
 }
@@ -121,7 +122,46 @@ export async function signalIncident(deps: Pick<OperationsDeps, 'db' | 'temporal
   return incident;
 }
 
+/** The watchdog is nudged at most this often per Temporal client. */
+const NUDGE_EVERY_MS = 2_000;
+const lastNudge = new WeakMap<Client, number>();
+
+/**
+ * Asks the incident watchdog to look now rather than at its next minute (a call turn not understood
+ * may have crossed its threshold): it triggers the watchdog's schedule, so the rule and the incident
+ * stay the watchdog's. Nothing to nudge when schedules are not registered (REDIAL_SCHEDULES=off).
+ */
+export async function nudgeWatchdog({ temporal, schedulePrefix }: Pick<OperationsDeps, 'temporal' | 'schedulePrefix'>): Promise<boolean> {
+  const now = Date.now();
+  if (now - (lastNudge.get(temporal) ?? 0) < NUDGE_EVERY_MS) return false;
+  lastNudge.set(temporal, now);
+  try {
+    await temporal.schedule.getHandle(scheduleId('incident-watchdog', schedulePrefix)).trigger();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
 /** Recent alerts, newest first, with whether the ops webhook took them. */
 export async function listAlerts({ db }: Pick<OperationsDeps, 'db'>) {
   return alertRows(db);
+}
+
+/**
+ * The monthly stress test, now, at the peak the operator expects (before a big promotion): a
+ * workflow on the worker (which has the carrier), stored as a `stress-test` run and shown on the
+ * preset checklists. One at a time: a second while one runs is a conflict. Audited.
+ */
+export async function startStressTest(deps: Pick<OperationsDeps, 'db' | 'temporal' | 'schedulePrefix'> & { taskQueue: string }, input: { callsPerHour: number; seconds?: number; actor: string }): Promise<{ workflowId: string }> {
+  const workflowId = `${deps.schedulePrefix ?? ''}stress-test-on-demand`;
+  try {
+    await deps.temporal.workflow.start(stressTestOnDemand, { workflowId, taskQueue: deps.taskQueue, args: [{ callsPerHour: input.callsPerHour, seconds: input.seconds }], workflowIdConflictPolicy: 'FAIL' });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('A stress test is running; its result will be in GET /v1/maintenance/runs?routine=stress-test.');
+    throw err;
+  }
+  await audit(deps.db, { actor: input.actor, action: 'maintenance.stress-test', target: workflowId, after: { callsPerHour: input.callsPerHour, seconds: input.seconds ?? null } });
+  return { workflowId };
 }

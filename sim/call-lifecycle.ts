@@ -3,8 +3,9 @@
  * callee's behaviour, the TwiML it fetches and executes, and the signed status callbacks it posts.
  */
 import { HungUp, step } from './clock';
-import { calleeFor, QUESTIONS } from './outcomes';
+import { calleeFor, QUESTIONS, type Callee } from './outcomes';
 import { profileOf, track, type SimCall, type SimState } from './state';
+import { finishRecording } from './recordings';
 import { parseTwiml, type Verb } from './twiml';
 import { post, TWIML_FETCH } from './webhooks';
 import { one, rfc2822 } from './wire';
@@ -55,6 +56,8 @@ export async function runCall(state: SimState, call: SimCall) {
       ...extra,
     });
     for (const params of held.reverse()) send(params);
+    // the recording is ready after the call ends, its callback on its own like Twilio's
+    void track(state, finishRecording(state, call));
   };
 
   try {
@@ -66,7 +69,7 @@ export async function runCall(state: SimState, call: SimCall) {
       call.sipResponseCode = call.refusedBy === 'unreachable' ? 480 : 503;
       return end('failed');
     }
-    const callee = calleeFor(call.to);
+    const callee: Callee = call.script ? { kind: 'scripted' } : calleeFor(call.to);
     if (callee.kind === 'nonexistent') {
       call.sipResponseCode = 404;
       return end('failed');
@@ -107,7 +110,7 @@ export async function runCall(state: SimState, call: SimCall) {
 }
 
 /** Fetches the call's TwiML and plays it, following Gather, Record and Redirect to the next document. */
-async function execute(state: SimState, call: SimCall, firstUrl: string, method: string, callee: ReturnType<typeof calleeFor>) {
+async function execute(state: SimState, call: SimCall, firstUrl: string, method: string, callee: Callee) {
   let inputGiven = false;
   const voiceParams = (extra: Record<string, string> = {}) => ({
     AccountSid: call.accountSid,
@@ -130,6 +133,27 @@ async function execute(state: SimState, call: SimCall, firstUrl: string, method:
     if (v.name === 'Say') call.said.push(v.text);
     return v.name === 'Say' ? step(state, call, Math.max(1, v.text.split(/\s+/).length * 0.4)) : v.name === 'Play' ? step(state, call, 3) : v.name === 'Pause' ? step(state, call, Number(v.attrs.length ?? 1)) : undefined;
   };
+  /**
+   * A speaking callee hears the prompt out, then says (or presses) its turns: what the Gather cannot
+   * hear (speech to a keys-only menu, keys to a speech-only one) goes unheard and the callee goes on
+   * with its next turn; silence, or no turn left, lets the Gather time out.
+   */
+  const scriptedTurn = async (v: Verb, action: string, wantsSpeech: boolean): Promise<{ url: string; extra: Record<string, string> } | null> => {
+    for (const child of v.children) await speak(child);
+    const wantsKeys = (v.attrs.input ?? 'dtmf').includes('dtmf');
+    for (let turn = call.script!.shift(); turn && !('silence' in turn); turn = call.script!.shift()) {
+      await step(state, call, 1);
+      if ('say' in turn) {
+        call.speech.push(turn.say);
+        if (wantsSpeech) return { url: action, extra: { SpeechResult: turn.say, Confidence: String(turn.confidence ?? 0.9) } };
+      } else {
+        call.digits.push(turn.press);
+        if (wantsKeys) return { url: action, extra: { Digits: turn.press } };
+      }
+    }
+    await step(state, call, Number(v.attrs.timeout ?? 5));
+    return v.attrs.actionOnEmptyResult === 'true' ? { url: action, extra: {} } : null;
+  };
   let url = firstUrl;
   let doc = await fetchDoc(url);
   for (let guard = 0; guard < 50; guard++) {
@@ -143,6 +167,12 @@ async function execute(state: SimState, call: SimCall, firstUrl: string, method:
       if (v.name === 'Gather') {
         const action = new URL(v.attrs.action ?? url, url).toString();
         const wantsSpeech = (v.attrs.input ?? 'dtmf').includes('speech');
+        // turns given to the call while it rang count as much as turns given to its number
+        if (call.script) {
+          next = await scriptedTurn(v, action, wantsSpeech);
+          if (next) break;
+          continue;
+        }
         const human = callee.kind === 'presses' || callee.kind === 'speaks';
         if (human && !inputGiven) {
           inputGiven = true;

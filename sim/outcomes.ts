@@ -6,7 +6,9 @@ export type Callee =
   | { kind: 'machine' }
   | { kind: 'presses'; digits: string }
   | { kind: 'speaks' }
-  | { kind: 'listens' };
+  | { kind: 'listens' }
+  /** A speaking callee given turns by a test (the call's `script`): answers, then says or presses them in turn. */
+  | { kind: 'scripted' };
 
 export function calleeFor(to: string): Callee {
   switch (to.at(-1)) {

@@ -20,6 +20,7 @@ export function createSim(opts: SimOptions) {
     app,
     calls: state.calls,
     messages: state.messages,
+    recordings: state.recordings,
     setProfile: (from: string, p: Partial<LineProfile>) => state.profiles.set(from, { ...profileOf(state, from), ...p }),
     /** Waits for in-flight call scripts and callbacks (tests use it before asserting). */
     async idle() {

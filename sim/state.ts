@@ -82,12 +82,31 @@ export interface SimCall {
   refusedBy: 'cps' | 'fault' | 'unreachable' | null;
   digits: string[];
   speech: string[];
+  /** A speaking callee's turns still to come (POST /sim/callees, /sim/calls/{sid}/callee); null = the default callee by number. */
+  script: CalleeTurn[] | null;
   /** What the call's TwiML said (<Say> texts in order): a voicemail left on a machine shows here. */
   said: string[];
   /** Set by a Calls update (Status=canceled|completed): the call ends at its next step. */
   hangup: 'canceled' | 'completed' | null;
   events: SimCallEvent[];
   params: Record<string, string | string[]>;
+}
+
+/**
+ * One turn of a speaking callee: what it says to a <Gather input="speech"> (posted as SpeechResult
+ * with Confidence, default 0.9), or keys it presses to a <Gather> (Digits), or silence (nothing).
+ */
+export type CalleeTurn = { say: string; confidence?: number } | { press: string } | { silence: true };
+
+/** A call's recording (sim/recordings.ts): its audio is served like Twilio's. */
+export interface SimRecording {
+  sid: string;
+  accountSid: string;
+  callSid: string;
+  durationSec: number;
+  startedAt: number;
+  createdAt: number;
+  audio: Buffer;
 }
 
 export interface SimMessage {
@@ -115,6 +134,10 @@ export interface SimState {
   profiles: Map<string, LineProfile>;
   /** "ourNumber|theirNumber" pairs where the person texted STOP. */
   blocked: Set<string>;
+  /** Recordings of calls created with Record=true (sim/recordings.ts), by RE sid. */
+  recordings: Map<string, SimRecording>;
+  /** Speaking callees by number ("+8613800138005") or number prefix ending in * ("+86138*"): the turns each new call to it plays. */
+  callees: Map<string, CalleeTurn[]>;
   /** Which account owns a from number (learnt from outbound traffic). */
   numberOwner: Map<string, string>;
   /** Per from-number, creation times within the last second (CPS). */
@@ -134,6 +157,8 @@ export function createState(opts: SimOptions): SimState {
     messages: [],
     profiles: new Map<string, LineProfile>(),
     blocked: new Set<string>(),
+    callees: new Map<string, CalleeTurn[]>(),
+    recordings: new Map<string, SimRecording>(),
     numberOwner: new Map<string, string>(),
     recent: new Map<string, number[]>(),
     pending: new Set<Promise<unknown>>(),
@@ -172,3 +197,12 @@ export const track = <T>(state: SimState, p: Promise<T>) => {
   void p.finally(() => state.pending.delete(p));
   return p;
 };
+
+/** The scripted turns for a new call to a number: an exact number first, then the longest matching prefix. */
+export function calleeScriptFor(state: SimState, to: string): CalleeTurn[] | null {
+  const exact = state.callees.get(to);
+  if (exact) return [...exact];
+  let best: string | null = null;
+  for (const key of state.callees.keys()) if (key.endsWith('*') && to.startsWith(key.slice(0, -1)) && key.length > (best?.length ?? 0)) best = key;
+  return best ? [...state.callees.get(best)!] : null;
+}

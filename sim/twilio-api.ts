@@ -4,9 +4,10 @@
  */
 import type { Context, Hono } from 'hono';
 import { runCall } from './call-lifecycle';
+import { recordingJson } from './recordings';
 import { sleep } from './clock';
 import { calleeFor } from './outcomes';
-import { overCps, profileOf, track, type SimAccount, type SimCall, type SimMessage, type SimState } from './state';
+import { calleeScriptFor, overCps, profileOf, track, type SimAccount, type SimCall, type SimMessage, type SimState } from './state';
 import { post } from './webhooks';
 import { one, rfc2822, sidOf } from './wire';
 
@@ -118,6 +119,7 @@ export function registerTwilioApi(app: Hono, state: SimState) {
       refusedBy: cpsRefused ? 'cps' : Math.random() < profileOf(state, from).failureRate ? 'fault' : Math.random() < profileOf(state, from).unreachableRate ? 'unreachable' : null,
       digits: [],
       speech: [],
+      script: calleeScriptFor(state, to),
       said: [],
       hangup: null,
       events: [],
@@ -172,6 +174,16 @@ export function registerTwilioApi(app: Hono, state: SimState) {
     else if (status === 'completed' && call.status === 'in-progress') call.hangup = 'completed';
     if (call.hangup) call.status = call.hangup;
     return c.json(callJson(call));
+  });
+
+  app.get(`${api}/Recordings/:file`, (c) => {
+    const acct = authorise(state, c);
+    if (acct instanceof Response) return acct;
+    const [, sid, ext] = /^(RE\w+?)(\.json|\.wav)?$/.exec(c.req.param('file')) ?? [];
+    const rec = state.recordings.get(sid ?? '');
+    if (!rec || rec.accountSid !== acct.sid) return twilioError(c, 404, 20404, 'The requested resource was not found');
+    if (ext === '.json') return c.json(recordingJson(rec));
+    return c.body(new Uint8Array(rec.audio), 200, { 'content-type': 'audio/x-wav', 'content-length': String(rec.audio.length) });
   });
 
   app.post(`${api}/Messages.json`, async (c) => {

@@ -1,7 +1,7 @@
 /** The attempts export is admin-only, complete, and safe against spreadsheet formula injection. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { csvCell } from '../api/routes/exports';
+import { csvCell } from '../api/csv';
 import { upsertContact } from '../db/queries/contacts';
 import { attempts } from '../db/schema';
 import { useApi } from './helpers/api';

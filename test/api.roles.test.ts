@@ -17,8 +17,8 @@ type During = 'suspended' | 'open' | 'bulk';
 /**
  * admin = strategies, lines, keys, exports, DNC removal, lockdown, and the destructive or
  * safety-relevant actions: cancelling a campaign (final), the schedules (backup, watchdog,
- * stress test), releasing an incident's hold; operator = imports, events, enrol, pause/resume,
- * opt-out, freezing an incident's automation; viewer = reads.
+ * stress test, also on demand), releasing an incident's hold; operator = imports, events, enrol,
+ * pause/resume, opt-out, freezing an incident's automation, the sensitive-word lists, a strategy dry run; viewer = reads.
  */
 const matrix: Record<string, [Least, During?]> = {
   getHealth: ['public'],
@@ -70,6 +70,22 @@ const matrix: Record<string, [Least, During?]> = {
   completeHandoff: ['operator'],
   getOptOutSafeMode: ['viewer'],
   resumeOptOutPath: ['operator'],
+  runStressTest: ['admin'],
+  listPresets: ['viewer'],
+  getPresetChecklist: ['viewer'],
+  listSensitiveWords: ['viewer'],
+  addSensitiveWord: ['operator'],
+  removeSensitiveWord: ['operator'],
+  classifyIntents: ['operator'],
+  setCrmEndpoint: ['admin'],
+  getCrmEndpoint: ['viewer'],
+  listDeliveries: ['viewer'],
+  getDelivery: ['operator'],
+  replayDelivery: ['operator'],
+  getContactTimeline: ['viewer'],
+  getSummaryReportCsv: ['viewer'],
+  setScriptMode: ['operator'],
+  dryRunStrategy: ['operator'],
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 
@@ -83,6 +99,9 @@ const bodies: Record<string, unknown> = {
   createApiKey: { name: 'ci', role: 'viewer' },
   engageLockdown: { reason: 'role matrix' },
   resumeOptOutPath: { reason: 'role matrix: nothing to resume' },
+  runStressTest: { callsPerHour: 10, seconds: 1 },
+  addSensitiveWord: { scope: 'general', word: 'role matrix word', category: 'abusive' },
+  dryRunStrategy: { strategy: {}, days: 1 },
 };
 
 describe('role matrix', () => {
@@ -111,7 +130,8 @@ describe('role matrix', () => {
       const path = op.path
         .replace('{id}', op.path.startsWith('/v1/lines') ? 'sim-backup' : op.path.startsWith('/v1/campaigns') ? 'default' : op.path.startsWith('/v1/keys') ? 'key_none' : contactId)
         .replace('{version}', '1')
-        .replace('{name}', 'maintenance-daily');
+        .replace('{name}', 'maintenance-daily')
+        .replace('{industry}', 'finance');
       for (const who of ['none', 'viewer', 'operator', 'admin'] as const) {
         const body = op.id === 'importContacts' ? 'phone\n+8613800138998' : bodies[op.id] === undefined ? undefined : JSON.stringify(bodies[op.id]);
         const res = await api.app.request(path, {

@@ -68,7 +68,7 @@ describe('scheduled maintenance', () => {
         values (${`seed#${i}`}, ${c!.id}, 'default', 'seed', 'call', 1, '2026-01-01', ${i < 30 ? 'sim-backup' : 'sim-standard'}, ${`CAseed${i}`}, ${failed ? 'failed' : 'completed'}, ${failed ? 'carrier-failure' : 'answered'}, now())`;
     }
     const run = await trigger('maintenance-daily');
-    assert.deepEqual(run.results.map((r) => r.name), ['alert-rates', 'close-weak-lines', 'purge-contacts', 'disk-space', 'sample-calls', 'self-check-opt-out']);
+    assert.deepEqual(run.results.map((r) => r.name), ['alert-rates', 'close-weak-lines', 'purge-contacts', 'disk-space', 'sample-calls', 'self-check-opt-out', 'link-check', 'playbook', 'database-health']);
     assert.ok(run.results.every((r) => r.status !== 'failed'), JSON.stringify(run.results.filter((r) => r.status === 'failed')));
 
     assert.equal(check(run, 'alert-rates').status, 'attention');

@@ -144,12 +144,14 @@ describe('Temporal connection over TLS', () => {
         backupDatabase: check('backup'),
         permissionAudit: check('permission-audit'),
         strategyReview: check('strategy-review'),
+        checkPlaybooks: check('playbook'),
+        checkIntentScripts: check('intent-scripts'),
         recordRun: async () => 1,
         raiseAlert: async () => 1,
       };
       const worker = await Worker.create({ connection: native, taskQueue, activities, ...(workflowBundle() ? { workflowBundle: workflowBundle()! } : { workflowsPath: require.resolve('../workflows') }) });
       const results = await worker.runUntil(new Client({ connection }).workflow.execute('weeklyMaintenance', { taskQueue, workflowId: `tls-weekly-${uid()}` }));
-      assert.deepEqual((results as CheckResult[]).map((r) => `${r.name}:${r.status}`), ['backup:ok', 'permission-audit:ok', 'strategy-review:ok']);
+      assert.deepEqual((results as CheckResult[]).map((r) => `${r.name}:${r.status}`), ['backup:ok', 'permission-audit:ok', 'strategy-review:ok', 'playbook:ok', 'intent-scripts:ok']);
     } finally {
       await native.close();
       await connection.close();

@@ -49,6 +49,14 @@ export const workerConfigSchema = baseConfigSchema.extend({
   /** Incidents: how long a lowered CPS is watched before the rollback, and how often it is checked. */
   REDIAL_INCIDENT_WATCH_MINUTES: z.coerce.number().min(0.01).default(60),
   REDIAL_INCIDENT_CHECK_MINUTES: z.coerce.number().min(0.01).default(5),
+  /**
+   * Script incidents (domain/incident.ts): over this window, at least this many spoken turns with at
+   * least this share not understood, or this many people asking for a person after a misunderstanding.
+   */
+  REDIAL_SCRIPT_WINDOW_MINUTES: z.coerce.number().min(0.1).default(defaultIncidentPolicy.scriptWindowMs / 60_000),
+  REDIAL_SCRIPT_MIN_TURNS: z.coerce.number().int().min(1).default(defaultIncidentPolicy.scriptMinTurns),
+  REDIAL_SCRIPT_UNKNOWN_RATE: z.coerce.number().gt(0).max(1).default(defaultIncidentPolicy.scriptUnknownRate),
+  REDIAL_SCRIPT_HUMAN_AFTER_MISUNDERSTANDING: z.coerce.number().int().min(1).default(defaultIncidentPolicy.scriptHumanAfterMisunderstanding),
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
@@ -74,5 +82,13 @@ export function maintenanceConfig(cfg: WorkerConfig): MaintenanceConfig {
 }
 
 export function incidentPolicy(cfg: WorkerConfig): IncidentPolicy {
-  return { ...defaultIncidentPolicy, watchMs: cfg.REDIAL_INCIDENT_WATCH_MINUTES * 60_000, checkEveryMs: cfg.REDIAL_INCIDENT_CHECK_MINUTES * 60_000 };
+  return {
+    ...defaultIncidentPolicy,
+    watchMs: cfg.REDIAL_INCIDENT_WATCH_MINUTES * 60_000,
+    checkEveryMs: cfg.REDIAL_INCIDENT_CHECK_MINUTES * 60_000,
+    scriptWindowMs: cfg.REDIAL_SCRIPT_WINDOW_MINUTES * 60_000,
+    scriptMinTurns: cfg.REDIAL_SCRIPT_MIN_TURNS,
+    scriptUnknownRate: cfg.REDIAL_SCRIPT_UNKNOWN_RATE,
+    scriptHumanAfterMisunderstanding: cfg.REDIAL_SCRIPT_HUMAN_AFTER_MISUNDERSTANDING,
+  };
 }

@@ -6,6 +6,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -17,7 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RedialActivities } from './contracts';
-import { CarrierFailure } from './constants';
+import { CarrierFailure, dialActivityId } from './constants';
 import {
   optOutSignal,
   cancelSignal,
@@ -26,6 +28,7 @@ import {
   pauseSignal,
   profileSignal,
   resumeSignal,
+  scriptTextSignal,
   smsReplySignal,
   stateQuery,
   stateUpdate,
@@ -66,6 +69,34 @@ const carrier = proxyActivities<RedialActivities>({
   },
 });
 
+/** How long a placed call may take to report its end before we ask the carrier ourselves. */
+const OUTCOME_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * A call and its outcome in one activity (DialingActivities.dial): the status callback completes
+ * it by id, so a dial costs no outcome signal and no workflow task for it (issue 18). A worker
+ * that dies before the call is placed is noticed by the heartbeat timeout, as placeCall's 2
+ * minutes did; a call that talks longer than that is re-attached by the retry (never re-dialled:
+ * placeCall finds the reservation's call). After OUTCOME_TIMEOUT_MS the carrier is asked.
+ */
+const dialer = (attemptId: string) =>
+  proxyActivities<RedialActivities>({
+    activityId: dialActivityId(attemptId),
+    startToCloseTimeout: OUTCOME_TIMEOUT_MS,
+    scheduleToCloseTimeout: OUTCOME_TIMEOUT_MS + 2 * 60_000,
+    heartbeatTimeout: '2 minutes',
+    retry: {
+      initialInterval: '2 seconds',
+      nonRetryableErrorTypes: [CarrierFailure.invalidNumber, CarrierFailure.unsubscribed],
+    },
+  });
+
+/** Cadences wait for a call's outcome in its dial activity, not for a signal. Histories from before replay as they ran. */
+const DIAL_COMPLETED_BY_CALLBACK = 'dial-completed-by-callback';
+
+/** The next attempt's time is published when the cadence sleeps, not when it is due. Histories from before replay as they ran. */
+const PUBLISH_SLEEPS_ONLY = 'publish-sleeps-only';
+
 /**
  * Cadences plan under the per-person daily ceiling (domain/daily-cap.ts). Histories from before
  * it planned under each strategy's own cap alone, and replay as they ran.
@@ -91,8 +122,6 @@ const records = proxyActivities<RedialActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** How long a placed call may take to report its end before we ask the carrier ourselves. */
-const OUTCOME_TIMEOUT_MS = 15 * 60_000;
 /** An idle cadence (nothing scheduled) stays around this long for new events, then completes. */
 const IDLE_TIMEOUT_MS = 24 * 3600_000;
 
@@ -131,6 +160,9 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   setHandler(smsReplySignal, ({ campaignId, at }) => {
     if (cs.applyReply(s, campaignId, at)) touch();
   });
+  setHandler(scriptTextSignal, (t) => {
+    if (cs.applyScriptText(s, t)) touch();
+  });
   setHandler(profileSignal, (p) => {
     cs.applyProfile(s, p);
     touch();
@@ -139,15 +171,24 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
   setHandler(stateQuery, view);
   setHandler(stateUpdate, view);
 
-  let published = '';
-  const publish = () => {
+  // what the cadence was started (or continued) with: the API names status, campaign and industry
+  // at signal-with-start (services/cadences.ts), so a new cadence does not write them again
+  const started = workflowInfo().typedSearchAttributes;
+  let publishedAt: number | null = started.get(NEXT_ATTEMPT_AT)?.getTime() ?? null;
+  const keyOf = (status: string | null, at: number | null, industry: string | null, campaigns: string[]) => JSON.stringify([status, at, industry, campaigns]);
+  let published = keyOf(started.get(CADENCE_STATUS) ?? null, publishedAt, started.get(INDUSTRY) ?? null, started.get(CAMPAIGN) ?? []);
+  const publish = (now: number) => {
     if (input.searchAttributes === false) return;
-    const key = JSON.stringify([s.status, plan?.at ?? null, s.industry, campaignsOf(s)]);
+    // a plan due now is carried out at once: its time would be stale before anyone read it, so it
+    // costs no search-attribute write (one visibility write less per dial); a sleep is published
+    const at = !plan ? null : plan.at > now || !patched(PUBLISH_SLEEPS_ONLY) ? plan.at : publishedAt;
+    const key = keyOf(s.status, at, s.industry ?? null, campaignsOf(s));
     if (key === published) return;
     published = key;
+    publishedAt = at;
     upsertSearchAttributes([
       { key: CADENCE_STATUS, value: s.status },
-      { key: NEXT_ATTEMPT_AT, value: plan ? new Date(plan.at) : null },
+      { key: NEXT_ATTEMPT_AT, value: at === null ? null : new Date(at) },
       { key: CAMPAIGN, value: campaignsOf(s) },
       { key: INDUSTRY, value: s.industry },
     ]);
@@ -159,7 +200,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     const ceiling = patched(PLAN_UNDER_CEILING) ? cs.dailyCeilingOf(s) : Number.POSITIVE_INFINITY;
     const misses = s.status === 'active' && patched(DEADLINE_CONSEQUENCES) ? cs.noteMissedDeadlines(s, now, ceiling) : [];
     plan = cs.planNext(s, now, Math.random(), ceiling);
-    publish();
+    publish(now);
     if (misses.length) {
       // a lead handed to a person is no longer planned; the others are, and the state shows it meanwhile
       await records.recordDeadlineMisses({ tenant: s.tenant, workflowId, contactId: s.contactId, misses });
@@ -183,7 +224,7 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
     }
   }
   plan = null;
-  publish();
+  publish(Date.now());
   await condition(allHandlersFinished);
   return s;
 
@@ -201,40 +242,77 @@ export async function cadence(input: CadenceInput): Promise<cs.CadenceState> {
       campaignId: f.campaignId,
       channel: p.channel,
       attemptsSoFar: f.attempts,
+      ...(f.text !== undefined ? { scripted: true } : {}),
     });
     if (!res.granted) {
       cs.applyRefusal(s, { followUpId: f.id, channel: p.channel, ...res });
       return;
     }
     cs.applyGranted(s, f.id, p.channel, res.at, res.strategy, res.strategyVersion, res.ceiling);
-    let outcome: cs.Outcome | null;
+    let outcome: { outcome: cs.Outcome; callbackAt?: number } | null;
     try {
       if (p.channel === 'sms') {
-        await carrier.sendSms({ attemptId: res.attemptId });
-        outcome = 'sms-sent';
+        await carrier.sendSms({ attemptId: res.attemptId, ...(f.text !== undefined ? { text: f.text } : {}) });
+        outcome = { outcome: 'sms-sent' };
+      } else if (patched(DIAL_COMPLETED_BY_CALLBACK)) {
+        outcome = await dialAndAwait(res.attemptId);
       } else {
         await carrier.placeCall({ attemptId: res.attemptId });
         outcome = await awaitOutcome(res.attemptId);
       }
     } catch (err) {
-      outcome = classifyFailure(err, p.channel);
+      outcome = { outcome: classifyFailure(err, p.channel) };
     }
-    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome, Date.now());
+    if (outcome) cs.applyOutcome(s, f.id, p.channel, outcome.outcome, Date.now(), outcome.callbackAt);
   }
 
-  /** The call's outcome; null when the cadence ended while it rang (the call is hung up). */
-  async function awaitOutcome(attemptId: string): Promise<cs.Outcome | null> {
+  /**
+   * The call and its outcome in one activity; null when the cadence ended while it rang (the call
+   * is hung up). A dial that timed out waiting asks the carrier, as awaitOutcome does.
+   */
+  async function dialAndAwait(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number } | null> {
+    const scope = new CancellationScope();
+    let settled = false;
+    const dialled = scope.run(() => dialer(attemptId).dial({ attemptId })).then(
+      (r) => ({ ok: true as const, r }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    void dialled.finally(() => (settled = true));
+    await condition(() => settled || cs.isFinished(s));
+    outcomes.delete(attemptId); // a callback that found the dial between tries also signalled
+    if (!settled) {
+      // opted out (by SMS or an operator) or cancelled while the call is up: stop calling now
+      scope.cancel();
+      await carrier.cancelCall({ attemptId }).catch(() => undefined);
+      return null;
+    }
+    const d = await dialled;
+    if (d.ok) return d.r;
+    const cause = d.err instanceof ActivityFailure ? d.err.cause : d.err;
+    if (cause instanceof TimeoutFailure) {
+      return reconciled(attemptId);
+    }
+    throw d.err;
+  }
+
+  /** The call's outcome (with the time a callback was asked for); null when the cadence ended while it rang (the call is hung up). */
+  async function awaitOutcome(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number } | null> {
     const arrived = await condition(() => outcomes.has(attemptId) || cs.isFinished(s), OUTCOME_TIMEOUT_MS);
     const o = outcomes.get(attemptId);
     outcomes.delete(attemptId);
-    if (o) return o.outcome;
+    if (o) return o;
     if (arrived) {
       // opted out (by SMS or an operator) or cancelled while the call is up: stop calling now
       await carrier.cancelCall({ attemptId }).catch(() => undefined);
       return null;
     }
+    return reconciled(attemptId);
+  }
+
+  /** For a call whose outcome never arrived: what the carrier says (a carrier failure when it says nothing final). */
+  async function reconciled(attemptId: string): Promise<{ outcome: cs.Outcome; callbackAt?: number }> {
     const rec = await carrier.reconcileAttempt({ attemptId });
-    return rec.outcome ?? 'carrier-failure';
+    return { outcome: rec.outcome ?? 'carrier-failure', ...(rec.callbackAt !== undefined ? { callbackAt: rec.callbackAt } : {}) };
   }
 }
 

@@ -12,6 +12,12 @@ export function cadenceWorkflowId(tenant: string, personKey: string): string {
   return `cadence:${tenant}:${personKey}`;
 }
 
+/**
+ * The dial activity of one attempt has a known id, so the status callback that learns the call's
+ * outcome can complete it (services/cadences.ts reportOutcome) without a task token.
+ */
+export const dialActivityId = (attemptId: string) => `dial:${attemptId}`;
+
 /** Failure types raised by carrier activities as non-retryable; the workflow maps them to outcomes. */
 export const CarrierFailure = {
   invalidNumber: 'InvalidNumber',

@@ -6,7 +6,9 @@
 import type { Channel, DeadlineMiss, Outcome } from '../domain/cadence-state';
 import type { IncidentPolicy } from '../domain/incident';
 import type { CrmRetryPolicy } from '../domain/crm';
+import type { ScriptMode } from '../domain/script';
 import type { CheckResult } from '../domain/maintenance';
+import type { Routine } from '../domain/presets';
 import type { Strategy } from '../domain/strategy';
 
 export interface ReserveRequest {
@@ -24,6 +26,8 @@ export interface ReserveRequest {
   channel: Channel;
   /** Attempts this follow-up already had (for the max-attempts rule). */
   attemptsSoFar: number;
+  /** A text the call's script promised: sent even when the strategy has no SMS of its own (every other rule applies). */
+  scripted?: boolean;
 }
 
 /**
@@ -67,15 +71,22 @@ export interface GateActivities {
 /** Calls through the carrier, for a granted reservation. */
 export interface DialingActivities {
   placeCall(req: { attemptId: string }): Promise<PlaceResult>;
+  /**
+   * Places the call (as placeCall) and ends with its outcome: completed by the carrier's final
+   * status callback through the activity's id (dialActivityId), not by a signal, so the outcome
+   * costs the cadence no extra workflow task. A retry re-attaches to the call it placed.
+   */
+  dial(req: { attemptId: string }): Promise<{ outcome: Outcome; callbackAt?: number }>;
   /** Hangs up a call the cadence no longer wants (opted out or cancelled while it rings or talks). */
   cancelCall(req: { attemptId: string }): Promise<void>;
   /** For a call whose outcome never arrived: ask the carrier, store what it says. */
-  reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null }>;
+  reconcileAttempt(req: { attemptId: string }): Promise<{ outcome: Outcome | null; callbackAt?: number }>;
 }
 
 /** Texts through the carrier, for a granted reservation. */
 export interface SmsActivities {
-  sendSms(req: { attemptId: string }): Promise<PlaceResult>;
+  /** The strategy's text, or `text` (a text the call's script promised). */
+  sendSms(req: { attemptId: string; text?: string }): Promise<PlaceResult>;
 }
 
 export interface BulkActivities {
@@ -120,6 +131,8 @@ export interface OpsActivities {
    */
   rollbackCampaign(req: { campaignId: string; actor: string; watchedSince?: number }): Promise<RollbackResult>;
   probeInterface(req: { iface: 'carrier' | 'crm'; sinceMs: number }): Promise<{ ok: boolean; detail: string }>;
+  /** Sets the campaign's script mode (audited when it changes); the mode before, null when there is no such campaign. */
+  setScriptMode(req: { campaignId: string; mode: ScriptMode; actor: string }): Promise<ScriptMode | null>;
 }
 
 /** The checks of the scheduled routines (workflows/maintenance.ts); each reports a CheckResult. */
@@ -133,14 +146,31 @@ export interface MaintenanceActivities {
   checkDisk(): Promise<CheckResult>;
   sampleCalls(): Promise<CheckResult>;
   selfCheckOptOut(): Promise<CheckResult>;
+  checkDatabaseHealth(): Promise<CheckResult>;
   // weekly
   backupDatabase(): Promise<CheckResult>;
   permissionAudit(): Promise<CheckResult>;
   strategyReview(): Promise<CheckResult>;
   // monthly
-  stressTest(): Promise<CheckResult>;
+  /** At the configured peak, or the one asked for on demand (POST /v1/maintenance/stress-test). */
+  stressTest(target?: StressTarget): Promise<CheckResult>;
   lineStability(): Promise<CheckResult>;
   recordingsRetention(): Promise<CheckResult>;
+  // industry playbooks (domain/presets/)
+  /** Daily: every URL of the live strategies (services/link-check.ts). */
+  checkLinks(): Promise<CheckResult>;
+  /** Each industry's rules of this routine over its campaigns. */
+  checkPlaybooks(req: { routine: Routine }): Promise<CheckResult>;
+  /** Weekly (education): intent tag → script. */
+  checkIntentScripts(): Promise<CheckResult>;
+  /** Monthly: the sensitive-word lists over the strategies in use and the month's transcripts. */
+  scanSensitiveWords(): Promise<CheckResult>;
+}
+
+/** A stress test's peak and duration (the configured ones where absent). */
+export interface StressTarget {
+  callsPerHour?: number;
+  seconds?: number;
 }
 
 /** What one try of a CRM delivery came to (services/crm-deliveries.ts). */

@@ -4,12 +4,15 @@
  * - connect rate: lower the campaign's CPS, watch, and roll its strategy back if it does not recover
  *   (never when the carrier's interface failed during the watch: that proves nothing about the strategy);
  * - interface down (carrier API, CRM sync): hold every cadence at the gate (nothing is lost: each
- *   waits where it was), tell ops, probe, and release when it heals.
+ *   waits where it was), tell ops, probe, and release when it heals;
+ * - the intelligent script misunderstands (too many turns not understood, people asking for a person
+ *   after a misunderstanding): switch the campaign to the basic script at once, roll its strategy
+ *   back, tell ops, and wait: only an operator brings the intelligent script back.
  * Operators resume (undo the automatic measure now) or abort (stop the automation, keep the measure).
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RedialActivities } from './contracts';
-import type { IncidentPolicy } from '../domain/incident';
+import type { IncidentPolicy, ScriptHealth } from '../domain/incident';
 
 const acts = proxyActivities<RedialActivities>({
   startToCloseTimeout: '1 minute',
@@ -123,6 +126,43 @@ export async function interfaceIncident(input: { iface: 'carrier' | 'crm'; detai
       await acts.raiseAlert({ kind: `interface-${iface}`, severity: 'info', message: `${iface}: healed after ${clean} clean probes; cadences continue`, detail: { incidentId: id } });
       return 'recovered';
     }
+  }
+}
+
+export async function scriptIncident(input: { campaignId: string; health: ScriptHealth; policy: IncidentPolicy }): Promise<string> {
+  const { campaignId, health: h } = input;
+  const ops = operatorCommands();
+  const { workflowId } = workflowInfo();
+  const id = (ops.id = await acts.openIncident({ kind: 'script', subject: campaignId, workflowId, detail: h }));
+  // first, at once: every call answered from now on plays the announcement and the key menu
+  const before = await acts.setScriptMode({ campaignId, mode: 'basic', actor: workflowId });
+  await acts.noteIncident({ id, step: 'switched-to-basic', detail: { before } });
+  const rb = await acts.rollbackCampaign({ campaignId, actor: workflowId });
+  const rolled = rb && 'from' in rb ? rb : null;
+  await acts.noteIncident({ id, step: rolled ? 'rolled-back' : 'no-previous-version', detail: rolled ?? { note: 'the campaign is at its first strategy version' } });
+  await acts.raiseAlert({
+    kind: 'script',
+    severity: 'critical',
+    message:
+      `Campaign ${campaignId}: ${h.unknown} of ${h.turns} call turns not understood, ${h.humanAfterMisunderstanding} asked for a person after a misunderstanding. ` +
+      `Switched to the basic script${rolled ? ` and strategy rolled back from v${rolled.from} to v${rolled.to}` : ''}; an operator resumes the intelligent script (POST /v1/campaigns/${campaignId}/mode)`,
+    detail: { incidentId: id },
+  });
+  // only an operator ends it: an abort stops nothing more (there is no more automation), the campaign stays basic until resumed
+  let aborted = false;
+  for (;;) {
+    await condition(() => ops.command !== null);
+    const cmd = ops.command as Command;
+    if (cmd?.kind === 'resume') {
+      await acts.setScriptMode({ campaignId, mode: 'intelligent', actor: cmd.by });
+      await acts.noteIncident({ id, step: 'resumed-by-operator', detail: { by: cmd.by }, status: 'resolved' });
+      return 'resolved';
+    }
+    if (cmd && !aborted) {
+      aborted = true;
+      await acts.noteIncident({ id, step: 'aborted-by-operator', detail: { by: cmd.by, note: 'the campaign stays on the basic script until an operator resumes it' }, status: 'aborted' });
+    }
+    ops.command = null;
   }
 }
 

@@ -1,5 +1,5 @@
 export { cadence } from './cadence';
 export { cancelCampaignCadences, enrolImport } from './bulk';
-export { connectRateIncident, interfaceIncident, watchdog } from './incidents';
-export { dailyMaintenance, monthlyMaintenance, weeklyMaintenance } from './maintenance';
+export { connectRateIncident, interfaceIncident, scriptIncident, watchdog } from './incidents';
+export { dailyMaintenance, monthlyMaintenance, stressTestOnDemand, weeklyMaintenance } from './maintenance';
 export { crmDelivery } from './crm-delivery';

@@ -9,6 +9,8 @@ export interface AttemptOutcome {
   attemptId: string;
   outcome: Outcome;
   at: number;
+  /** With outcome `callback`: when the person asked to be called. */
+  callbackAt?: number;
 }
 
 export interface CadenceView {
@@ -45,6 +47,8 @@ export const cancelSignal = defineSignal<[{ campaignId?: string }]>('cancel');
 /** The person texted a reply that is neither an opt-out nor a resubscribe (services/sms-replies.ts). */
 export const smsReplySignal = defineSignal<[{ campaignId: string; at: number }]>('smsReply');
 export const profileSignal = defineSignal<[ProfileChange]>('profile');
+/** The call's script promised a text (e.g. the booking link): sent after the call, through the gate. */
+export const scriptTextSignal = defineSignal<[{ campaignId: string; attemptId: string; text: string; at: number }]>('scriptText');
 
 export const stateQuery = defineQuery<CadenceView>('state');
 /** Like the query, but answered after every pending signal is applied (read-your-writes for the API). */

@@ -1,17 +1,21 @@
-/** The daily routine's checks: alert rates, weak lines, contact purge, disk space, call samples, the opt-out self-check. */
+/** The daily routine's checks: alert rates, weak lines, contact purge, disk space, call samples, the opt-out self-check, links, database health. */
 import { randomInt } from 'node:crypto';
 import { mkdir, statfs } from 'node:fs/promises';
 import { and, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
+import { heartbeat } from '@temporalio/activity';
 import { audit } from '../../db/queries/audit';
 import { activeStrategy, ensureCampaign } from '../../db/queries/campaigns';
 import { removeOptOut, upsertContact } from '../../db/queries/contacts';
+import { analyzeAll, btreeIndexStats, indexPages, reindexConcurrently } from '../../db/queries/db-health';
 import { lineHealth } from '../../db/queries/lines';
 import { summary } from '../../db/queries/reports';
 import { realTraffic } from '../../db/queries/traffic';
 import { attempts, contacts, lines, optOuts } from '../../db/schema';
+import { bloatRatio, needsReindex, REINDEX_AT } from '../../domain/index-bloat';
 import { attention, ok, pct, skipped, SELF_CHECK_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
 import { deliverEvent } from '../../services/cadences';
 import { takeLineOut } from '../../services/line-service';
+import { checkAllLinks } from '../../services/link-check';
 import { releaseSelfCheckNumber, selfCheckFailed, selfCheckPassed } from '../../services/opt-out-safety';
 import { twilioErrorCode, TwilioCode } from '../carrier';
 import type { MaintenanceDeps } from './deps';
@@ -201,4 +205,46 @@ export async function selfCheckOptOut(deps: MaintenanceDeps): Promise<CheckResul
   const parts = [dtmfNumber ? 'DTMF 0 opts out' : 'DTMF skipped (no test number)', cfg.simUrl ? 'SMS TD opts out and the carrier refuses texts afterwards' : 'SMS skipped (needs a handset on a real carrier)'];
   if (ended) parts.push('opt-out safe mode ended');
   return ok('self-check-opt-out', parts.join('; '), detail);
+}
+
+/**
+ * Every URL in the live campaigns' active strategies (SMS texts, scripts): DNS, HTTP status,
+ * redirects, timeout. A dead one flags its campaigns, alerts ops and, with `onDeadLink: hold-sms`,
+ * holds the SMS that carry it (services/link-check.ts).
+ */
+export async function checkLinks(deps: MaintenanceDeps): Promise<CheckResult> {
+  const r = await checkAllLinks(deps);
+  const summary = `${r.links} link(s) checked in ${r.ms} ms`;
+  if (!r.flagged.length) return ok('link-check', `${summary}: every one answers`, r);
+  return attention('link-check', `${summary}: ${r.dead} dead, ${r.flagged.length} campaign(s) flagged (${r.flagged.map((f) => f.campaignId).join(', ')})`, r);
+}
+
+/**
+ * Database health: ANALYZE (fresh statistics keep the hot queries — gate, watchdog, reports — on
+ * their indexes), then every B-tree index whose estimated dead space is ≥ 30% (on ≥ 1 MiB) is
+ * rebuilt with REINDEX CONCURRENTLY (writes go on meanwhile). A rebuild that fails (e.g. a lock
+ * timeout) is a finding; the others still run.
+ */
+export async function checkDatabaseHealth(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const started = Date.now();
+  await analyzeAll(db);
+  heartbeat();
+  const analyzeMs = Date.now() - started;
+  const indexes = await btreeIndexStats(db);
+  const reindexed: Array<{ index: string; table: string; bloat: number; pagesBefore: number; pagesAfter: number }> = [];
+  const failed: Array<{ index: string; error: string }> = [];
+  for (const ix of indexes.filter(needsReindex)) {
+    try {
+      await reindexConcurrently(db, ix.index);
+      reindexed.push({ index: ix.index, table: ix.table, bloat: Math.round(bloatRatio(ix) * 1000) / 1000, pagesBefore: ix.pages, pagesAfter: await indexPages(db, ix.index) });
+    } catch (err) {
+      failed.push({ index: ix.index, error: (err as Error).message.split('\n')[0]! });
+    }
+    heartbeat();
+  }
+  const largest = indexes.slice(0, 10).map((ix) => ({ index: ix.index, pages: ix.pages, bloat: Math.round(bloatRatio(ix) * 1000) / 1000 }));
+  const detail = { analyzeMs, indexes: indexes.length, threshold: REINDEX_AT, reindexed, failed, largest };
+  const summary = `ANALYZE in ${analyzeMs} ms; ${indexes.length} B-tree index(es) checked, ${reindexed.length} rebuilt (≥ ${REINDEX_AT.bloat * 100}% dead space)${failed.length ? `, ${failed.length} rebuild(s) failed` : ''}`;
+  return failed.length ? attention('database-health', summary, detail) : ok('database-health', summary, detail);
 }

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Keyring } from '../../services/keyring';
 import type { Db } from '../../db/client';
 import type { AlertInput } from '../../workflows/contracts';
+import type { LinkProbeConfig } from '../../services/link-probe';
 import type { Carrier } from '../carrier';
 
 export interface MaintenanceConfig {
@@ -36,4 +37,6 @@ export interface MaintenanceDeps {
   keyring: Keyring;
   config: MaintenanceConfig;
   raiseAlert: (a: AlertInput) => Promise<number>;
+  /** Tests only: where the link check's probe connects; production takes the defaults. */
+  linkProbe?: Partial<LinkProbeConfig>;
 }

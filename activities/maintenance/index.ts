@@ -9,8 +9,9 @@ import { runStatus, type CheckResult } from '../../domain/maintenance';
 import { redactSecrets } from '../../domain/secrets';
 import type { MaintenanceActivities } from '../../workflows/contracts';
 import type { MaintenanceDeps } from './deps';
-import { checkAlertRates, checkDisk, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
-import { lineStability, recordingsRetention, stressTest } from './monthly';
+import { checkAlertRates, checkDatabaseHealth, checkDisk, checkLinks, closeWeakLines, purgeContacts, sampleCalls, selfCheckOptOut } from './daily';
+import { lineStability, recordingsRetention, scanSensitiveWords, stressTest } from './monthly';
+import { checkIntentScripts, checkPlaybooks } from './playbooks';
 import { backupDatabase, permissionAudit, strategyReview } from './weekly';
 
 export type { MaintenanceConfig, MaintenanceDeps } from './deps';
@@ -38,13 +39,19 @@ export function createMaintenanceActivities(deps: MaintenanceDeps): MaintenanceA
     checkDisk: () => checkDisk(deps),
     sampleCalls: () => sampleCalls(deps),
     selfCheckOptOut: () => selfCheckOptOut(deps),
+    checkDatabaseHealth: () => checkDatabaseHealth(deps),
     // weekly
     backupDatabase: () => backupDatabase(deps),
     permissionAudit: () => permissionAudit(deps),
     strategyReview: () => strategyReview(deps),
     // monthly
-    stressTest: () => stressTest(deps),
+    stressTest: (target) => stressTest(deps, target),
     lineStability: () => lineStability(deps),
     recordingsRetention: () => recordingsRetention(deps),
+    // industry playbooks
+    checkLinks: () => checkLinks(deps),
+    checkPlaybooks: (req) => checkPlaybooks(deps, req),
+    checkIntentScripts: () => checkIntentScripts(),
+    scanSensitiveWords: () => scanSensitiveWords(deps),
   };
 }

@@ -1,16 +1,20 @@
-/** The monthly routine's checks: stress test, line stability, recordings retention. */
+/** The monthly routine's checks: stress test (also on demand), line stability, recordings retention, sensitive words. */
 import { randomInt } from 'node:crypto';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
-import { activeStrategy, ensureCampaign } from '../../db/queries/campaigns';
+import { activeStrategy, ensureCampaign, liveCampaignStrategies } from '../../db/queries/campaigns';
+import { transcriptLinesSince } from '../../db/queries/transcripts';
 import { upsertContact } from '../../db/queries/contacts';
-import { callCounts, rates, type Counts } from '../../db/queries/reports';
+import { callCounts, noCounts, rates, type Counts } from '../../db/queries/reports';
 import { realTraffic } from '../../db/queries/traffic';
 import { attempts, campaigns, contacts } from '../../db/schema';
 import { attention, MIN_RETENTION_DAYS, ok, skipped, STRESS_CAMPAIGN, type CheckResult } from '../../domain/maintenance';
+import { redactPhones } from '../../domain/phone';
+import { findSensitive, screenValue, wordsFor } from '../../domain/sensitive-words';
 import { deliverEvent } from '../../services/cadences';
+import { currentWordList } from '../../services/sensitive-words';
 import type { MaintenanceDeps } from './deps';
 import { ACTOR, DAY, noonZone, waitFor } from './shared';
 
@@ -19,9 +23,12 @@ import { ACTOR, DAY, noonZone, waitFor } from './shared';
  * synthetic contacts (campaign __stress) at an even rate, calls placed and finished; reports the
  * rate achieved (from the first reservation to the last call's end) and how long each waited for
  * its dial. Skipped on a real carrier. Its calls are synthetic: no report, rate or line counts them.
+ * On demand (POST /v1/maintenance/stress-test, before a big promotion) the peak and duration
+ * are the operator's.
  */
-export async function stressTest(deps: MaintenanceDeps): Promise<CheckResult> {
-  const { db, config: cfg } = deps;
+export async function stressTest(deps: MaintenanceDeps, target: { callsPerHour?: number; seconds?: number } = {}): Promise<CheckResult> {
+  const { db } = deps;
+  const cfg = { ...deps.config, stressCallsPerHour: target.callsPerHour ?? deps.config.stressCallsPerHour, stressDurationMs: target.seconds !== undefined ? target.seconds * 1000 : deps.config.stressDurationMs };
   if (!cfg.simUrl) return skipped('stress-test', 'the carrier is not the simulator: a stress test would place real calls');
   if (!deps.temporal) return skipped('stress-test', 'this worker has no Temporal client');
   await ensureCampaign(db, { id: STRESS_CAMPAIGN, name: 'Stress test (maintenance)', strategy: { maxAttempts: 1, jitterSeconds: 0, firstContactAfterMinutes: {} }, createdBy: ACTOR });
@@ -88,7 +95,7 @@ export async function lineStability(deps: MaintenanceDeps): Promise<CheckResult>
     .orderBy(attempts.lineId, day);
   const totals: Record<string, Counts & { days: number; badDays: string[] }> = {};
   for (const { lineId, day: d, ...c } of rows) {
-    const t = (totals[lineId!] ??= { attempted: 0, placed: 0, delivered: 0, answered: 0, converted: 0, optedOut: 0, invalid: 0, carrierFailures: 0, days: 0, badDays: [] });
+    const t = (totals[lineId!] ??= { ...noCounts, days: 0, badDays: [] });
     for (const k of Object.keys(c) as Array<keyof Counts>) t[k] += c[k];
     t.days++;
     const r = rates(c);
@@ -122,4 +129,28 @@ export async function recordingsRetention(deps: MaintenanceDeps): Promise<CheckR
     return attention('recordings-retention', `retention ${cfg.recordingRetentionDays} days < required for ${short.map((s) => `${s.industry} (${s.requiredDays})`).join(', ')}`, detail);
   }
   return ok('recordings-retention', `retention ${cfg.recordingRetentionDays} days covers ${industries.length ? industries.join(', ') : 'every industry'}`, detail);
+}
+
+/**
+ * The sensitive-word lists over what Redial says and hears: every live campaign's active strategy
+ * (its SMS, announcement, scripts) and the transcripts of the last month's calls — a finding per
+ * call with the lines that hit, numbers masked.
+ */
+export async function scanSensitiveWords(deps: MaintenanceDeps): Promise<CheckResult> {
+  const { db } = deps;
+  const list = await currentWordList(db);
+  const strategies = (await liveCampaignStrategies(db)).flatMap((c) => screenValue(c.strategy, wordsFor(c.industry, list.words)).map((h) => ({ campaignId: c.campaignId, path: h.path, word: h.word, category: h.category })));
+  const calls = new Map<string, { attemptId: string; campaignId: string; lines: Array<{ turn: number; line: string; words: string[] }> }>();
+  for (const l of await transcriptLinesSince(db, new Date(Date.now() - 30 * DAY))) {
+    const hits = findSensitive(l.text, wordsFor(l.industry, list.words));
+    if (!hits.length) continue;
+    const call = calls.get(l.attemptId) ?? { attemptId: l.attemptId, campaignId: l.campaignId, lines: [] };
+    call.lines.push({ turn: l.turn, line: redactPhones(l.text), words: hits.map((h) => h.word) });
+    calls.set(l.attemptId, call);
+  }
+  const detail = { listVersion: list.version, strategies, calls: [...calls.values()] };
+  if (!strategies.length && !calls.size) return ok('sensitive-words', `list v${list.version}: no sensitive word in the strategies in use or the month's transcripts`, detail);
+  const summary = `list v${list.version}: ${strategies.length} hit(s) in strategies in use, ${calls.size} call(s) with sensitive wording`;
+  await deps.raiseAlert({ kind: 'sensitive-words', severity: 'warning', message: summary, detail });
+  return attention('sensitive-words', summary, detail);
 }

@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { contactDetail, controlCadence, findByPhone, optOutContact, removeFromDnc } from '../../services/contacts';
 import { workflowIdOf } from '../../services/cadences';
+import { contactTimeline, TIMELINE_KINDS, TIMELINE_SOURCES } from '../../services/timeline';
 import type { AppEnv, Role } from '../context';
 import { problemResponse } from '../errors';
 import { apiRoute, jsonResponse, type RouteOptions } from './define';
@@ -105,6 +106,24 @@ const control = (path: string, operationId: string, summary: string, role: Exclu
     },
   }, opts);
 
+const timelineView = z
+  .object({
+    contact: z.object({ id: z.uuid(), phone: z.string().describe('masked: +1 415****0127'), timeZone: z.string(), status: z.string(), workflowId: z.string() }),
+    entries: z.array(
+      z.object({
+        at: z.string(),
+        kind: z.enum(TIMELINE_KINDS).describe('event accepted, signal and wait (the cadence workflow), granted and refused (the gate), call, sms, deadline-missed, reply, opt-out, cadence (runs), plan (now)'),
+        source: z.enum(TIMELINE_SOURCES).describe('where the entry was read'),
+        campaignId: z.string().nullable(),
+        strategyVersion: z.number().int().nullable().describe('the strategy version the decision was taken under'),
+        summary: z.string(),
+        detail: z.record(z.string(), z.unknown()),
+      }),
+    ),
+    errors: z.array(z.string()).describe('parts that could not be read (e.g. Temporal unreachable); the rest is current'),
+  })
+  .openapi('ContactTimeline');
+
 const lookupResult = z.object({ contactId: z.uuid(), workflowId: z.string() }).openapi('ContactLookup');
 
 export const contactsRoutes = new OpenAPIHono<AppEnv>()
@@ -200,4 +219,19 @@ export const contactsRoutes = new OpenAPIHono<AppEnv>()
         200,
       );
     },
+  )
+  .openapi(
+    apiRoute('contacts', 'viewer', {
+      method: 'get',
+      path: '/v1/contacts/{id}/timeline',
+      operationId: 'getContactTimeline',
+      summary: 'Why this number was called, and why not: events, the gate’s grants and refusals with their strategy version, calls, texts, deadlines, replies, opt-out and the cadence’s own history, in time order (number masked)',
+      request: { params: idParam },
+      responses: {
+        200: jsonResponse('The timeline', timelineView),
+        400: problemResponse('Invalid id'),
+        404: problemResponse('No such contact'),
+      },
+    }),
+    async (c) => c.json(await contactTimeline(c.var.deps, { contactId: c.req.valid('param').id, actor: c.var.principal.keyId }), 200),
   );

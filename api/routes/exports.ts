@@ -1,24 +1,12 @@
-/**
- * CSV export of attempts (admin). Streamed in pages, and safe to open in a spreadsheet: a cell
- * that starts with = + - @ tab CR or LF, or with whitespace before one of = + - @ (spreadsheets
- * trim it), is prefixed with ' so it is never a formula.
- */
+/** CSV export of attempts (admin). Streamed in pages, every cell formula-safe (api/csv.ts csvCell). */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import { ServiceError, ServiceErrorCode } from '../../services/errors';
 import { exportAttempts } from '../../services/exports';
 import type { AppEnv } from '../context';
+import { csvCell } from '../csv';
 import { problemResponse } from '../errors';
 import { apiRoute } from './define';
-
-/** What a spreadsheet may run as a formula: a trigger first, or after leading whitespace (\s covers NBSP and the ideographic space). */
-const FORMULA = /^(?:[=+\-@\t\r\n]|\s+[=+\-@])/;
-
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
-  if (FORMULA.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 const header = ['attempt_id', 'reserved_at', 'campaign_id', 'phone', 'contact_name', 'channel', 'line_id', 'call_sid', 'status', 'outcome', 'answered_by', 'duration_sec', 'sip_code', 'strategy_version', 'local_day'];
 

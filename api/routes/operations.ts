@@ -4,7 +4,7 @@
  * cases are services/operations.ts and services/opt-out-safety.ts.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { actOnSchedule, getIncident, listAlerts, listIncidents, listMaintenanceRuns, listSchedules, signalIncident, type Incident, type IncidentAction, type ScheduleAction } from '../../services/operations';
+import { actOnSchedule, getIncident, listAlerts, listIncidents, listMaintenanceRuns, listSchedules, signalIncident, startStressTest, type Incident, type IncidentAction, type ScheduleAction } from '../../services/operations';
 import { alertsOf } from '../../services/alerts';
 import { resumeOptOutPath, safeModeState } from '../../services/opt-out-safety';
 import { SCHEDULES } from '../../services/schedules';
@@ -99,13 +99,36 @@ export const operationsRoutes = new OpenAPIHono<AppEnv>()
       path: '/v1/maintenance/runs',
       operationId: 'listMaintenanceRuns',
       summary: 'Recent maintenance runs and what each check found',
-      request: { query: z.object({ routine: z.enum(['daily', 'weekly', 'monthly']).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) }) },
+      request: { query: z.object({ routine: z.enum(['daily', 'weekly', 'monthly', 'stress-test']).optional().describe('stress-test: the stress tests run on demand'), limit: z.coerce.number().int().min(1).max(200).default(20) }) },
       responses: { 200: jsonResponse('Runs, newest first', z.object({ runs: z.array(runView) })), 423: problemResponse('A lockdown is in force: the runs list sampled calls of contacts, a bulk read') },
     }),
     async (c) => {
       const rows = await listMaintenanceRuns(c.var.deps, { ...c.req.valid('query'), actor: c.var.principal.keyId });
       return c.json({ runs: rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString() })) }, 200);
     },
+  )
+  .openapi(
+    apiRoute('operations', 'admin', {
+      method: 'post',
+      path: '/v1/maintenance/stress-test',
+      operationId: 'runStressTest',
+      summary: 'Run the monthly stress test now at a target rate, e.g. before a big promotion (admin; simulator only)',
+      request: {
+        body: jsonBody(
+          z
+            .strictObject({
+              callsPerHour: z.number().int().min(1).max(100_000).describe('The peak to hold'),
+              seconds: z.number().int().min(1).max(3600).optional().describe('How long to hold it (default REDIAL_STRESS_SECONDS)'),
+            })
+            .openapi('StressTestRequest'),
+        ),
+      },
+      responses: {
+        202: jsonResponse('Started; the run appears in GET /v1/maintenance/runs?routine=stress-test and on the preset checklists', z.object({ workflowId: z.string() })),
+        409: problemResponse('A stress test is running'),
+      },
+    }),
+    async (c) => c.json(await startStressTest(c.var.deps, { ...c.req.valid('json'), actor: c.var.principal.keyId }), 202),
   )
   .openapi(
     apiRoute('operations', 'viewer', {

@@ -8,9 +8,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
-import { attemptWithStrategy } from '../../db/queries/attempts';
-import { reportCallStatus, reportSmsStatus, scriptKeyPressed } from '../../services/carrier-reports';
-import { optOutSafeMode } from '../../services/opt-out-safety';
+import { hangUp, say, twiml } from '../../domain/call-twiml';
+import { answerCall, answerTurn } from '../../services/call-script';
+import { reportCallStatus, reportSmsStatus } from '../../services/carrier-reports';
 import { receiveSms } from '../../services/sms-replies';
 import { machineAnswered } from '../../services/voicemail';
 import { verifyCarrierWebhook, webhookDeliveryHandled, webhookDeliverySeen, type WebhookSigner } from '../../services/webhook-auth';
@@ -57,43 +57,31 @@ const byGatherAttempt = signedBy(attemptOf, 'twiml');
 const byStatusAttempt = signedBy(attemptOf, 'empty');
 const byInboundNumber = signedBy((_c, params) => ({ to: params.To }), 'twiml');
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
-const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
+/** Where the Gather of a turn posts: the attempt's gather URL with the turn it answers. */
+const gatherUrlOf = (publicUrl: string, attemptId: string) => (turn: number) => `${publicUrl.replace(/\/$/, '')}/twilio/gather/${attemptId}?turn=${turn}`;
+const MAX_TURN = 50;
 
 export const twilioRoutes = new Hono<TwilioEnv>()
   .use('*', bodyLimit({ maxSize: 64 * 1024 }))
 
   .post('/voice/:attemptId', byVoiceAttempt, async (c) => {
-    const { db, publicUrl } = c.var.deps;
     const attemptId = c.req.param('attemptId');
     // a machine: the strategy's voicemail once per contact and campaign, otherwise hang up
     if (c.var.params.AnsweredBy?.startsWith('machine')) {
       const message = await machineAnswered(c.var.deps, { attemptId });
-      const body = message ? `<Say language="${xml(message.language)}">${xml(message.text)}</Say><Hangup/>` : '<Hangup/>';
-      return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
+      return c.body(twiml(message ? say(message.language, message.text) + hangUp() : hangUp()), 200, { 'content-type': 'text/xml' });
     }
-    const row = await attemptWithStrategy(db, attemptId);
-    const strategy = row?.strategy;
-    if (!row || !strategy) return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
-    const { text, language } = strategy.announcement;
-    const lang = xml(language);
-    const action = xml(`${publicUrl.replace(/\/$/, '')}/twilio/gather/${row.attempt.id}`);
-    // the announcement is inside the Gather: pressing 0 while it plays opts out at once
-    const body = (await optOutSafeMode(c.var.deps)) // the opt-out path failed its self-check: offer only the opt-out
-      ? `<Gather input="dtmf" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}"><Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 0 if you do not want to be called again.</Say></Gather><Say language="${lang}">Goodbye.</Say><Hangup/>`
-      : `<Gather input="dtmf speech" numDigits="1" timeout="5" action="${action}" method="POST" language="${lang}">` +
-        `<Say language="${lang}">${xml(text)}</Say><Say language="${lang}">Press 1 if you would like us to help you now.</Say>` +
-        `</Gather><Say language="${lang}">Thank you. Goodbye.</Say><Hangup/>`;
-    return c.body(twiml(body), 200, { 'content-type': 'text/xml' });
+    const body = await answerCall(c.var.deps, { attemptId, gatherUrl: gatherUrlOf(c.var.deps.publicUrl, attemptId) });
+    return c.body(body, 200, { 'content-type': 'text/xml' });
   })
 
   .post('/gather/:attemptId', byGatherAttempt, async (c) => {
-    const pressed = await scriptKeyPressed(c.var.deps, { attemptId: c.req.param('attemptId'), digits: c.var.params.Digits });
-    if (pressed === 'unknown-attempt') return c.body(twiml('<Hangup/>'), 200, { 'content-type': 'text/xml' });
-    if (pressed === 'opted-out') return c.body(twiml('<Say>You will not be called again. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
-    if (pressed === 'converted') return c.body(twiml('<Say>Thank you. An advisor will contact you shortly. Goodbye.</Say><Hangup/>'), 200, { 'content-type': 'text/xml' });
-    const reply = c.var.params.SpeechResult ? 'Thank you for your question. An advisor will answer it shortly.' : 'Thank you.';
-    return c.body(twiml(`<Say>${reply} Goodbye.</Say><Hangup/>`), 200, { 'content-type': 'text/xml' });
+    const attemptId = c.req.param('attemptId');
+    // the first Gather of calls placed before turns were counted has no ?turn
+    const turn = Math.min(MAX_TURN, Math.max(1, Math.trunc(Number(c.req.query('turn') ?? 1)) || 1));
+    const { Digits: digits, SpeechResult: speech } = c.var.params;
+    const body = await answerTurn(c.var.deps, { attemptId, turn, digits: digits || undefined, speech: speech?.trim() || undefined, gatherUrl: gatherUrlOf(c.var.deps.publicUrl, attemptId) });
+    return c.body(body, 200, { 'content-type': 'text/xml' });
   })
 
   .post('/status/:attemptId', byStatusAttempt, async (c) => {

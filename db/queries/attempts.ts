@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
-import { activeStrategy } from './campaigns';
+import { strategyVersionOf } from './campaigns';
 import { attempts, callEvents, contacts } from '../schema';
 
 /**
@@ -33,16 +33,18 @@ export async function attemptWithContact(db: Tx, attemptId: string) {
 }
 
 /**
- * An attempt with its contact and its campaign's active strategy: what the carrier path (placing,
- * cancelling, reconciling a call; the call's TwiML) needs, read in one place. Null when the attempt
+ * An attempt with its contact and the strategy version it was reserved under (not the campaign's
+ * active one: a change mid-cadence applies to the next reservation, never to a call already
+ * granted), with the campaign's own settings: what the carrier path (placing, cancelling,
+ * reconciling a call; the call's TwiML and script) needs, read in one place. Null when the attempt
  * or its campaign is gone.
  */
 export async function attemptWithStrategy(db: Tx, attemptId: string) {
   const row = await attemptWithContact(db, attemptId);
   if (!row) return null;
-  const active = await activeStrategy(db, row.attempt.campaignId);
-  if (!active) return null;
-  return { ...row, strategy: active.strategy, campaignCps: active.cps };
+  const reserved = await strategyVersionOf(db, row.attempt.campaignId, row.attempt.strategyVersion);
+  if (!reserved) return null;
+  return { ...row, strategy: reserved.strategy, strategyVersion: reserved.version, campaignCps: reserved.cps, industry: reserved.industry, scriptMode: reserved.scriptMode };
 }
 
 export async function attemptsOfContact(db: Tx, contactId: string) {

@@ -1,4 +1,5 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
+import type { ScriptMode } from '../../domain/script';
 import { strategySchema, type Strategy, type StrategyInput } from '../../domain/strategy';
 import type { Tx } from '../client';
 import { campaigns, strategies } from '../schema';
@@ -21,6 +22,28 @@ export async function activeStrategy(db: Tx, campaignId: string): Promise<Active
   if (!row) return null;
   // stored bodies were validated when written; parsing again applies defaults added since
   return { campaignId: row.campaignId, status: row.status, version: row.version, cps: row.cps, strategy: strategySchema.parse(row.body) };
+}
+
+/**
+ * One strategy version of a campaign with the campaign's own settings: what an attempt reserved
+ * under that version plays, whatever is active now. Null when the campaign or version is gone.
+ */
+export async function strategyVersionOf(db: Tx, campaignId: string, version: number) {
+  const [row] = await db
+    .select({ campaignId: campaigns.id, industry: campaigns.industry, scriptMode: campaigns.scriptMode, cps: campaigns.cps, body: strategies.body })
+    .from(campaigns)
+    .innerJoin(strategies, and(eq(strategies.campaignId, campaigns.id), eq(strategies.version, version)))
+    .where(eq(campaigns.id, campaignId));
+  if (!row) return null;
+  return { ...row, version, scriptMode: row.scriptMode as ScriptMode, strategy: strategySchema.parse(row.body) };
+}
+
+/** Sets the campaign's script mode; the mode before, or null when there is no such campaign. */
+export async function writeScriptMode(db: Tx, id: string, mode: ScriptMode): Promise<ScriptMode | null> {
+  const c = await lockCampaign(db, id);
+  if (!c) return null;
+  if (c.scriptMode !== mode) await db.update(campaigns).set({ scriptMode: mode }).where(eq(campaigns.id, id));
+  return c.scriptMode as ScriptMode;
 }
 
 /** Creates a campaign with strategy version 1, unless it exists. True when this call created it. */
@@ -124,4 +147,18 @@ export async function previousVersion(db: Tx, campaignId: string): Promise<numbe
     .from(strategies)
     .where(and(eq(strategies.campaignId, campaignId), sql`${strategies.version} < ${c.activeStrategyVersion}`));
   return p?.v ?? null;
+}
+
+/**
+ * Campaigns that are not cancelled, with their industry, active strategy (parsed: defaults added
+ * since apply) and when that version was written: what the routines check.
+ */
+export async function liveCampaignStrategies(db: Tx) {
+  const rows = await db
+    .select({ campaignId: campaigns.id, industry: campaigns.industry, version: campaigns.activeStrategyVersion, body: strategies.body, versionCreatedAt: strategies.createdAt })
+    .from(campaigns)
+    .innerJoin(strategies, and(eq(strategies.campaignId, campaigns.id), eq(strategies.version, campaigns.activeStrategyVersion)))
+    .where(ne(campaigns.status, 'cancelled'))
+    .orderBy(campaigns.id);
+  return rows.map(({ body, ...r }) => ({ ...r, strategy: strategySchema.parse(body) }));
 }

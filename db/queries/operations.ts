@@ -42,6 +42,17 @@ export async function listIncidents(db: Tx, limit = 100) {
   return db.select().from(incidents).orderBy(desc(incidents.openedAt)).limit(limit);
 }
 
+/** The incident of this kind about `subject` that is open (or aborted and still waiting for a resume), if any. */
+export async function openIncidentAbout(db: Tx, kind: string, subject: string): Promise<Incident | null> {
+  const [row] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.kind, kind), eq(incidents.subject, subject), inArray(incidents.status, HOLDING)))
+    .orderBy(desc(incidents.openedAt))
+    .limit(1);
+  return row ?? null;
+}
+
 /** The interface incident currently holding cadences, if any. */
 export async function activeHold(db: Tx): Promise<Incident | null> {
   const [row] = await db
@@ -134,6 +145,17 @@ export async function listAlerts(db: Tx, limit = 100) {
 /** Recent maintenance runs, newest first; of one routine when given. */
 export async function listMaintenanceRuns(db: Tx, f: { routine?: string; limit: number }) {
   return db.select().from(maintenanceRuns).where(f.routine ? eq(maintenanceRuns.routine, f.routine) : undefined).orderBy(desc(maintenanceRuns.id)).limit(f.limit);
+}
+
+/** The latest runs holding a check of this name (e.g. every stress test: monthly and on demand), newest first. */
+export async function runsWithCheck(db: Tx, f: { check: string; routine?: string; limit: number }) {
+  const holds = sql`${maintenanceRuns.results} @> ${JSON.stringify([{ name: f.check }])}::jsonb`;
+  return db
+    .select()
+    .from(maintenanceRuns)
+    .where(f.routine ? and(eq(maintenanceRuns.routine, f.routine), holds) : holds)
+    .orderBy(desc(maintenanceRuns.id))
+    .limit(f.limit);
 }
 
 /** The cheapest round trip: is the database answering? */

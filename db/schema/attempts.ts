@@ -1,6 +1,15 @@
 import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { contacts } from './contacts';
 
+export interface PlayedScript {
+  strategyVersion: number;
+  mode: 'intelligent' | 'basic' | 'safe';
+  announcement: { text: string; language: string };
+  /** sha256 of the effective script (the strategy's steps over the industry's defaults), 16 hex. */
+  script: string;
+  at: string;
+}
+
 /**
  * One row per granted reservation (a call or an SMS) and its outcome. The idempotency key
  * (workflow id + attempt number) makes the reservation gate safe to retry; the CallSid links
@@ -36,6 +45,12 @@ export const attempts = pgTable(
     errorCode: integer(),
     /** A call answered by a machine: whether a voicemail was left on it or it was hung up (left | hung-up). */
     voicemail: text(),
+    /** What an answered call played: the strategy version, the mode, the announcement and the script's fingerprint (the compliance record). */
+    played: jsonb().$type<PlayedScript>(),
+    /** What the script learned (interested, not-interested, wrong-number, callback, handed-over, opted-out). */
+    scriptOutcome: text(),
+    /** The person asked to be called back then (the cadence's rules still apply). */
+    callbackAt: timestamp({ withTimezone: true }),
     reservedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     placedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
@@ -46,6 +61,8 @@ export const attempts = pgTable(
     index('attempts_contact_day_idx').on(t.contactId, t.localDay),
     index('attempts_campaign_reserved_idx').on(t.campaignId, t.reservedAt),
     index('attempts_line_reserved_idx').on(t.lineId, t.reservedAt),
+    // the incident watchdog's and the reports' windows over every campaign (test/db-health.test.ts)
+    index('attempts_reserved_idx').on(t.reservedAt),
   ],
 );
 

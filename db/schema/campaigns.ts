@@ -12,6 +12,11 @@ export const campaigns = pgTable('campaigns', {
   cps: integer(),
   /** Pacing under `cps`: the earliest moment the campaign's next call may be sent. */
   nextSlotAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /**
+   * intelligent: answered calls understand speech (the strategy's script); basic: the announcement and
+   * the key menu. A misunderstanding spike switches to basic; only an operator switches back.
+   */
+  scriptMode: text().notNull().default('intelligent'),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 

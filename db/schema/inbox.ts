@@ -44,5 +44,7 @@ export const inboxEvents = pgTable(
     // the dispatcher's scan, and its "has this contact an earlier queued event?" probe
     index('inbox_events_queued_idx').on(t.seq).where(sql`${t.state} = 'queued'`),
     index('inbox_events_contact_queued_idx').on(t.contactId, t.seq).where(sql`${t.state} = 'queued'`),
+    // a contact's timeline: every event accepted for it
+    index('inbox_events_contact_idx').on(t.contactId, t.seq),
   ],
 );

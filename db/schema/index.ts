@@ -11,3 +11,7 @@ export * from './webhooks';
 export * from './lockdown';
 export * from './sms';
 export * from './crm';
+export * from './script';
+export * from './links';
+export * from './transcripts';
+export * from './sensitive-words';

@@ -7,11 +7,12 @@ import { createApp } from '../../api/app';
 import { registerKey, newKey } from '../../services/keys';
 import { bootstrap } from '../../services/bootstrap';
 import { simulatorLines } from '../../sim/defaults';
+import type { LinkProbeConfig } from '../../services/link-probe';
 import { freshDatabase, temporalAddress, useHarness, testKeyring } from './env';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
-export async function startApi(opts: { tenant?: string; taskQueue?: string } = {}) {
+export async function startApi(opts: { tenant?: string; taskQueue?: string; linkProbe?: Partial<LinkProbeConfig> } = {}) {
   const database = await freshDatabase();
   const keys: Record<Role, string> = { admin: newKey(), operator: newKey(), viewer: newKey() };
   await bootstrap(database.db, { keyring: testKeyring(), adminKey: keys.admin, lines: simulatorLines });
@@ -27,6 +28,7 @@ export async function startApi(opts: { tenant?: string; taskQueue?: string } = {
       defaultRegion: 'CN',
       tenant: opts.tenant ?? 'default',
       log: () => {},
+      linkProbe: opts.linkProbe,
     });
   const app = newApp();
   /** A JSON request as `role` (null: no key). */

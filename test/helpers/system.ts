@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultFailover, type FailoverPolicy } from '../../domain/failover';
 import type { MaintenanceConfig } from '../../activities/maintenance';
+import type { LinkProbeConfig } from '../../services/link-probe';
 import { ensureSchedules } from '../../services/schedules';
 import { startInboxDispatcher } from '../../services/inbox';
 import { startOutboxDispatcher } from '../../services/outbox';
@@ -27,6 +28,8 @@ import { defaultIncidentPolicy, type IncidentPolicy } from '../../domain/inciden
 import { freshDatabase, temporalAddress, uid, useHarness, workflowBundle, testKeyring } from './env';
 import { recordHistories } from './record';
 import { dataConverterOf } from '../../services/payload-codec';
+import type { Classify } from '../../services/call-script';
+import { classify as intentClassifier, warmIntents } from '../../services/intents';
 
 let runtimeInstalled = false;
 /** Workers log at WARN in tests: state changes at INFO drown the test output. */
@@ -37,7 +40,7 @@ export function quietRuntime() {
 }
 
 export async function startSystem(
-  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number; /** CRM deliveries' retry budget and backoff (default: domain/crm.ts) */ crmRetry?: CrmRetryPolicy } = {},
+  opts: { timeScale?: number; schedules?: boolean; opsWebhookUrl?: string; incidentPolicy?: Partial<IncidentPolicy>; failover?: Partial<FailoverPolicy>; maintenance?: Partial<MaintenanceConfig>; /** another Temporal server than the suite's (a test that stops it) */ temporalAddress?: string; deadlineAlert?: { misses: number; windowMs: number }; /** the gate's per-person daily ceiling (default 2) */ maxCallsPerPersonPerDay?: number; /** CRM deliveries' retry budget and backoff (default: domain/crm.ts) */ crmRetry?: CrmRetryPolicy; /** the API's classifier (default: the real one, services/intents.ts); a test injects a failing one */ classify?: Classify; /** where the link check connects */ linkProbe?: Partial<LinkProbeConfig> } = {},
 ) {
   quietRuntime();
   const id = uid();
@@ -57,6 +60,8 @@ export async function startSystem(
   const adminKey = newKey();
   await bootstrap(database.db, { keyring: testKeyring(), adminKey, lines: simulatorLines });
   const errors: unknown[] = [];
+  // as api/main.ts does: the model is trained before the first call is answered, not during its first turn
+  warmIntents();
   const app = (late.app = createApp({ keyring: testKeyring(),
     db: database.db,
     temporal,
@@ -67,6 +72,8 @@ export async function startSystem(
     log: (m, e) => errors.push([m, e]),
     opsWebhookUrl: opts.opsWebhookUrl,
     schedulePrefix: `${taskQueue}-`,
+    linkProbe: opts.linkProbe,
+    classify: opts.classify ?? intentClassifier,
   }));
   const work = await mkdtemp(path.join(tmpdir(), 'redial-ops-'));
   const maintenance: MaintenanceConfig = {
@@ -88,7 +95,7 @@ export async function startSystem(
   const worker: Worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
-    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover }, deadlineAlert: opts.deadlineAlert, maxCallsPerPersonPerDay: opts.maxCallsPerPersonPerDay },
+    deps: { keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring(), apiBaseUrl: simServer.url }), clock: () => Date.now(), publicUrl: api.url, temporal, taskQueue, opsWebhookUrl: opts.opsWebhookUrl, maintenance, failover: { ...defaultFailover, ...opts.failover }, deadlineAlert: opts.deadlineAlert, maxCallsPerPersonPerDay: opts.maxCallsPerPersonPerDay, linkProbe: opts.linkProbe },
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();

@@ -1,8 +1,8 @@
 /**
  * The cadence workflow on the time-skipping test server, with the real reservation gate on a real
  * PostgreSQL database (its clock is the test server's) and a scripted carrier: the test decides
- * each call's outcome, and the fake carrier signals it back before returning, as the callback
- * path would.
+ * each call's outcome, and the fake carrier returns it from the dial activity (histories from before:
+ * signals it back), as the callback path would.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -47,7 +47,7 @@ export async function startTimeSkipping() {
   const script = new Map<string, Outcome>();
   const real = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => env.currentTimeMs(), publicUrl: 'http://127.0.0.1:1' });
 
-  const finish = async (attemptId: string, channel: 'call' | 'sms') => {
+  const finish = async (attemptId: string, channel: 'call' | 'sms', by: 'signal' | 'return' = 'signal') => {
     const [a] = await database.db.select().from(attempts).where(eq(attempts.id, attemptId));
     const phone = (await database.sql`select phone from contacts where id = ${a!.contactId}`)[0]!.phone as string;
     const at = await env.currentTimeMs();
@@ -57,8 +57,8 @@ export async function startTimeSkipping() {
     dials.push({ attemptId, phone, channel, at });
     const outcome = channel === 'sms' ? 'sms-sent' : (script.get(phone) ?? 'no-answer');
     await database.db.update(attempts).set({ status: channel === 'sms' ? 'sent' : 'completed', outcome, providerSid: `FAKE${attemptId}` }).where(eq(attempts.id, attemptId));
-    if (channel === 'call') await env.client.workflow.getHandle(a!.workflowId).signal(outcomeSignal, { attemptId, outcome, at: await env.currentTimeMs() });
-    return { providerSid: `FAKE${attemptId}`, lineId: 'fake' };
+    if (channel === 'call' && by === 'signal') await env.client.workflow.getHandle(a!.workflowId).signal(outcomeSignal, { attemptId, outcome, at: await env.currentTimeMs() });
+    return { providerSid: `FAKE${attemptId}`, lineId: 'fake', outcome };
   };
   const activities: RedialActivities = {
     ...real,
@@ -66,6 +66,8 @@ export async function startTimeSkipping() {
     reconcileAttempt: async () => ({ outcome: null }),
     cancelCall: async () => undefined,
     placeCall: ({ attemptId }) => finish(attemptId, 'call'),
+    // cadences from now on: the outcome ends the dial activity, as the status callback completes it
+    dial: async ({ attemptId }) => ({ outcome: (await finish(attemptId, 'call', 'return')).outcome }),
     sendSms: ({ attemptId }) => finish(attemptId, 'sms'),
   };
   const worker = await Worker.create({
