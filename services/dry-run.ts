@@ -43,11 +43,37 @@ const toContact = (r: HistoryRow): DryRunContact => ({
   contactId: r.contactId,
   timeZone: r.timeZone,
   tags: r.tags ?? [],
-  events: r.eventIds.map((id, i) => ({ id, type: r.types[i]!, occurredAt: r.occurredAt[i]!, at: r.appliedAt[i]! })),
-  callOutcomes: (r.callOutcomes ?? []) as Array<Outcome | null>,
-  callbacksAt: r.callbacksAt ?? [],
+  events: r.events.map(([id, type, occurredAt, at]) => ({ id, type, occurredAt, at })),
+  callOutcomes: (r.calls ?? []).map(([outcome]) => outcome as Outcome | null),
+  callbacksAt: (r.calls ?? []).map(([, at]) => at),
   optedOutAt: r.optedOutAt,
 });
+
+/**
+ * The batches of a cursor, each next one asked for as soon as the one before arrives: PostgreSQL
+ * reads it while this one replays. Stopped early, the cursor is closed once the pending read lands.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      next = it.next();
+      yield r.value;
+    }
+  } finally {
+    if (!finished) {
+      await next.catch(() => undefined);
+      await it.return?.();
+    }
+  }
+}
 
 function minus<K extends string>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {
   const out = {} as Record<K, number>;
@@ -95,7 +121,7 @@ export async function dryRunStrategy(
   const activePlan = { ...common, strategy: active.strategy, strategyVersion: active.version };
   const candidate = new DryRunTally();
   const current = new DryRunTally();
-  for await (const rows of campaignHistory(db, { tenant, campaignId: input.campaignId, from: new Date(from), to: new Date(to) })) {
+  for await (const rows of readAhead(campaignHistory(db, { tenant, campaignId: input.campaignId, from: new Date(from), to: new Date(to) }))) {
     for (const r of rows) {
       const c = toContact(r);
       replayContact(c, candidatePlan, candidate);
