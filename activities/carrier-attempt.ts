@@ -9,7 +9,7 @@ import { attemptWithStrategy } from '../db/queries/attempts';
 import { lineById } from '../db/queries/lines';
 import { attempts, contacts, optOuts } from '../db/schema';
 import type { FailoverPolicy } from '../domain/failover';
-import type { Strategy } from '../domain/strategy';
+import { lineTierFor, type Strategy } from '../domain/strategy';
 import { twilioErrorCode, type TwilioClient } from './carrier';
 import type { LineServiceDeps } from '../services/line-service';
 import { selectLine } from './line-selection';
@@ -27,8 +27,7 @@ export async function chooseLine(deps: LineServiceDeps, failover: FailoverPolicy
     const l = await lineById(db, a.lineId);
     if (l) return l;
   }
-  const tier = tags.map((t) => strategy.lineTier[t]).find(Boolean) ?? strategy.defaultLineTier;
-  const line = await selectLine(deps, tier, failover, log);
+  const line = await selectLine(deps, lineTierFor(strategy, tags), failover, log);
   if (!line) throw ApplicationFailure.retryable('no carrier line configured', 'NoLine');
   return line;
 }

@@ -16,10 +16,9 @@ import { eventOccurredAt } from '../db/queries/inbox';
 import { activeHold } from '../db/queries/operations';
 import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import { eventIdOfFollowUp } from '../domain/cadence-state';
-import { budgetUsed, withCeiling } from '../domain/daily-cap';
+import { ruleRefusal } from '../domain/gate-rules';
 import { urlsInText } from '../domain/links';
 import { localDate } from '../domain/local-time';
-import { refusalAt } from '../domain/next-attempt';
 import { campaignLabel, eventToFirstDial, refusals } from '../services/metrics';
 import type { GateActivities, ReserveRequest, ReserveResult } from '../workflows/contracts';
 
@@ -89,18 +88,15 @@ export function createGateActivities(deps: GateDeps): GateActivities {
       const lockdown = await lockdownInForce(tx);
       if (lockdown?.pauseDialling) return refuse('lockdown', now + HOLD_RECHECK_MS, { lockdownId: lockdown.id });
       if (active.status === 'paused') return refuse('campaign-paused', now + PAUSED_RECHECK_MS);
-      if (req.channel === 'call' && req.attemptsSoFar >= strategy.maxAttempts) return refuse('max-attempts', null, { max: strategy.maxAttempts });
-      if (req.channel === 'sms' && !strategy.sms && !req.scripted) return refuse('sms-disabled', null);
-      // an SMS must not send people to a link the link check found dead (services/link-check.ts)
+      // an SMS must not send people to a link the link check found dead (services/link-check.ts);
+      // asked first, as it concerns only texts the strategy has (the rules below refuse others for other reasons)
       if (req.channel === 'sms' && strategy.sms && strategy.onDeadLink === 'hold-sms') {
         const dead = await deadLinks(tx, urlsInText(strategy.sms.text));
         if (dead.length) return refuse('dead-link', now + DEAD_LINK_RECHECK_MS, { urls: dead.map((d) => d.url) });
       }
-      // one budget per person and local day, calls and SMS together; an SMS also meets its own cap
-      const counts = { [localDay]: budgetUsed(req.channel, used, strategy.sms?.maxPerDay ?? 1) };
-      const policy = withCeiling(strategy, ceiling);
-      const r = refusalAt(now, contact.timeZone, policy, counts);
-      if (r) return refuse(r.rule, r.until, { callsToday, smsToday: used.sms, max: policy.maxCallsPerDay, ...(req.channel === 'sms' ? { smsMax: strategy.sms?.maxPerDay ?? 1 } : {}) });
+      // max attempts, SMS allowed, the daily budget and the windows by the real clock (shared with the dry run)
+      const r = ruleRefusal({ now, timeZone: contact.timeZone, localDay, strategy, channel: req.channel, scripted: req.scripted === true, attemptsSoFar: req.attemptsSoFar, used, ceiling });
+      if (r) return refuse(r.reason, r.retryAt, r.detail);
 
       const [row] = await tx
         .insert(attempts)

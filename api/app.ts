@@ -13,6 +13,7 @@ import { codecRoutes } from './routes/codec';
 import { contactsRoutes } from './routes/contacts';
 import { deliveriesRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
+import { dryRunRoutes } from './routes/dry-run';
 import { exportsRoutes } from './routes/exports';
 import { eventsRoutes } from './routes/events';
 import { handoffsRoutes } from './routes/handoffs';
@@ -75,7 +76,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes, presetsRoutes, sensitiveWordsRoutes, metricsRoutes]) app.route('/', routes);
+  for (const routes of [healthRoutes, eventsRoutes, importRoutes, contactsRoutes, linesRoutes, campaignsRoutes, reportsRoutes, exportsRoutes, keysRoutes, operationsRoutes, lockdownRoutes, handoffsRoutes, deliveriesRoutes, intentsRoutes, presetsRoutes, sensitiveWordsRoutes, metricsRoutes, dryRunRoutes]) app.route('/', routes);
   app.route('/twilio', twilioRoutes);
   app.route('/codec', codecRoutes);
   app.route('/', docsRoutes);

@@ -233,8 +233,12 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
     smsDue: false,
     status: 'active',
   });
-  // finished follow-ups are history in the attempts table, not state to carry forever
-  s.followUps = s.followUps.filter((f) => f.status === 'active').concat(s.followUps.filter((f) => f.status !== 'active').slice(-5));
+  // finished follow-ups are history in the attempts table, not state to carry forever (the active
+  // first, then the last five finished; one pass: planning replays this millions of times in a dry run)
+  const active: FollowUp[] = [];
+  const finished: FollowUp[] = [];
+  for (const f of s.followUps) (f.status === 'active' ? active : finished).push(f);
+  s.followUps = finished.length === 0 ? active : active.concat(finished.length > 5 ? finished.slice(-5) : finished);
   settle(s);
   return 'started';
 }
@@ -315,9 +319,8 @@ function missReason(s: CadenceState, f: FollowUp, waitedFor: WindowRule[]): stri
 function budgetByDay(s: CadenceState, channel: Channel, f: FollowUp): Record<string, number> {
   const smsCap = f.strategy.sms?.maxPerDay ?? 1;
   const out: Record<string, number> = {};
-  for (const day of new Set([...Object.keys(s.callsByDay), ...Object.keys(s.smsByDay)])) {
-    out[day] = budgetUsed(channel, { calls: s.callsByDay[day] ?? 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
-  }
+  for (const day in s.callsByDay) out[day] = budgetUsed(channel, { calls: s.callsByDay[day] ?? 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
+  for (const day in s.smsByDay) if (!(day in out)) out[day] = budgetUsed(channel, { calls: 0, sms: s.smsByDay[day] ?? 0 }, smsCap);
   return out;
 }
 
@@ -352,7 +355,8 @@ export function applyGranted(s: CadenceState, followUpId: string, channel: Chann
 
 function pruneDays(s: CadenceState, now: number) {
   const keepFrom = localDate(now - 3 * 86_400_000, s.timeZone);
-  for (const m of [s.callsByDay, s.smsByDay]) for (const d of Object.keys(m)) if (d < keepFrom) delete m[d];
+  for (const d in s.callsByDay) if (d < keepFrom) delete s.callsByDay[d];
+  for (const d in s.smsByDay) if (d < keepFrom) delete s.smsByDay[d];
 }
 
 /** The gate refused: record why and when to look again. */

@@ -17,8 +17,7 @@ export interface Refusal {
 }
 
 function wallToInstant(p: LocalParts, end: WallEnd, tz: string): number {
-  const d = new Date(Date.UTC(p.year, p.month - 1, p.day + end.dayOffset));
-  return zonedInstant({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, end.minute, tz);
+  return zonedInstant({ year: p.year, month: p.month, day: p.day + end.dayOffset }, end.minute, tz);
 }
 
 /** The first rule that forbids a call at `t` in time zone `tz`, or null when a call is allowed. */

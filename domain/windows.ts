@@ -22,11 +22,15 @@ export interface WallEnd {
 export function windowEndIfInside(w: Window, minute: number, weekday: number): WallEnd | null {
   const s = parseHm(w.start);
   const e = parseHm(w.end);
-  const appliesTo = (d: number) => !w.days || w.days.length === 0 || w.days.includes(d);
   if (s === e) return null;
-  if (s < e) return appliesTo(weekday) && minute >= s && minute < e ? { dayOffset: 0, minute: e } : null;
-  if (minute >= s && appliesTo(weekday)) return { dayOffset: 1, minute: e };
+  if (s < e) return appliesTo(w, weekday) && minute >= s && minute < e ? { dayOffset: 0, minute: e } : null;
+  if (minute >= s && appliesTo(w, weekday)) return { dayOffset: 1, minute: e };
   const yesterday = weekday === 1 ? 7 : weekday - 1;
-  if (minute < e && appliesTo(yesterday)) return { dayOffset: 0, minute: e };
+  if (minute < e && appliesTo(w, yesterday)) return { dayOffset: 0, minute: e };
   return null;
+}
+
+// a module-level function, not a closure per call: planning reads windows millions of times in a dry run
+function appliesTo(w: Window, weekday: number): boolean {
+  return !w.days || w.days.length === 0 || w.days.includes(weekday);
 }

@@ -66,7 +66,7 @@ export interface CampaignView {
 export type StrategySaveDeps = LinkCheckDeps;
 
 /** The strategy is validated here (not by the route schema) so its errors carry "strategy." paths and read well. */
-function parseStrategy(input: unknown): Strategy {
+export function parseStrategy(input: unknown): Strategy {
   const r = strategySchema.safeParse(input ?? {});
   if (!r.success) {
     const errors = r.error.issues.map((i) => ({ path: `strategy.${i.path.join('.') || '(body)'}`, message: i.message }));

@@ -18,7 +18,7 @@ type During = 'suspended' | 'open' | 'bulk';
  * admin = strategies, lines, keys, exports, DNC removal, lockdown, and the destructive or
  * safety-relevant actions: cancelling a campaign (final), the schedules (backup, watchdog,
  * stress test, also on demand), releasing an incident's hold; operator = imports, events, enrol,
- * pause/resume, opt-out, freezing an incident's automation, the sensitive-word lists; viewer = reads.
+ * pause/resume, opt-out, freezing an incident's automation, the sensitive-word lists, a strategy dry run; viewer = reads.
  */
 const matrix: Record<string, [Least, During?]> = {
   getHealth: ['public'],
@@ -86,6 +86,7 @@ const matrix: Record<string, [Least, During?]> = {
   getContactTimeline: ['viewer'],
   getSummaryReportCsv: ['viewer'],
   setScriptMode: ['operator'],
+  dryRunStrategy: ['operator'],
 };
 const rank = { public: -1, viewer: 0, operator: 1, admin: 2 };
 
@@ -101,6 +102,7 @@ const bodies: Record<string, unknown> = {
   resumeOptOutPath: { reason: 'role matrix: nothing to resume' },
   runStressTest: { callsPerHour: 10, seconds: 1 },
   addSensitiveWord: { scope: 'general', word: 'role matrix word', category: 'abusive' },
+  dryRunStrategy: { strategy: {}, days: 1 },
 };
 
 describe('role matrix', () => {

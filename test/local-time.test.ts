@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { localParts, nextLocalMidnight, zonedInstant } from '../domain/local-time';
 import { nextAllowedInstant } from '../domain/next-attempt';
 import { strategySchema } from '../domain/strategy';
+import { oracleLocal } from './helpers/oracle';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -32,4 +33,22 @@ test('the only allowed minute of a spring-forward day is found, not skipped', ()
   const s = strategySchema.parse({ quietHours: { start: '03:46', end: '00:00' }, blockedWindows: [{ start: '00:00', end: '02:46' }] });
   const next = nextAllowedInstant(Date.UTC(2026, 8, 25, 15, 1), 'Pacific/Chatham', s, {});
   assert.equal(iso(next.at!), '2026-09-26T14:00:00.000Z'); // 03:45 local, right after the jump
+});
+
+test('the cached local time equals an independent reading for instants across zones, DST transitions and centuries', () => {
+  const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Apia', 'Africa/Casablanca', 'Asia/Shanghai', 'Etc/GMT-14', 'UTC'];
+  // a fixed pseudo-random walk: minutes near DST changes, odd seconds, far past and future
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const instants: number[] = [];
+  for (let i = 0; i < 4000; i++) instants.push(Date.UTC(1971, 0, 1) + Math.floor(rnd() * (Date.UTC(2060, 0, 1) - Date.UTC(1971, 0, 1))));
+  // every minute across New York's and Lord Howe's (30-minute) transitions in 2027
+  for (const start of [Date.UTC(2027, 2, 14, 6), Date.UTC(2027, 10, 7, 5), Date.UTC(2027, 3, 3, 14), Date.UTC(2027, 9, 2, 15)]) for (let m = 0; m < 180; m++) instants.push(start + m * 60_000 + 17_000);
+  for (const tz of zones) {
+    for (const t of instants) {
+      const got = localParts(t, tz);
+      const want = oracleLocal(t, tz);
+      assert.deepEqual([got.date, got.minute, got.weekday], [want.date, want.minute, want.weekday], `${tz} at ${iso(t)}`);
+    }
+  }
 });
