@@ -3,10 +3,10 @@
  * record, posts RecordingStatusCallback (signed) to the API, a workflow fetches the recording
  * through the twilio client and HTTP into the recordings store with its checksum and retention;
  * the words of each turn are kept, sealed. Time is moved by dating the rows back: the daily purge
- * deletes an education recording past its one-day retention (audited) and keeps a finance one
- * (365 days whatever the strategy or the row says); the monthly check passes, then finds a
- * tampered file, a file with no row and a recorded call with no recording; a recording whose
- * callback was lost is fetched by the daily run, asked of the carrier by call.
+ * deletes an education recording past its one-day retention with the words of its call (audited)
+ * and keeps a finance one (365 days whatever the strategy or the row says); the monthly check
+ * passes, then finds a tampered file, a file with no row and a recorded call with no recording;
+ * a recording whose callback was lost is fetched by the daily run, asked of the carrier by call.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -150,9 +150,12 @@ describe('call recordings: fetched, kept per industry, purged, verified', () => 
     const rows = await sys.sql`select id, purged_at from recordings`;
     assert.ok(rows.find((r) => r.id === edu.id)!.purged_at);
     assert.equal(rows.find((r) => r.id === fin.id)!.purged_at, null);
-    const audits = await sys.sql`select target, before from audit_log where action = 'recording.purge' and target = ${edu.id}`;
+    const audits = await sys.sql`select target, before, after from audit_log where action = 'recording.purge' and target = ${edu.id}`;
     assert.equal(audits.length, 1, 'the purge is audited');
     assert.equal((audits[0]!.before as { sha256: string }).sha256, edu.sha256);
+    assert.equal((audits[0]!.after as { turnsCleared: number }).turnsCleared, 1, 'the words of the call go with it');
+    const [words] = await sys.sql`select count(*)::int as n from call_turns where attempt_id = ${edu.attempt_id} and text is not null`;
+    assert.equal(words!.n, 0);
     assert.equal((await sys.sql`select count(*)::int as n from audit_log where action = 'recording.purge' and target = ${fin.id}`)[0]!.n, 0);
 
     const monthly = await trigger('maintenance-monthly');

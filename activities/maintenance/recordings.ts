@@ -11,6 +11,7 @@ import path from 'node:path';
 import { audit } from '../../db/queries/audit';
 import { lineById } from '../../db/queries/lines';
 import { allRecordings, markPurged, recordedAttemptsWithoutRecording, recordingsDue } from '../../db/queries/recordings';
+import { clearTurnTexts } from '../../db/queries/script';
 import { attention, ok, type CheckResult } from '../../domain/maintenance';
 import { redactPhones } from '../../domain/phone';
 import { earliestPurge, mayPurge } from '../../domain/recordings';
@@ -64,7 +65,7 @@ export async function fetchMissedRecordings(deps: MaintenanceDeps, now = Date.no
   return ok('recordings-fetch', missed.length ? `${fetched.length} recording(s) the callback did not bring fetched` : 'every recorded call has its recording', detail);
 }
 
-/** The daily purge: each recording past its retention and its industry's floor, deleted and audited. */
+/** The daily purge: each recording past its retention and its industry's floor, deleted with the words of its call's turns, and audited. */
 export async function purgeRecordings(deps: MaintenanceDeps, now = Date.now()): Promise<CheckResult> {
   const { db, config: cfg } = deps;
   const due = await recordingsDue(db, new Date(now), PURGE_BATCH);
@@ -85,12 +86,14 @@ export async function purgeRecordings(deps: MaintenanceDeps, now = Date.now()): 
     const at = new Date(now);
     await db.transaction(async (tx) => {
       if (!(await markPurged(tx, r.id, at))) return;
+      // the words said on the call go with its recording
+      const turnsCleared = await clearTurnTexts(tx, r.attemptId);
       await audit(tx, {
         actor: ACTOR,
         action: 'recording.purge',
         target: r.id,
         before: { recordingSid: r.recordingSid, attemptId: r.attemptId, campaignId: r.campaignId, industry: r.industry, recordedAt: r.recordedAt, purgeAfter: r.purgeAfter, sha256: r.sha256, bytes: r.bytes },
-        after: { purgedAt: at },
+        after: { purgedAt: at, turnsCleared },
       });
     });
     purged.push(r.id);

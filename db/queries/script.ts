@@ -57,3 +57,9 @@ export async function turnTextsSince(db: Tx, since: Date) {
     .where(and(gte(attempts.reservedAt, since), isNotNull(callTurns.text), realTraffic()))
     .orderBy(asc(attempts.reservedAt), asc(callTurns.attemptId), asc(callTurns.turn));
 }
+
+/** Forgets the words of a call's turns (its recording's retention passed); how many turns had words. */
+export async function clearTurnTexts(db: Tx, attemptId: string): Promise<number> {
+  const rows = await db.update(callTurns).set({ text: null }).where(and(eq(callTurns.attemptId, attemptId), isNotNull(callTurns.text))).returning({ id: callTurns.id });
+  return rows.length;
+}
