@@ -13,25 +13,14 @@ import { testKeyring } from './helpers/env';
 import { eventually, useSystem } from './helpers/system';
 import { testLinkProbe, useLinkServer } from './helpers/link-server';
 import { afternoonZone } from './helpers/zones';
+import { latestRun, triggerRun, type Check, type Run } from './helpers/maintenance';
 
-type Check = { name: string; status: string; summary: string; detail?: unknown };
-type Run = { id: number; routine: string; status: string; results: Check[] };
 
 describe('industry playbooks in the routines', () => {
   const sys = useSystem({ schedules: true, linkProbe: testLinkProbe, maintenance: { stressDurationMs: 3_000 } });
   const links = useLinkServer();
 
-  const latestRun = async (routine: string) => ((await (await sys.call('GET', `/v1/maintenance/runs?routine=${routine}`)).json()) as { runs: Run[] }).runs[0];
-  const trigger = async (name: string) => {
-    const routine = name.replace('maintenance-', '');
-    const before = (await latestRun(routine))?.id ?? 0;
-    const res = await sys.call('POST', `/v1/maintenance/schedules/${name}/trigger`);
-    assert.equal(res.status, 200, await res.clone().text());
-    return eventually(async () => {
-      const r = await latestRun(routine);
-      return r && r.id > before ? r : null;
-    }, 150_000, `a ${routine} run`);
-  };
+  const trigger = (name: string) => triggerRun(sys, name, 150_000);
   const check = (run: Run, name: string) => run.results.find((r) => r.name === name)!;
 
   test('daily: a dead link flags its campaign, alerts ops, and the SMS carrying it is held', async () => {
@@ -102,7 +91,7 @@ describe('industry playbooks in the routines', () => {
       assert.equal((await sys.call('POST', '/v1/maintenance/stress-test', { callsPerHour: 3600, seconds: 2 })).status, 409, 'one at a time');
       const { workflowId } = (await res.json()) as { workflowId: string };
       const [result] = (await sys.temporal.workflow.getHandle(workflowId).result()) as Check[];
-      const run = (await latestRun('stress-test'))!;
+      const run = (await latestRun(sys, 'stress-test'))!;
       assert.deepEqual(run.results, [result], 'the workflow stored its run');
       return run;
     };

@@ -20,9 +20,9 @@ import { openText } from '../services/keyring';
 import { testKeyring } from './helpers/env';
 import { eventually, useSystem } from './helpers/system';
 import { afternoonZone } from './helpers/zones';
+import { triggerRun, type Run } from './helpers/maintenance';
 
 type Listed<T = unknown> = { count: number; items: T[] };
-type Check = { name: string; status: string; summary: string; detail?: unknown };
 type PurgeDetail = { purged: Listed<string>; keptByFloor: Listed<{ recordingId: string }> };
 type FetchDetail = { fetched: Listed<{ attemptId: string }>; notAtCarrier: Listed<string> };
 type RetentionDetail = {
@@ -36,7 +36,6 @@ type RetentionDetail = {
   purgedEarly: Listed;
   notDeleted: Listed;
 };
-type Run = { id: number; routine: string; status: string; results: Check[] };
 type Row = { id: string; recording_sid: string; attempt_id: string; industry: string; file: string; sha256: string; bytes: number; retention_days: number; purged_at: unknown };
 
 const DAY = 24 * 3600_000;
@@ -54,17 +53,7 @@ describe('strategy: one recording field', () => {
 describe('call recordings: fetched, kept per industry, purged, verified', () => {
   const sys = useSystem({ schedules: true, maintenance: { stressDurationMs: 2_000 } });
 
-  const latestRun = async (routine: string) => ((await (await sys.call('GET', `/v1/maintenance/runs?routine=${routine}`)).json()) as { runs: Run[] }).runs[0];
-  const trigger = async (name: string) => {
-    const routine = name.replace('maintenance-', '');
-    const before = (await latestRun(routine))?.id ?? 0;
-    const res = await sys.call('POST', `/v1/maintenance/schedules/${name}/trigger`);
-    assert.equal(res.status, 200, await res.clone().text());
-    return eventually(async () => {
-      const r = await latestRun(routine);
-      return r && r.id > before ? r : null;
-    }, 240_000, `a ${routine} run`);
-  };
+  const trigger = (name: string) => triggerRun(sys, name, 240_000);
   const check = (run: Run, name: string) => {
     const c = run.results.find((r) => r.name === name);
     assert.ok(c, `${run.routine} ran ${name}: ${run.results.map((r) => r.name).join(', ')}`);
