@@ -7,6 +7,7 @@
  * TEMPORAL_ADDRESS, REDIAL_LINES for real Twilio) is used instead of starting it.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { newKey } from '../services/keys';
 import { generateSecrets } from '../services/keyring';
@@ -16,6 +17,10 @@ import { defaultDataDir } from './lib/stack';
 import { Supervisor } from './lib/supervise';
 import { root } from './lib/tools';
 import { nodeUnit, postgresUnit, temporalUnit } from './lib/units';
+import { lastPoll } from './lib/worker-health';
+import { writeWorkflowBundle } from './lib/workflow-bundle';
+import { parseConfig } from '../services/config';
+import { temporalConfigSchema, temporalConnectionOptions } from '../services/temporal-connection';
 import { simulatorLines } from '../sim/defaults';
 import { redactSecrets } from '../domain/secrets';
 
@@ -61,6 +66,9 @@ async function main() {
   stopWithPackageManager();
   supervisor = new Supervisor({ log, pidDir, onGiveUp: () => void shutdown(1) });
   fs.writeFileSync(path.join(pidDir, 'start.pid'), `${process.pid}\n`);
+  // bundled once, while the servers start; every start of the worker (and restart after a crash) reuses it
+  const bundle = writeWorkflowBundle(path.join(dataDir, 'workflow-bundle.js'));
+  bundle.catch(() => {}); // awaited below; a failure is reported there
 
   // PostgreSQL and the Temporal dev server are supervised too: they hold the state, and the api and
   // worker reconnect to a restarted one, so a crash of either costs seconds rather than the stack
@@ -110,7 +118,9 @@ async function main() {
   if (simUrl) await supervisor.add(nodeUnit('sim', 'sim/main.ts', env));
   await supervisor.add(nodeUnit('api', 'api/main.ts', env));
   await waitFor(`http://127.0.0.1:${apiPort}/healthz`, 120_000);
-  await supervisor.add(nodeUnit('worker', 'worker/main.ts', env));
+  const worker = await supervisor.add(nodeUnit('worker', 'worker/main.ts', { ...env, REDIAL_WORKFLOW_BUNDLE: await bundle }));
+  // "running" means an event sent now is dialled now: the worker is polling, not still starting
+  if (worker?.pid) await untilPolling(env, worker.pid);
   if (stopping) return;
 
   console.log(`
@@ -128,6 +138,19 @@ async function main() {
           -H 'content-type: application/json' -d '{"type":"lead.created","phone":"+14155550127","contact":{"timeZone":"UTC"}}'
   A part that crashes is restarted. Ctrl-C stops everything.
 `);
+}
+
+/** Waits until Temporal has seen the worker (identity `<pid>@<host>`) poll the task queue; warns after 3 minutes. */
+async function untilPolling(env: NodeJS.ProcessEnv, pid: number) {
+  const cfg = parseConfig(temporalConfigSchema, env);
+  const identity = `${pid}@${os.hostname()}`;
+  const until = Date.now() + 180_000;
+  while (!stopping && Date.now() < until) {
+    const at = await lastPoll({ connection: temporalConnectionOptions(cfg), namespace: cfg.TEMPORAL_NAMESPACE, match: (id) => id === identity }).catch(() => undefined);
+    if (at) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!stopping) log('the worker is not polling after 3 minutes; starting anyway (see its log above)');
 }
 
 const rel = (f: string) => (f.startsWith(root + path.sep) ? path.relative(root, f) : f);

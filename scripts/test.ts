@@ -9,13 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import postgres from 'postgres';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDb } from '../db/client';
 import { generateSecrets } from '../services/keyring';
 import { redactPhones, unmaskedPhones } from '../domain/phone';
-import { workflowsPath } from '../worker/create';
 import { freePort } from './lib/ports';
 import { startStack } from './lib/stack';
+import { writeWorkflowBundle } from './lib/workflow-bundle';
 import { chromiumPath, composeSchemaPath, root, temporalTestServerPath } from './lib/tools';
 
 const log = (m: string) => console.log(`[test] ${m}`);
@@ -47,9 +46,7 @@ async function main() {
     templateUrl.pathname = `/${template}`;
     await migrateDb(templateUrl.toString());
 
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, info() {}, warn: console.warn, error: console.error, debug() {}, trace() {} } as never });
-    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    fs.writeFileSync(bundlePath, bundle.code);
+    const bundlePath = await writeWorkflowBundle(path.join(dataDir, 'workflow-bundle.js'));
     log(`infrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
     const files = process.argv.slice(2).length
@@ -69,6 +66,8 @@ async function main() {
       REDIAL_TEST_TEMPLATE_DB: template,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       REDIAL_TEST_WORKFLOW_BUNDLE: bundlePath,
+      // worker processes the tests start use it too
+      REDIAL_WORKFLOW_BUNDLE: bundlePath,
       ...(testServer ? { TEMPORAL_TEST_SERVER_PATH: testServer } : {}),
       ...(composeSchema ? { REDIAL_TEST_COMPOSE_SCHEMA: composeSchema } : {}),
       ...(chromium ? { REDIAL_TEST_CHROMIUM: chromium } : {}),

@@ -22,6 +22,11 @@ export const workerConfigSchema = baseConfigSchema.extend({
   REDIAL_MAX_CALLS_PER_PERSON_PER_DAY: z.coerce.number().int().min(1).max(10).default(DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY),
   /** Missed first-contact deadlines of one campaign within an hour that alert ops. */
   REDIAL_DEADLINE_ALERT_MISSES: z.coerce.number().int().min(1).default(10),
+  /**
+   * A workflow bundle built beforehand (`bundleWorkflowCode`; npm start builds one per start), so
+   * the worker polls at once instead of bundling workflows/ itself. Unset: it bundles.
+   */
+  REDIAL_WORKFLOW_BUNDLE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   /** Register the maintenance and watchdog schedules at start (idempotent). */
   REDIAL_SCHEDULES: z.enum(['on', 'off']).default('on'),
   /** The time zone of the routines' clock times (daily 03:00, weekly Sunday 04:00, monthly 1st 05:00). */

@@ -37,6 +37,7 @@ async function main() {
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     maxCachedWorkflows: cfg.REDIAL_WORKER_MAX_CACHED_WORKFLOWS,
+    ...(cfg.REDIAL_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: cfg.REDIAL_WORKFLOW_BUNDLE } } : {}),
     deps: {
       db,
       keyring,
