@@ -10,7 +10,6 @@ import { dataConverterOf } from '../services/payload-codec';
 import { describeTemporalConnection, explainTemporalConnectError, temporalConnectionOptions } from '../services/temporal-connection';
 import { apiConfigSchema, apiLimits } from './config';
 import { listen } from '../services/listen';
-import { startInboxDispatcher } from '../services/inbox';
 import { startOutboxDispatcher } from '../services/outbox';
 import { createLog, logConfigSchema, problemsTo } from '../services/log';
 import { configureCampaignLabels } from '../services/metrics';
@@ -55,8 +54,6 @@ async function main() {
     classify,
     classifyBudgetMs: cfg.REDIAL_CLASSIFY_BUDGET_MS,
   });
-  // accepted events go from the inbox to their cadences; every API process runs one (they share the work)
-  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: TASK_QUEUE, keyring, log: problems });
   // outbound deliveries (the ops webhook) that waited, for a retry or a lockdown's release
   const outbox = await startOutboxDispatcher({ db, log: problems });
   // business outcomes to the campaigns' CRMs: a delivery workflow per queued row
@@ -67,7 +64,6 @@ async function main() {
   if (generated) log.info(`admin key, generated now and shown this once (keep it; set REDIAL_ADMIN_KEY to choose one): ${adminKey}`);
   const stop = async () => {
     await server.close();
-    await inbox.stop();
     await outbox.stop();
     await crm.stop();
     await connection.close();

@@ -71,7 +71,10 @@ async function main() {
         body: JSON.stringify({ type: 'lead.created', phone, contact: { timeZone: tz } }),
       }).then(async (r) => {
         if (r.status !== 202) throw new Error(`POST /v1/events → ${r.status} ${await r.text()}`);
+        return ((await r.json()) as { eventId: string }).eventId;
       });
+    const eventState = (id: string) =>
+      fetch(`${apiUrl}/v1/events/${id}`, { headers: { authorization: `Bearer ${adminKey}` } }).then(async (r) => ((await r.json()) as { state: string }).state);
 
     // —— 1. event → first dial inside an allowed window: paced, then at saturation ——
     const day = zoneAtHour(14);
@@ -143,7 +146,9 @@ async function main() {
       const night = zoneAtHour(23);
       const phones = Array.from({ length: INGEST }, (_, i) => nanp(String(917 + round), i));
       const latency: number[] = [];
+      const cpu0 = { api: treeCpuSec(api.pid), worker: treeCpuSec(worker.pid), temporal: treeCpuSec(temporalPid), postgres: treeCpuSec(sys.postgresPid) };
       const t0 = performance.now();
+      let lastId = '';
       await pool(
         phones.map((p, i) => ({ p, i })),
         64,
@@ -151,12 +156,22 @@ async function main() {
           const due = t0 + (i / INGEST_RATE) * 1000;
           if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
           const s = performance.now();
-          await post(p, night);
+          const id = await post(p, night);
           latency.push(performance.now() - s);
+          if (i === phones.length - 1) lastId = id;
         },
       );
       const seconds = (performance.now() - t0) / 1000;
       log(`ingestion at ${INGEST_RATE}/s offered: ${INGEST} events in ${seconds.toFixed(1)} s = ${(INGEST / seconds).toFixed(0)} events/s; POST /v1/events p50 ${pct(latency, 50).toFixed(0)} ms, p99 ${pct(latency, 99).toFixed(0)} ms (target p99 ≤ 50 ms at 200/s)`);
+      // the inbox delivers behind the API (oldest first): the last event delivered means all are
+      const until = Date.now() + 300_000;
+      while (Date.now() < until && (await eventState(lastId)) === 'queued') await new Promise((r) => setTimeout(r, 200));
+      const drained = (performance.now() - t0) / 1000;
+      const per = (k: keyof typeof cpu0, pid: number | undefined) => `${k} ${(((treeCpuSec(pid) - cpu0[k]) * 1000) / INGEST).toFixed(1)} ms`;
+      log(
+        `ingestion at ${INGEST_RATE}/s offered: all delivered to their cadences ${(drained - seconds).toFixed(1)} s after the last POST; CPU per event (accepted, delivered, cadence asleep): ` +
+          `${per('api', api.pid)}, ${per('worker', worker.pid)}, ${per('temporal', temporalPid)}, ${per('postgres', sys.postgresPid)}`,
+      );
       await new Promise((r) => setTimeout(r, 5000)); // the dispatcher catches up before the next round
     }
     if (!PHASES.has('sleep')) return;

@@ -1,5 +1,5 @@
 /**
- * Ingest a business event (CRM sync): normalise the phone, then in one transaction upsert the
+ * Ingest a business event (CRM sync): normalise the phone, then in one statement upsert the
  * contact and put the event in the inbox, announced to the dispatcher (services/inbox.ts), which
  * delivers it to the contact's cadence. Accepted means durable: Temporal may be down.
  */
@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
-import { contactByExternalId, upsertContact } from '../db/queries/contacts';
-import { enqueueEvent, inboxEventById, notifyInbox, type AcceptedEvent } from '../db/queries/inbox';
+import { contactByExternalId } from '../db/queries/contacts';
+import { acceptEvent, inboxEventById, type AcceptedEvent } from '../db/queries/inbox';
 import { normalizePhone, zoneForCountry } from '../domain/phone';
 import type { InboxState, Industry } from '../domain/vocabulary';
 import { DEFAULT_CAMPAIGN } from '../workflows/constants';
@@ -78,44 +78,30 @@ async function ingest(deps: EventDeps, body: EventInput): Promise<EventAccepted>
   const profile = body.contact ?? {};
   const occurredAt = body.occurredAt ? Date.parse(body.occurredAt) : Date.now();
   const eventId = body.id ?? createHash('sha256').update(JSON.stringify([body.type, phone, campaignId, body.occurredAt ?? occurredAt])).digest('hex').slice(0, 32);
-  const { row } = await db.transaction(async (tx) => {
-    // the contact row stays locked until commit, so a contact's events take sequence numbers in commit order
-    const contact = await upsertContact(
-      tx,
-      {
-        tenant,
-        phone,
-        timeZone: profile.timeZone ?? zoneForCountry(country, zoneForCountry(defaultRegion, 'UTC')),
-        name: profile.name,
-        tags: profile.tags,
-        industry: profile.industry,
-        externalId: body.externalId,
-        consentSource: 'event',
-      },
-      profile.timeZone !== undefined,
-    );
-    const queued = await enqueueEvent(tx, {
+  const { row } = await acceptEvent(
+    db,
+    {
       tenant,
+      phone,
+      timeZone: profile.timeZone ?? zoneForCountry(country, zoneForCountry(defaultRegion, 'UTC')),
+      timeZoneExplicit: profile.timeZone !== undefined,
+      name: profile.name,
+      tags: profile.tags,
+      industry: profile.industry,
+      externalId: body.externalId,
+      consentSource: 'event',
+    },
+    {
       eventId,
-      contactId: contact.id,
       campaignId,
       type: body.type,
       occurredAt: new Date(occurredAt),
       strategyVersion: active.version,
-      workflowId: workflowIdOf(deps.keyring, contact),
-      payload: {
-        id: eventId,
-        type: body.type,
-        campaignId,
-        occurredAt,
-        strategy: active.strategy,
-        strategyVersion: active.version,
-        profile: { timeZone: contact.timeZone, tags: contact.tags, industry: contact.industry },
-      },
-    });
-    if (queued.inserted) await notifyInbox(tx);
-    return queued;
-  });
+      workflowId: workflowIdOf(deps.keyring, { tenant, phone }),
+      // the stored profile (time zone, tags, industry) is merged in by the statement
+      payload: { id: eventId, type: body.type, campaignId, occurredAt, strategy: active.strategy, strategyVersion: active.version },
+    },
+  );
   return accepted(row);
 }
 

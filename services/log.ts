@@ -33,10 +33,13 @@ export const withLogContext = <T>(fields: Record<string, string>, fn: () => T): 
 /** Phone numbers masked in every string of a log entry, however deep (bounded: logs are small). */
 function masked(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return redactPhones(v);
-  // an error keeps its class for pino's err serializer, which masks it (below)
-  if (depth > 4 || v === null || typeof v !== 'object' || v instanceof Error) return v;
+  if (depth > 6 || v === null || typeof v !== 'object') return v;
+  // an error under any other key than `err` (the SDK logs `error`) is serialized here, so its own
+  // fields (a failed query's `params`) are masked too
+  if (v instanceof Error) return masked(pino.stdSerializers.err(v), depth + 1);
   if (Array.isArray(v)) return v.map((x) => masked(x, depth + 1));
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, masked(x, depth + 1)]));
+  // `err` keeps its class for pino's err serializer, which masks it (below)
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, depth === 0 && k === 'err' ? x : masked(x, depth + 1)]));
 }
 
 /** The pretty form: `12:00:01.123 INFO [api] message key=value…` on one line (tests and operators grep it). */

@@ -10,7 +10,8 @@ import { incidentPolicy, maintenanceConfig, workerConfigSchema } from './config'
 import { ensureSchedules } from '../services/schedules';
 import { createWorker } from './create';
 import { installRuntime, serveWorkerMetrics } from './metrics';
-import { createLog, logConfigSchema } from '../services/log';
+import { createLog, logConfigSchema, problemsTo } from '../services/log';
+import { startInboxDispatcher } from '../services/inbox';
 import { configureCampaignLabels } from '../services/metrics';
 
 // the log first: a configuration error is logged in the shape asked for
@@ -22,7 +23,9 @@ async function main() {
   const metricsOn = cfg.REDIAL_WORKER_METRICS_PORT !== 'off';
   const sdkUrl = await installRuntime(log, { sdkMetrics: metricsOn });
   const maintenance = maintenanceConfig(cfg);
-  const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
+  const { db, sql, close } = connect(cfg.DATABASE_URL, { max: 20 });
+  // the pool's connections opened now, not by the first cadences' gate and dial
+  await Promise.all(Array.from({ length: 20 }, () => sql`select 1`));
   // one set of options (TLS, API key) for both connections: services/temporal-connection.ts
   const temporalOptions = temporalConnectionOptions(cfg);
   const explain = async (err: unknown): Promise<never> => {
@@ -59,10 +62,14 @@ async function main() {
     const ids = await ensureSchedules(temporal, { taskQueue: worker.options.taskQueue, timeZone: cfg.REDIAL_MAINTENANCE_TIME_ZONE, policy: incidentPolicy(cfg) });
     log.info(`schedules: ${ids.join(', ')}`);
   }
+  // accepted events go from the inbox to their cadences: here, off the API's request path (every
+  // worker runs one; they share the work)
+  const inbox = await startInboxDispatcher({ db, temporal, taskQueue: worker.options.taskQueue, keyring, log: problemsTo(log) });
   // start scripts and tests wait for this line
   log.info(`polling task queue "${worker.options.taskQueue}" on ${describeTemporalConnection(temporalOptions)}`);
   // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight work is done
   await worker.run();
+  await inbox.stop();
   await metrics?.close();
   await connection.close();
   await clientConnection.close();

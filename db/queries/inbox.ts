@@ -3,6 +3,9 @@ import { and, asc, eq, inArray, lt, lte, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../client';
 import { campaigns, contacts, inboxEvents } from '../schema';
+import type { CadenceEvent } from '../../domain/cadence-state';
+import type { ContactProfile } from './contacts';
+import type { InboxState } from '../../domain/vocabulary';
 
 export type InboxEvent = typeof inboxEvents.$inferSelect;
 export type NewInboxEvent = Pick<typeof inboxEvents.$inferInsert, 'tenant' | 'eventId' | 'contactId' | 'campaignId' | 'type' | 'occurredAt' | 'strategyVersion' | 'workflowId' | 'payload'>;
@@ -21,23 +24,54 @@ export type AcceptedEvent = { [K in keyof typeof acceptedColumns]: InboxEvent[K]
 /** The channel a committed event is announced on: dispatchers LISTEN and deliver at once. */
 export const INBOX_CHANNEL = 'redial_inbox';
 
+type AcceptedRow = { event_id: string; contact_id: string; campaign_id: string; strategy_version: number; workflow_id: string; state: InboxState };
+
 /**
- * Inserts the event unless its id is already in the inbox; either way returns the row. A
- * concurrent insert of the same id waits for the first and then finds it.
+ * Accepts an event in one statement (one round trip, prepared once by postgres.js: the ingest
+ * path's cost was mostly per query): upserts the contact (the profile fields the caller gave; the
+ * time zone only when explicit, as upsertContact does), inserts the event unless its id is already
+ * in the inbox, with the stored profile (time zone, tags, industry) merged into its payload, and
+ * NOTIFYs the dispatchers when it was inserted (NOTIFY is transactional: sent at commit). The
+ * contact row stays locked until the statement commits, so a contact's events take sequence
+ * numbers in commit order. A repeated id returns the first row; a concurrent insert of the same
+ * id waits for the first and then finds it.
  */
-export async function enqueueEvent(db: Tx, e: NewInboxEvent): Promise<{ row: AcceptedEvent; inserted: boolean }> {
-  const [row] = await db.insert(inboxEvents).values(e).onConflictDoNothing({ target: [inboxEvents.tenant, inboxEvents.eventId] }).returning(acceptedColumns);
-  if (row) return { row, inserted: true };
+export async function acceptEvent(
+  db: Db,
+  contact: ContactProfile & { timeZoneExplicit: boolean },
+  e: Omit<NewInboxEvent, 'contactId' | 'tenant' | 'payload'> & { payload: Omit<CadenceEvent, 'profile'> },
+): Promise<{ row: AcceptedEvent; inserted: boolean }> {
+  const given = (v: unknown) => v !== undefined;
+  const [row] = await db.$client<AcceptedRow[]>`
+    with c as (
+      insert into contacts (tenant, phone, time_zone, name, tags, industry, external_id, consent_source, consent_at)
+      values (${contact.tenant}, ${contact.phone}, ${contact.timeZone}, ${contact.name ?? null}, ${JSON.stringify(contact.tags ?? [])}::jsonb,
+              ${contact.industry ?? null}, ${contact.externalId ?? null}, ${contact.consentSource ?? null}::text,
+              case when ${contact.consentSource ?? null}::text is null then null else now() end)
+      on conflict (tenant, phone) do update set
+        updated_at = now(),
+        deleted_at = null,
+        time_zone = case when ${contact.timeZoneExplicit}::boolean then excluded.time_zone else contacts.time_zone end,
+        name = case when ${given(contact.name)}::boolean then excluded.name else contacts.name end,
+        tags = case when ${given(contact.tags)}::boolean then excluded.tags else contacts.tags end,
+        industry = case when ${given(contact.industry)}::boolean then excluded.industry else contacts.industry end,
+        external_id = case when ${given(contact.externalId)}::boolean then excluded.external_id else contacts.external_id end
+      returning id, time_zone, tags, industry
+    ), e as (
+      insert into inbox_events (tenant, event_id, contact_id, campaign_id, type, occurred_at, strategy_version, workflow_id, payload)
+      select ${contact.tenant}, ${e.eventId}, c.id, ${e.campaignId}, ${e.type}, ${e.occurredAt.toISOString()}::timestamptz, ${e.strategyVersion}::int, ${e.workflowId},
+             ${JSON.stringify(e.payload)}::jsonb || jsonb_build_object('profile', jsonb_build_object('timeZone', c.time_zone, 'tags', c.tags, 'industry', c.industry))
+      from c
+      on conflict (tenant, event_id) do nothing
+      returning event_id, contact_id, campaign_id, strategy_version, workflow_id, state
+    )
+    select e.*, pg_notify(${INBOX_CHANNEL}, '') is null as notified from e`;
+  if (row) return { row: { eventId: row.event_id, contactId: row.contact_id, campaignId: row.campaign_id, strategyVersion: row.strategy_version, workflowId: row.workflow_id, state: row.state }, inserted: true };
   const [existing] = await db
     .select(acceptedColumns)
     .from(inboxEvents)
-    .where(and(eq(inboxEvents.tenant, e.tenant), eq(inboxEvents.eventId, e.eventId)));
+    .where(and(eq(inboxEvents.tenant, contact.tenant), eq(inboxEvents.eventId, e.eventId)));
   return { row: existing!, inserted: false };
-}
-
-/** Wakes the dispatchers when the enclosing transaction commits (NOTIFY is transactional). */
-export async function notifyInbox(db: Tx) {
-  await db.execute(sql`select pg_notify(${INBOX_CHANNEL}, '')`);
 }
 
 /**
