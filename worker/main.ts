@@ -1,5 +1,5 @@
 /** The worker process: runs Redial's workflows (cadences, bulk operations) and their activities. */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
 import { keyringOf, parseConfig } from '../services/config';
@@ -26,16 +26,16 @@ async function main() {
   const { db, sql, close } = connect(cfg.DATABASE_URL, { max: 20 });
   // the pool's connections opened now, not by the first cadences' gate and dial
   await Promise.all(Array.from({ length: 20 }, () => sql`select 1`));
-  // one set of options (TLS, API key) for both connections: services/temporal-connection.ts
+  // one set of options (TLS, API key) for every connection: services/temporal-connection.ts
   const temporalOptions = temporalConnectionOptions(cfg);
   const explain = async (err: unknown): Promise<never> => {
     throw await explainTemporalConnectError(err, temporalOptions);
   };
   const connection = await NativeConnection.connect(temporalOptions).catch(explain);
-  // the bulk activities (import enrolment, campaign cancel) signal many cadences through a client
-  const clientConnection = await Connection.connect(temporalOptions).catch(explain);
+  // the inbox dispatcher and the bulk activities (import enrolment, campaign cancel) start and signal
+  // cadences through a client on the same native (Rust) connection: no gRPC stack in JavaScript
   const keyring = keyringOf(cfg);
-  const temporal = new Client({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
+  const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const worker = await createWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -72,7 +72,6 @@ async function main() {
   await inbox.stop();
   await metrics?.close();
   await connection.close();
-  await clientConnection.close();
   await close();
 }
 
