@@ -5,12 +5,13 @@
  * The threads are kept between dry runs; each run is told apart by its number.
  */
 import { parentPort } from 'node:worker_threads';
-import { DryRunTally, replayContact, type DryRunContact, type DryRunPlan, type DryRunResult } from '../domain/dry-run';
+import { parseHistory } from '../db/queries/dry-run';
+import { DryRunTally, replayContact, type DryRunPlan, type DryRunResult } from '../domain/dry-run';
 
 export type ToThread =
   | { run: number; kind: 'start'; plan: DryRunPlan }
-  /** A JSON array of contacts (DryRunContact), as the history query reads them. */
-  | { run: number; kind: 'contacts'; json: string }
+  /** A batch of the history query's rows (db/queries/dry-run.ts). */
+  | { run: number; kind: 'contacts'; rows: string[] }
   | { run: number; kind: 'end' }
   | { run: number; kind: 'abort' };
 
@@ -39,7 +40,7 @@ function handle(m: ToThread): FromThread | null {
     runs.delete(m.run);
     return { run: m.run, kind: 'done', result: r.tally.result() };
   }
-  for (const c of JSON.parse(m.json) as DryRunContact[]) replayContact(c, r.plan, r.tally);
+  for (const c of parseHistory(m.rows)) replayContact(c, r.plan, r.tally);
   return { run: m.run, kind: 'replayed' };
 }
 

@@ -122,11 +122,11 @@ class ThreadReplay {
     thread.post({ run, kind: 'start', plan });
   }
 
-  async feed(json: string) {
+  async feed(rows: string[]) {
     while (this.waiting >= AHEAD && !this.failure) await new Promise<void>((r) => (this.wake = r));
     if (this.failure) throw this.failure;
     this.waiting++;
-    this.thread.post({ run: this.run, kind: 'contacts', json });
+    this.thread.post({ run: this.run, kind: 'contacts', rows });
   }
 
   tally(): Promise<DryRunResult> {
@@ -213,9 +213,8 @@ export async function dryRunStrategy(
   const candidate = new ThreadReplay(candidateThread, run, { ...common, strategy, strategyVersion: active.version + 1 });
   const current = new ThreadReplay(activeThread, run, { ...common, strategy: active.strategy, strategyVersion: active.version });
   try {
-    for await (const contacts of readAhead(campaignHistory(db, { tenant, campaignId: input.campaignId, from: new Date(from), to: new Date(to) }))) {
-      const json = `[${contacts.join(',')}]`;
-      await Promise.all([candidate.feed(json), current.feed(json)]);
+    for await (const rows of readAhead(campaignHistory(db, { tenant, campaignId: input.campaignId, from: new Date(from), to: new Date(to) }))) {
+      await Promise.all([candidate.feed(rows), current.feed(rows)]);
     }
   } catch (err) {
     candidate.abort();
