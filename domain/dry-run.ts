@@ -28,7 +28,8 @@ import {
 } from './cadence-state';
 import { ruleRefusal } from './gate-rules';
 import { localDate } from './local-time';
-import { lineTierFor, type Strategy } from './strategy';
+import { lineTierFor } from './line-service';
+import type { Strategy } from './strategy';
 
 /**
  * From reservation to the outcome the cadence acts on. Zero: the replay cannot know a call's
