@@ -142,7 +142,8 @@ class ThreadReplay {
 
 /**
  * The batches of a cursor, each next one asked for as soon as the one before arrives: PostgreSQL
- * reads it while this one replays. Stopped early, the cursor is closed once the pending read lands.
+ * reads it while this one waits for room on the replay threads. Stopped early, the cursor is
+ * closed once the pending read lands.
  */
 async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
