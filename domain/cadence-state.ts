@@ -176,7 +176,8 @@ export function initialState(p: {
 }
 
 const isClosed = (s: CadenceState) => s.status === 'opted-out' || s.status === 'invalid' || s.status === 'cancelled';
-export const activeFollowUps = (s: CadenceState) => s.followUps.filter((f) => f.status === 'active');
+const isActive = (f: FollowUp) => f.status === 'active';
+export const activeFollowUps = (s: CadenceState) => s.followUps.filter(isActive);
 
 function endAll(s: CadenceState, reason: string) {
   for (const f of activeFollowUps(s)) {
@@ -187,7 +188,7 @@ function endAll(s: CadenceState, reason: string) {
 
 function settle(s: CadenceState) {
   if (isClosed(s) || s.status === 'paused') return;
-  s.status = activeFollowUps(s).length > 0 ? 'active' : 'idle';
+  s.status = s.followUps.some(isActive) ? 'active' : 'idle';
 }
 
 /** Applies a business event (trigger, stop event or a custom type mapped by the strategy). */
@@ -198,8 +199,9 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
   if (s.seenEvents.length > 200) s.seenEvents.splice(0, s.seenEvents.length - 200);
   const type = e.strategy.eventMap[e.type] ?? e.type;
   let result: 'started' | 'stopped' | 'merged' | 'ignored' = 'ignored';
-  for (const f of activeFollowUps(s)) {
-    if (f.campaignId === e.campaignId && f.strategy.stopOn.includes(type)) {
+  // the active follow-ups read in place, not copied: the dry run applies millions of events and plans
+  for (const f of s.followUps) {
+    if (isActive(f) && f.campaignId === e.campaignId && f.strategy.stopOn.includes(type)) {
       f.status = 'done';
       f.endReason = `stopped-by:${type}`;
       result = 'stopped';
@@ -209,7 +211,7 @@ export function applyEvent(s: CadenceState, e: CadenceEvent, now: number): 'star
     settle(s);
     return result;
   }
-  const existing = activeFollowUps(s).find((f) => f.campaignId === e.campaignId && f.text === undefined);
+  const existing = s.followUps.find((f) => isActive(f) && f.campaignId === e.campaignId && f.text === undefined);
   if (existing) {
     // one follow-up per campaign at a time: a repeated trigger refreshes its strategy, not its count
     existing.strategy = e.strategy;
@@ -254,9 +256,9 @@ export const dailyCeilingOf = (s: CadenceState) => s.dailyCeiling ?? DEFAULT_MAX
 export function planNext(s: CadenceState, now: number, jitterFraction: number, ceiling: number): Plan | null {
   if (s.status !== 'active') return null;
   let best: Plan | null = null;
-  for (const f of activeFollowUps(s)) {
+  for (const f of s.followUps) {
     // a script's text follow-up only ever texts
-    if (f.text !== undefined && !f.smsDue) continue;
+    if (!isActive(f) || (f.text !== undefined && !f.smsDue)) continue;
     const { channel, from, policy, counts, next } = earliestFor(s, f, now, ceiling);
     let at = withJitter(next, from, f.strategy.jitterSeconds, jitterFraction, (t) => refusalAt(t, s.timeZone, policy, counts) === null);
     if (at === null) continue;
@@ -289,8 +291,8 @@ function earliestFor(s: CadenceState, f: FollowUp, now: number, ceiling: number)
 export function noteMissedDeadlines(s: CadenceState, now: number, ceiling: number): DeadlineMiss[] {
   if (isClosed(s)) return [];
   const misses: DeadlineMiss[] = [];
-  for (const f of activeFollowUps(s)) {
-    if (f.deadlineAt === null || f.firstAttemptAt !== undefined || f.deadlineMissed) continue;
+  for (const f of s.followUps) {
+    if (!isActive(f) || f.deadlineAt === null || f.firstAttemptAt !== undefined || f.deadlineMissed) continue;
     const { next } = earliestFor(s, f, now, ceiling);
     const late = next.at === null || next.at > f.deadlineAt;
     if (!late) continue;

@@ -11,10 +11,25 @@
  * profile is today's; other campaigns' calls to the same person, holds, lockdowns, pauses, dead
  * links and the texts a call's script promised are not replayed.
  */
-import * as cs from './cadence-state';
+import {
+  activeFollowUps,
+  applyEvent,
+  applyGranted,
+  applyOutcome,
+  applyRefusal,
+  initialState,
+  isFinished,
+  noteMissedDeadlines,
+  optOut,
+  planNext,
+  type Channel,
+  type DeadlineMiss,
+  type Outcome,
+} from './cadence-state';
 import { ruleRefusal } from './gate-rules';
 import { localDate } from './local-time';
-import { lineTierFor, type Strategy } from './strategy';
+import { lineTierFor } from './line-service';
+import type { Strategy } from './strategy';
 
 /**
  * From reservation to the outcome the cadence acts on. Zero: the replay cannot know a call's
@@ -30,7 +45,7 @@ export interface DryRunContact {
   /** The campaign's events for this contact, in the order they were delivered. */
   events: Array<{ id: string; type: string; occurredAt: number; at: number }>;
   /** How its real calls in the campaign ended, in order. */
-  callOutcomes: Array<cs.Outcome | null>;
+  callOutcomes: Array<Outcome | null>;
   /** For each of those calls, when the person asked to be called back (null: they did not). */
   callbacksAt: Array<number | null>;
   /** When it went on the DNC list (null: it is not on it). */
@@ -54,7 +69,7 @@ export interface DryRunMiss {
   deadlineAt: string;
   expectedAt: string | null;
   reason: string;
-  action: cs.DeadlineMiss['action'];
+  action: DeadlineMiss['action'];
 }
 
 export interface DryRunResult {
@@ -109,7 +124,7 @@ export class DryRunTally {
   private missCount = 0;
   private readonly misses: DryRunMiss[] = [];
 
-  granted(channel: cs.Channel, at: number, day: string, tier: string) {
+  granted(channel: Channel, at: number, day: string, tier: string) {
     let d = this.days.get(day);
     if (!d) this.days.set(day, (d = { calls: 0, sms: 0 }));
     const hour = Math.floor(at / 3_600_000);
@@ -137,7 +152,7 @@ export class DryRunTally {
     this.deferrals[rule] = (this.deferrals[rule] ?? 0) + 1;
   }
 
-  missed(contactId: string, m: cs.DeadlineMiss) {
+  missed(contactId: string, m: DeadlineMiss) {
     this.missCount++;
     if (this.misses.length < MISS_SAMPLE) {
       this.misses.push({ contactId, trigger: m.trigger, deadlineAt: new Date(m.deadlineAt).toISOString(), expectedAt: m.expectedAt === null ? null : new Date(m.expectedAt).toISOString(), reason: m.reason, action: m.action });
@@ -178,7 +193,7 @@ export function replayContact(c: DryRunContact, p: DryRunPlan, tally: DryRunTall
   tally.contacts++;
   tally.events += c.events.length;
   const optedOutBefore = c.optedOutAt !== null && c.optedOutAt <= c.events[0]!.at;
-  const s = cs.initialState({ tenant: '', phone: '', contactId: c.contactId, timeZone: c.timeZone, tags: c.tags, contactStatus: optedOutBefore ? 'opted_out' : 'active' });
+  const s = initialState({ tenant: '', phone: '', contactId: c.contactId, timeZone: c.timeZone, tags: c.tags, contactStatus: optedOutBefore ? 'opted_out' : 'active' });
   const tier = lineTierFor(p.strategy, c.tags);
   const draw = jitterDraws(c.contactId);
   let optOutAt = optedOutBefore ? null : c.optedOutAt;
@@ -189,12 +204,12 @@ export function replayContact(c: DryRunContact, p: DryRunPlan, tally: DryRunTall
   // bounded like the workflow's own horizon: a strategy cannot make the replay loop for ever
   for (let guard = 0; guard < 10_000; guard++) {
     if (optOutAt !== null && optOutAt <= t) {
-      cs.optOut(s);
+      optOut(s);
       optOutAt = null;
     }
     // as the workflow does before each plan: deadlines that can no longer be kept are recorded
-    if (s.status === 'active') for (const m of cs.noteMissedDeadlines(s, t, p.ceiling)) tally.missed(c.contactId, m);
-    const plan = cs.planNext(s, t, draw(), p.ceiling);
+    if (s.status === 'active') for (const m of noteMissedDeadlines(s, t, p.ceiling)) tally.missed(c.contactId, m);
+    const plan = planNext(s, t, draw(), p.ceiling);
     const nextInput = Math.min(c.events[k]?.at ?? Number.POSITIVE_INFINITY, optOutAt ?? Number.POSITIVE_INFINITY);
     if (plan && plan.at < nextInput && plan.at <= p.until) {
       t = Math.max(t, plan.at);
@@ -204,16 +219,16 @@ export function replayContact(c: DryRunContact, p: DryRunPlan, tally: DryRunTall
       const refusal = ruleRefusal({ now: t, timeZone: s.timeZone, localDay: day, strategy: p.strategy, channel: plan.channel, attemptsSoFar: f.attempts, used, ceiling: p.ceiling });
       if (refusal) {
         tally.refused(refusal.reason);
-        cs.applyRefusal(s, { followUpId: f.id, channel: plan.channel, at: t, reason: refusal.reason, retryAt: refusal.retryAt, callsToday: used.calls, smsToday: used.sms, strategy: p.strategy, strategyVersion: p.strategyVersion, ceiling: p.ceiling });
+        applyRefusal(s, { followUpId: f.id, channel: plan.channel, at: t, reason: refusal.reason, retryAt: refusal.retryAt, callsToday: used.calls, smsToday: used.sms, strategy: p.strategy, strategyVersion: p.strategyVersion, ceiling: p.ceiling });
         continue;
       }
       if (plan.waitedFor.length) tally.deferred(plan.waitedFor[0]!);
-      cs.applyGranted(s, f.id, plan.channel, t, p.strategy, p.strategyVersion, p.ceiling);
+      applyGranted(s, f.id, plan.channel, t, p.strategy, p.strategyVersion, p.ceiling);
       tally.granted(plan.channel, t, day, tier);
       const n = plan.channel === 'call' ? calls++ : -1;
-      const outcome: cs.Outcome = plan.channel === 'sms' ? 'sms-sent' : (c.callOutcomes[n] ?? 'no-answer');
+      const outcome: Outcome = plan.channel === 'sms' ? 'sms-sent' : (c.callOutcomes[n] ?? 'no-answer');
       const done = plan.channel === 'call' ? t + CALL_MS : t;
-      cs.applyOutcome(s, f.id, plan.channel, outcome, done, outcome === 'callback' ? (c.callbacksAt[n] ?? undefined) : undefined);
+      applyOutcome(s, f.id, plan.channel, outcome, done, outcome === 'callback' ? (c.callbacksAt[n] ?? undefined) : undefined);
       t = done;
       continue;
     }
@@ -221,7 +236,7 @@ export function replayContact(c: DryRunContact, p: DryRunPlan, tally: DryRunTall
     t = Math.max(t, nextInput);
     if (optOutAt !== null && optOutAt === nextInput) continue;
     const e = c.events[k++]!;
-    cs.applyEvent(s, { id: e.id, type: e.type, campaignId: p.campaignId, occurredAt: e.occurredAt, strategy: p.strategy, strategyVersion: p.strategyVersion }, e.at);
+    applyEvent(s, { id: e.id, type: e.type, campaignId: p.campaignId, occurredAt: e.occurredAt, strategy: p.strategy, strategyVersion: p.strategyVersion }, e.at);
   }
-  if (cs.activeFollowUps(s).length > 0 && !cs.isFinished(s)) tally.stillActive++;
+  if (activeFollowUps(s).length > 0 && !isFinished(s)) tally.stillActive++;
 }

@@ -5,6 +5,7 @@
  * The first two come back on their own on clean probes (hysteresis, domain/failover.ts); an
  * admin's stays closed until an admin opens it.
  */
+import type { Strategy } from './strategy';
 import { LINE_TIERS, type LineTier } from './vocabulary';
 
 export type ClosedBy = 'failover' | 'routine' | 'admin';
@@ -25,6 +26,12 @@ export const reopensByItself = (l: Pick<LineState, 'state' | 'closedBy'>) => l.s
 
 /** Still a candidate for line selection: not closed, or closed by the routine (probed after its cool-down). */
 export const selectable = (l: Pick<LineState, 'state' | 'closedBy'>) => l.state !== 'closed' || l.closedBy === 'routine';
+
+/**
+ * The line tier a contact's calls use: the first of its tags the strategy maps, else the default.
+ * (Here, not beside the strategy's schema: the dry run's replay threads use it without loading zod.)
+ */
+export const lineTierFor = (strategy: Pick<Strategy, 'lineTier' | 'defaultLineTier'>, tags: readonly string[]) => tags.map((t) => strategy.lineTier[t]).find(Boolean) ?? strategy.defaultLineTier;
 
 /** The order a call for `tier` tries tiers in: that tier, the tiers below it, then the ones above. */
 export function tierRank(want: string, tier: string): number {

@@ -233,19 +233,6 @@ export function nextLocalMidnight(instant: number, tz: string): number {
   return instantOfWall((Math.floor(wall / DAY_MS) + 1) * DAY_MS, tz);
 }
 
-/** "HH:MM" → minutes since midnight (windows are read on every plan: the strategy's form by arithmetic). */
-export function parseHm(hm: string): number {
-  if (hm.length === 5 && hm.charCodeAt(2) === 58) {
-    const h1 = hm.charCodeAt(0) - 48;
-    const h2 = hm.charCodeAt(1) - 48;
-    const m1 = hm.charCodeAt(3) - 48;
-    const m2 = hm.charCodeAt(4) - 48;
-    if (h1 >= 0 && h1 <= 9 && h2 >= 0 && h2 <= 9 && m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9) return (h1 * 10 + h2) * 60 + m1 * 10 + m2;
-  }
-  const [h, m] = hm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-}
-
 /**
  * A fixed-offset zone (Etc/GMT±N) where the local hour is `hour` at `now`: for synthetic calls
  * (self-checks, stress tests, benchmarks) that must fall inside every calling window.

@@ -110,6 +110,3 @@ export type Strategy = z.output<typeof strategySchema>;
 export type StrategyInput = z.input<typeof strategySchema>;
 
 export const defaultStrategy: Strategy = strategySchema.parse({});
-
-/** The line tier a contact's calls use: the first of its tags the strategy maps, else the default. */
-export const lineTierFor = (strategy: Pick<Strategy, 'lineTier' | 'defaultLineTier'>, tags: readonly string[]) => tags.map((t) => strategy.lineTier[t]).find(Boolean) ?? strategy.defaultLineTier;

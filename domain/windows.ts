@@ -1,5 +1,3 @@
-import { parseHm } from './local-time';
-
 /** A daily local-time window [start, end); end <= start means it crosses midnight. */
 export interface Window {
   start: string;
@@ -33,4 +31,17 @@ export function windowEndIfInside(w: Window, minute: number, weekday: number): W
 // a module-level function, not a closure per call: planning reads windows millions of times in a dry run
 function appliesTo(w: Window, weekday: number): boolean {
   return !w.days || w.days.length === 0 || w.days.includes(weekday);
+}
+
+/** "HH:MM" → minutes since midnight (windows are read on every plan: the strategy's form by arithmetic). */
+function parseHm(hm: string): number {
+  if (hm.length === 5 && hm.charCodeAt(2) === 58) {
+    const h1 = hm.charCodeAt(0) - 48;
+    const h2 = hm.charCodeAt(1) - 48;
+    const m1 = hm.charCodeAt(3) - 48;
+    const m2 = hm.charCodeAt(4) - 48;
+    if (h1 >= 0 && h1 <= 9 && h2 >= 0 && h2 <= 9 && m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9) return (h1 * 10 + h2) * 60 + m1 * 10 + m2;
+  }
+  const [h, m] = hm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
 }

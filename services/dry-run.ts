@@ -1,17 +1,20 @@
 /**
  * The strategy dry run, before activation: the campaign's last N days (events, contact profiles,
  * how its calls ended, opt-outs) streamed from PostgreSQL and replayed through the cadence's own
- * rules (domain/dry-run.ts) twice, under the candidate and under the active strategy, in one pass.
- * It answers what each would have done and the difference. Read-only: nothing is written.
+ * rules (domain/dry-run.ts) under the candidate and under the active strategy at once, each on a
+ * replay thread of its own (services/dry-run-thread.ts): this thread only reads. It answers what
+ * each would have done and the difference. Read-only: nothing is written.
  */
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/client';
 import { activeStrategy } from '../db/queries/campaigns';
-import { campaignHistory, type HistoryRow } from '../db/queries/dry-run';
-import type { Outcome } from '../domain/cadence-state';
+import { campaignHistory } from '../db/queries/dry-run';
 import { DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY } from '../domain/daily-cap';
-import { DryRunTally, replayContact, type DryRunContact, type DryRunResult } from '../domain/dry-run';
+import type { DryRunPlan, DryRunResult } from '../domain/dry-run';
 import { parseStrategy } from './campaigns';
+import type { FromThread, ToThread } from './dry-run-thread';
 import { unknownCampaign } from './errors';
 
 export interface DryRunDeps {
@@ -39,19 +42,108 @@ export interface DryRunReport {
   elapsedMs: number;
 }
 
-const toContact = (r: HistoryRow): DryRunContact => ({
-  contactId: r.contactId,
-  timeZone: r.timeZone,
-  tags: r.tags ?? [],
-  events: r.events.map(([id, type, occurredAt, at]) => ({ id, type, occurredAt, at })),
-  callOutcomes: (r.calls ?? []).map(([outcome]) => outcome as Outcome | null),
-  callbacksAt: (r.calls ?? []).map(([, at]) => at),
-  optedOutAt: r.optedOutAt,
-});
+/**
+ * The thread's code is TypeScript, and tsx's loader hooks do not reach worker threads (Node 20):
+ * it is loaded through tsx's CommonJS API, as the rest of the process is.
+ */
+const threadFile = path.join(__dirname, 'dry-run-thread.ts');
+const threadBoot = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).require(${JSON.stringify(threadFile)}, ${JSON.stringify(threadFile)});`;
+
+/** Batches a thread may have waiting: reading stays this close to the replay, so memory does not grow with the period. */
+const AHEAD = 3;
+
+/**
+ * A replay thread, kept between dry runs (starting one costs most of a second): it holds the
+ * process open only while a run uses it. Once it fails, its runs fail and it is not used again.
+ */
+class ReplayThread {
+  private readonly worker = new Worker(threadBoot, { eval: true });
+  private readonly runs = new Map<number, (m: FromThread) => void>();
+  broken = false;
+
+  constructor() {
+    this.worker.unref();
+    this.worker.on('message', (m: FromThread) => this.runs.get(m.run)?.(m));
+    this.worker.on('error', (err) => this.fail(err.message));
+    this.worker.on('exit', (code) => this.fail(`the replay thread exited (${code})`));
+  }
+
+  private fail(message: string) {
+    this.broken = true;
+    for (const [run, listener] of this.runs) listener({ run, kind: 'failed', message });
+  }
+
+  listen(run: number, listener: (m: FromThread) => void) {
+    if (this.runs.size === 0) this.worker.ref();
+    this.runs.set(run, listener);
+  }
+
+  forget(run: number) {
+    this.runs.delete(run);
+    if (this.runs.size === 0) this.worker.unref();
+  }
+
+  post(m: ToThread) {
+    this.worker.postMessage(m);
+  }
+}
+
+let threads: ReplayThread[] = [];
+let runs = 0;
+
+/** The two replay threads, started on the first dry run (and again after one failed). */
+function replayThreads(): [ReplayThread, ReplayThread] {
+  threads = threads.filter((t) => !t.broken);
+  while (threads.length < 2) threads.push(new ReplayThread());
+  return [threads[0]!, threads[1]!];
+}
+
+/** One strategy's replay on a thread: fed batch by batch, then asked for its tally. */
+class ThreadReplay {
+  private waiting = 0;
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  private readonly result: Promise<DryRunResult>;
+
+  constructor(private readonly thread: ReplayThread, private readonly run: number, plan: DryRunPlan) {
+    this.result = new Promise((resolve, reject) => {
+      thread.listen(run, (m) => {
+        if (m.kind === 'replayed') this.waiting--;
+        else {
+          thread.forget(run);
+          if (m.kind === 'done') resolve(m.result);
+          else reject((this.failure = new Error(`dry run replay failed: ${m.message}`)));
+        }
+        this.wake?.();
+      });
+    });
+    // a failure is thrown by the next feed, or by the tally
+    this.result.catch(() => undefined);
+    thread.post({ run, kind: 'start', plan });
+  }
+
+  async feed(rows: string[]) {
+    while (this.waiting >= AHEAD && !this.failure) await new Promise<void>((r) => (this.wake = r));
+    if (this.failure) throw this.failure;
+    this.waiting++;
+    this.thread.post({ run: this.run, kind: 'contacts', rows });
+  }
+
+  tally(): Promise<DryRunResult> {
+    this.thread.post({ run: this.run, kind: 'end' });
+    return this.result;
+  }
+
+  abort() {
+    this.thread.forget(this.run);
+    this.thread.post({ run: this.run, kind: 'abort' });
+  }
+}
 
 /**
  * The batches of a cursor, each next one asked for as soon as the one before arrives: PostgreSQL
- * reads it while this one replays. Stopped early, the cursor is closed once the pending read lands.
+ * reads it while this one waits for room on the replay threads. Stopped early, the cursor is
+ * closed once the pending read lands.
  */
 async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
@@ -117,19 +209,20 @@ export async function dryRunStrategy(
   const from = to - input.days * 86_400_000;
   const ceiling = input.ceiling ?? DEFAULT_MAX_CALLS_PER_PERSON_PER_DAY;
   const common = { campaignId: input.campaignId, until: to, ceiling };
-  const candidatePlan = { ...common, strategy, strategyVersion: active.version + 1 };
-  const activePlan = { ...common, strategy: active.strategy, strategyVersion: active.version };
-  const candidate = new DryRunTally();
-  const current = new DryRunTally();
-  for await (const rows of readAhead(campaignHistory(db, { tenant, campaignId: input.campaignId, from: new Date(from), to: new Date(to) }))) {
-    for (const r of rows) {
-      const c = toContact(r);
-      replayContact(c, candidatePlan, candidate);
-      replayContact(c, activePlan, current);
+  const run = ++runs;
+  const [candidateThread, activeThread] = replayThreads();
+  const candidate = new ThreadReplay(candidateThread, run, { ...common, strategy, strategyVersion: active.version + 1 });
+  const current = new ThreadReplay(activeThread, run, { ...common, strategy: active.strategy, strategyVersion: active.version });
+  try {
+    for await (const rows of readAhead(campaignHistory(db, { tenant, campaignId: input.campaignId, from: new Date(from), to: new Date(to) }))) {
+      await Promise.all([candidate.feed(rows), current.feed(rows)]);
     }
+  } catch (err) {
+    candidate.abort();
+    current.abort();
+    throw err;
   }
-  const c = candidate.result();
-  const a = current.result();
+  const [c, a] = await Promise.all([candidate.tally(), current.tally()]);
   return {
     campaignId: input.campaignId,
     from: new Date(from).toISOString(),

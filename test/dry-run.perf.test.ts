@@ -2,7 +2,8 @@
  * The dry run's speed: 100,000 events of 50,000 contacts in five time zones (two with DST) over
  * seven days, with 100,000 recorded call outcomes, replayed under a candidate and the active
  * strategy from PostgreSQL. The time is printed (README.md keeps the figure); the assertions are
- * about the answer, never about the clock.
+ * about the answer, never about the clock. Two dry runs at once share the replay threads and
+ * answer as each does alone.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -81,4 +82,13 @@ test('100,000 events replayed under two strategies: the figure, and an answer th
   assert.ok((c.deferrals['blocked-window'] ?? 0) > 0 && !a.deferrals['blocked-window'], 'only the candidate has meal-time blocks');
   assert.equal(report!.difference.calls, c.calls - a.calls);
   assert.equal(report!.difference.sms, c.sms);
+
+  // two dry runs at once share the replay threads: each gets its own answer
+  const [again, same] = await Promise.all([
+    dryRunStrategy(deps, { campaignId: 'bench', strategy: candidate, days: 7, now: NOW }),
+    dryRunStrategy(deps, { campaignId: 'bench', strategy: { maxAttempts: 4 }, days: 7, now: NOW }),
+  ]);
+  assert.deepEqual({ ...again, elapsedMs: 0 }, { ...report, elapsedMs: 0 });
+  assert.deepEqual(same.candidate, a, 'the active strategy as the candidate: the active answer');
+  assert.deepEqual(same.active, a);
 });
