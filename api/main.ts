@@ -25,7 +25,9 @@ async function main() {
   configureCampaignLabels({ max: cfg.REDIAL_METRICS_CAMPAIGN_LIMIT, allow: cfg.REDIAL_METRICS_CAMPAIGNS });
   const keyring = keyringOf(cfg);
   await migrateDb(cfg.DATABASE_URL);
-  const { db, close } = connect(cfg.DATABASE_URL, { max: 20 });
+  const { db, warm, close } = connect(cfg.DATABASE_URL, { max: 20 });
+  // the pool's connections opened now, not by the first events and callbacks
+  await warm();
   const lines = cfg.REDIAL_LINES ?? [];
   const { adminKey, generated } = await bootstrap(db, { adminKey: cfg.REDIAL_ADMIN_KEY, uiCodecKey: cfg.REDIAL_UI_CODEC_KEY, lines, keyring, production: isProduction(cfg) });
   const temporalOptions = temporalConnectionOptions(cfg);

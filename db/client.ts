@@ -11,13 +11,23 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 export interface DbHandle {
   db: Db;
   sql: postgres.Sql;
+  /** Opens every connection of the pool now (a process about to say it is ready), not on the first requests. */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function connect(url: string, opts: { max?: number } = {}): DbHandle {
-  const sql = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });
+  const max = opts.max ?? 10;
+  const sql = postgres(url, { max, onnotice: () => {} });
   const db = drizzle(sql, { schema, casing: 'snake_case' });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+  return {
+    db,
+    sql,
+    warm: async () => {
+      await Promise.all(Array.from({ length: max }, () => sql`select 1`));
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
 }
 
 export const migrationsFolder = path.join(__dirname, 'migrations');

@@ -23,9 +23,9 @@ async function main() {
   const metricsOn = cfg.REDIAL_WORKER_METRICS_PORT !== 'off';
   const sdkUrl = await installRuntime(log, { sdkMetrics: metricsOn });
   const maintenance = maintenanceConfig(cfg);
-  const { db, sql, close } = connect(cfg.DATABASE_URL, { max: 20 });
+  const { db, warm, close } = connect(cfg.DATABASE_URL, { max: 20 });
   // the pool's connections opened now, not by the first cadences' gate and dial
-  await Promise.all(Array.from({ length: 20 }, () => sql`select 1`));
+  await warm();
   // one set of options (TLS, API key) for every connection: services/temporal-connection.ts
   const temporalOptions = temporalConnectionOptions(cfg);
   const explain = async (err: unknown): Promise<never> => {
