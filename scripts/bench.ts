@@ -195,7 +195,7 @@ async function main() {
       const temporal = new Client({ connection: await Connection.connect({ address: sys.temporalAddress }) });
       try {
         const measured = { apiPid: api.pid, postgresPid: sys.postgresPid, workerPids: sys.workers.map((w) => w.child.pid), temporalPid, temporalDbFile: sys.temporalDbFile };
-        const slept = await sleepPhase({ apiUrl, adminKey }, temporal, sim, measured, SLEEPING, { timeoutMs: SLEEP_MINUTES * 60_000 });
+        const slept = SLEEPING === 0 ? { perSecond: 50 } : await sleepPhase({ apiUrl, adminKey }, temporal, sim, measured, SLEEPING, { timeoutMs: SLEEP_MINUTES * 60_000 });
         if (WINDOW > 0) await windowPhase({ apiUrl, adminKey }, temporal, sim, measured, WINDOW, { startsPerSecond: slept.perSecond || 20, maxMinutes: WINDOW_MINUTES, historySample: HISTORY_SAMPLE });
       } finally {
         await temporal.connection.close();
