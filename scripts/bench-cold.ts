@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { newKey } from '../services/keys';
 import { freePort } from './lib/ports';
 import { root } from './lib/tools';
-import { nanp, pct, pool, zoneAtHour } from './lib/bench/measure';
+import { pct, pool, zoneAtHour } from './lib/bench/measure';
+import { nanp } from './lib/bench/cohort';
 
 const EVENTS = Number(process.env.BENCH_COLD_EVENTS ?? 100);
 const RATE = Number(process.env.BENCH_COLD_RATE ?? 10);

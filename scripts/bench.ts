@@ -5,14 +5,23 @@
  *   1. cadences started per second through POST /v1/events, and the delay from an event to its
  *      first dial (the simulator's record) inside an allowed window — target p99 ≤ 1 s;
  *   2. POST /v1/events alone (no call follows) offered at 200/s — target p99 ≤ 200 ms;
- *   3. worker and Temporal RSS as 10,000 cadences fall asleep (quiet hours) — target: flat worker.
+ *   3. BENCH_SLEEPING cadences (10,000) started by one bulk import fall asleep until tomorrow's
+ *      window, on the file-backed Temporal server: start rate, worker RSS (target: flat), Temporal
+ *      RSS and file per cadence; then BENCH_WINDOW more (a tenth) whose window opens at one
+ *      minute: how the dials spread, timeouts in their histories, no call before the window
+ *      (scripts/lib/bench/sleepers.ts, window.ts). BENCH_WORKERS=2 runs two workers and shows how
+ *      the work spread between them (scripts/lib/bench/workers.ts).
  * Sizes: BENCH_EVENTS (default 1000), BENCH_SLEEPING (default 10000), BENCH_CONCURRENCY (32),
  * BENCH_RATE (events/s of the paced phase, default 10: what this 2-core machine sustains with headroom), BENCH_INGEST / BENCH_INGEST_RATE (2000 events
  * offered at 200/s to contacts in quiet hours: ingestion alone, as a CRM sync does; a list such as
  * 100,200 runs one round per rate), BENCH_PHASES (dial,ingest,sleep: which to run).
  */
 import { startProcesses } from './lib/processes';
-import { mb, nanp, ownCpuSec, pct, pool, rssKb, treeCpuSec, treeRssKb, zoneAtHour } from './lib/bench/measure';
+import { loadAverage, log, mb, ownCpuSec, pct, pool, treeCpuSec, treeRssKb, zoneAtHour } from './lib/bench/measure';
+import { nanp } from './lib/bench/cohort';
+import { sleepPhase } from './lib/bench/sleepers';
+import { windowPhase } from './lib/bench/window';
+import { workerSpread } from './lib/bench/workers';
 import { stopChild } from './lib/exec';
 import { Client, Connection } from '@temporalio/client';
 import { baselineDial } from './lib/bench/baseline-workflows';
@@ -32,6 +41,15 @@ const INGEST = Number(process.env.BENCH_INGEST ?? 2000);
 const INGEST_RATES = (process.env.BENCH_INGEST_RATE ?? '200').split(',').map(Number);
 /** Which phases run: codec, baseline, dial, ingest, sleep (all by default). */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'codec,baseline,dial,ingest,sleep').split(',').map((p) => p.trim()));
+/** The sleep phase: how long the start of BENCH_SLEEPING cadences may take before it reports a partial start. */
+const SLEEP_MINUTES = Number(process.env.BENCH_SLEEP_MINUTES ?? 40);
+/** Cadences whose window opens at one moment (a further cohort after the sleepers; default a tenth of them), and how long the phase follows their dials. */
+const WINDOW = Number(process.env.BENCH_WINDOW ?? Math.round(SLEEPING / 10));
+const WINDOW_MINUTES = Number(process.env.BENCH_WINDOW_MINUTES ?? 30);
+/** Histories of the window's cadences read for timeouts. */
+const HISTORY_SAMPLE = Number(process.env.BENCH_HISTORY_SAMPLE ?? 1000);
+/** Worker processes on the one task queue: with 2, the bench shows how the work spread between them. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 /** Workflows per baseline variant (the no-op of a dial's shape on the same server). */
 const BASELINE = Number(process.env.BENCH_BASELINE ?? EVENTS);
 
@@ -54,11 +72,12 @@ async function codecCost() {
   log(`codec: a ${p.data!.length}-byte payload encoded and decoded in ${us.toFixed(1)} µs (${Math.round(1e6 / us)}/s on one core)`);
 }
 
-const log = (m: string) => console.log(`[bench] ${m}`);
 async function main() {
   if (PHASES.has('codec')) await codecCost();
   if (![...PHASES].some((p) => p !== 'codec')) return;
-  const sys = await startProcesses({ log });
+  // the sleep phase measures the Temporal server's file on disk: the file-backed server `npm start` runs
+  const sys = await startProcesses({ log, persistTemporal: PHASES.has('sleep'), workers: WORKERS });
+  log(`Temporal dev server ${sys.temporalDbFile ? 'on a SQLite file' : 'in memory'}; ${WORKERS} worker process(es); load average before: ${loadAverage()}`);
   const { apiUrl, adminKey, sim, api, worker, temporalPid } = sys;
   try {
     // —— 0. the same Temporal server doing a no-op of a dial's shape: what Redial is measured against ——
@@ -174,26 +193,19 @@ async function main() {
       );
       await new Promise((r) => setTimeout(r, 5000)); // the dispatcher catches up before the next round
     }
-    if (!PHASES.has('sleep')) return;
-
-    // —— 3. memory with sleeping cadences ——
-    await new Promise((r) => setTimeout(r, 5000)); // let the calls above settle
-    const night = zoneAtHour(23);
-    const report = (n: number) => log(`sleeping cadences ${String(n).padStart(6)}: worker RSS ${mb(treeRssKb(worker.pid))}, api RSS ${mb(treeRssKb(api.pid))}, Temporal RSS ${mb(rssKb(temporalPid))}`);
-    report(0);
-    const marks = new Set([1000, 2500, 5000, 7500, 10_000, SLEEPING]);
-    const sleepers = Array.from({ length: SLEEPING }, (_, i) => nanp('646', i));
-    let done = 0;
-    const t1 = performance.now();
-    await pool(sleepers, CONCURRENCY, async (phone) => {
-      await post(phone, night);
-      done++;
-      if (marks.has(done)) {
-        await new Promise((r) => setTimeout(r, 2000)); // let the worker run the new workflow tasks
-        report(done);
+    if (PHASES.has('sleep')) {
+      // —— 3. cadences asleep until tomorrow's window, then a window opening for many at once ——
+      await sim.idle(); // the calls above finish first
+      const temporal = new Client({ connection: await Connection.connect({ address: sys.temporalAddress }) });
+      try {
+        const measured = { apiPid: api.pid, postgresPid: sys.postgresPid, workerPids: sys.workers.map((w) => w.child.pid), temporalPid, temporalDbFile: sys.temporalDbFile };
+        const slept = SLEEPING === 0 ? { perSecond: 50 } : await sleepPhase({ apiUrl, adminKey }, temporal, sim, measured, SLEEPING, { timeoutMs: SLEEP_MINUTES * 60_000 });
+        if (WINDOW > 0) await windowPhase({ apiUrl, adminKey }, temporal, sim, measured, WINDOW, { startsPerSecond: slept.perSecond || 20, maxMinutes: WINDOW_MINUTES, historySample: HISTORY_SAMPLE });
+      } finally {
+        await temporal.connection.close();
       }
-    });
-    log(`${SLEEPING} sleeping cadences started in ${((performance.now() - t1) / 1000).toFixed(1)} s; no dials expected: ${[...sim.calls.values()].filter((c) => c.to.startsWith('+1646')).length} dialled`);
+    }
+    if (WORKERS > 1) await workerSpread(sys.workers, sim);
   } finally {
     await sys.stop();
   }

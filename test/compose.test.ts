@@ -36,6 +36,8 @@ type Service = {
   volumes?: string[];
   restart?: string;
   healthcheck?: { test?: string[]; interval?: string; retries?: number };
+  deploy?: { replicas?: number };
+  container_name?: string;
 };
 
 /** A short-syntax volume `source:target[:mode]`. */
@@ -163,6 +165,15 @@ describe('docker-compose.yml', () => {
     // the worker keeps its weekly backups in two places and can alert ops
     assert.equal(s.worker!.environment!.REDIAL_BACKUP_DIRS, '/backups/local,/backups/copy');
     assert.ok('REDIAL_OPS_WEBHOOK_URL' in s.worker!.environment!);
+  });
+
+  test('runs the worker as replicas that scale out, and the README says how', () => {
+    const w = doc.services.worker!;
+    assert.ok((w.deploy?.replicas ?? 1) >= 2, `worker replicas: ${w.deploy?.replicas}`);
+    // a fixed name or a published port would stop `--scale worker=N` from starting a second one
+    assert.equal(w.container_name, undefined);
+    assert.deepEqual(w.ports ?? [], []);
+    assert.match(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), /docker compose up -d --scale worker=\d+/);
   });
 
   test('every long-running service is restarted when it exits and has a health check of its own', () => {

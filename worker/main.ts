@@ -1,4 +1,5 @@
 /** The worker process: runs Redial's workflows (cadences, bulk operations) and their activities. */
+import v8 from 'node:v8';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createCarrier } from '../activities/carrier';
@@ -35,6 +36,8 @@ async function main() {
   // the inbox dispatcher and the bulk activities (import enrolment, campaign cancel) start and signal
   // cadences through a client on the same native (Rust) connection: no gRPC stack in JavaScript
   const keyring = keyringOf(cfg);
+  // read when the workflow thread's isolate is created (by createWorker below); this thread's heap is already set
+  v8.setFlagsFromString(`--max-old-space-size=${cfg.REDIAL_WORKER_WORKFLOW_HEAP_MB}`);
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(keyring) });
   const worker = await createWorker({
     connection,

@@ -13,6 +13,8 @@ export interface Stack {
   adminUrl?: string;
   temporalAddress: string;
   temporalUiUrl?: string;
+  /** The embedded Temporal server's SQLite file, when it keeps one. */
+  temporalDbFile?: string;
   stop(): Promise<void>;
 }
 
@@ -43,18 +45,20 @@ export async function startStack(opts: {
     }
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
+    let temporalDbFile: string | undefined;
     if (!temporalAddress) {
+      temporalDbFile = opts.persistTemporal ? path.join(opts.dataDir, 'temporal.db') : undefined;
       const t = await startTemporalDevServer({
         port: opts.temporalPort,
         uiPort: opts.temporalUiPort,
-        dbFilename: opts.persistTemporal ? path.join(opts.dataDir, 'temporal.db') : undefined,
+        dbFilename: temporalDbFile,
         log,
       });
       stops.push(t.stop);
       temporalAddress = t.address;
       temporalUiUrl = t.uiUrl;
     }
-    return { databaseUrl, adminUrl, temporalAddress, temporalUiUrl, stop };
+    return { databaseUrl, adminUrl, temporalAddress, temporalUiUrl, temporalDbFile, stop };
   } catch (err) {
     await stop();
     throw err;
