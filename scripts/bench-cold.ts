@@ -8,11 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { newKey } from '../services/keys';
-import { freePort } from './lib/ports';
+import { isolatedStart } from './lib/isolated-start';
 import { root } from './lib/tools';
 import { pct, pool, zoneAtHour } from './lib/bench/measure';
 import { nanp } from './lib/bench/cohort';
@@ -22,24 +20,7 @@ const RATE = Number(process.env.BENCH_COLD_RATE ?? 10);
 const log = (m: string) => console.log(`[bench:cold] ${m}`);
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-cold-'));
-  fs.chmodSync(dir, 0o755); // the embedded PostgreSQL runs as another user under root
-  const ports = { api: await freePort(), pg: await freePort(), temporal: await freePort(), ui: await freePort(), sim: await freePort() };
-  const key = newKey();
-  const env: NodeJS.ProcessEnv = {};
-  // the embedded defaults, not whatever this shell points at
-  for (const [k, v] of Object.entries(process.env)) if (!/^(npm_|REDIAL_|DATABASE_URL$|TEMPORAL_|TWILIO_|SIM_)/.test(k)) env[k] = v;
-  Object.assign(env, {
-    REDIAL_DATA_DIR: dir,
-    REDIAL_RECORDINGS_DIR: path.join(dir, 'recordings'),
-    REDIAL_API_PORT: String(ports.api),
-    REDIAL_PG_PORT: String(ports.pg),
-    REDIAL_TEMPORAL_PORT: String(ports.temporal),
-    REDIAL_TEMPORAL_UI_PORT: String(ports.ui),
-    REDIAL_WORKER_METRICS_PORT: String(await freePort()),
-    SIM_PORT: String(ports.sim),
-    REDIAL_ADMIN_KEY: key,
-  });
+  const { dir, key, ports, env } = await isolatedStart('redial-cold-');
   const t0 = performance.now();
   const start = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { newKey } from '../services/keys';
-import { freePort, isPortFree } from '../scripts/lib/ports';
+import { isPortFree } from '../scripts/lib/ports';
 import { cmdline, isRunning, procStat } from '../scripts/lib/proc';
 import { lastPoll } from '../scripts/lib/worker-health';
+import { isolatedStart, type IsolatedStart } from '../scripts/lib/isolated-start';
 
 const root = path.resolve(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,31 +22,18 @@ interface Stack {
   dir: string;
   log: string;
   key: string;
-  ports: { api: number; pg: number; temporal: number; temporalUi: number; sim: number };
+  ports: IsolatedStart['ports'];
   env: NodeJS.ProcessEnv;
 }
 
 /** A data folder, free ports and an environment that starts everything embedded (none of the test run's own servers). */
 async function prepare(): Promise<Stack> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-start-'));
-  fs.chmodSync(dir, 0o755); // the embedded PostgreSQL may run as another user (root → postgres)
-  const ports = { api: await freePort(), pg: await freePort(), temporal: await freePort(), temporalUi: await freePort(), sim: await freePort() };
-  const key = newKey();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(npm_|REDIAL_|DATABASE_URL$|TEMPORAL_|TWILIO_|SIM_)/.test(k)) env[k] = v;
-  Object.assign(env, {
-    REDIAL_DATA_DIR: dir,
-    REDIAL_RECORDINGS_DIR: path.join(dir, 'recordings'),
-    REDIAL_API_PORT: String(ports.api),
-    REDIAL_PG_PORT: String(ports.pg),
-    REDIAL_TEMPORAL_PORT: String(ports.temporal),
-    REDIAL_TEMPORAL_UI_PORT: String(ports.temporalUi),
-    SIM_PORT: String(ports.sim),
-    REDIAL_ADMIN_KEY: key,
+  const s = await isolatedStart('redial-start-');
+  Object.assign(s.env, {
     REDIAL_SCHEDULES: 'off',
     npm_config_update_notifier: 'false', // npm must not call the registry
   });
-  return { dir, log: path.join(dir, 'start.log'), key, ports, env };
+  return { ...s, log: path.join(s.dir, 'start.log') };
 }
 
 /**
