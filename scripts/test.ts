@@ -19,8 +19,23 @@ import { chromiumPath, composeSchemaPath, root, temporalTestServerPath } from '.
 
 const log = (m: string) => console.log(`[test] ${m}`);
 
+/**
+ * Time budgets: CI gives the whole run 90 minutes, so a test that hangs past its file's 10-minute
+ * timeout (or a process that never exits) is stopped by the runner, reported, and the run still ends.
+ */
+const PARALLEL_BUDGET_MS = Number(process.env.REDIAL_TEST_BUDGET_MIN ?? 50) * 60_000;
+const SERIAL_BUDGET_MS = 15 * 60_000;
+const WHOLE_RUN_BUDGET_MS = PARALLEL_BUDGET_MS + SERIAL_BUDGET_MS + 10 * 60_000;
+
 async function main() {
   const started = Date.now();
+  // last resort: whatever hangs (a server that will not stop included), the run ends, failed
+  setTimeout(() => {
+    log(`the run exceeded ${WHOLE_RUN_BUDGET_MS / 60_000} minutes; stopping (failed)`);
+    for (const g of groups) killGroup(g, 'SIGKILL');
+    killLeftovers();
+    process.exit(1);
+  }, WHOLE_RUN_BUDGET_MS).unref();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'redial-test-'));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL may run as another user (root → postgres)
   const testServer = await temporalTestServerPath(log);
@@ -59,6 +74,8 @@ async function main() {
     // *.page.test.ts drive the pages in a real headless Chromium: found, or installed, only when the run has one
     const chromium = files.some((f) => f.endsWith('.page.test.ts')) ? await chromiumPath(log) : undefined;
     const env = {
+      // every process of this run carries it: what is still running at the end is found by it and stopped
+      REDIAL_TEST_RUN: RUN_MARK,
       // one keyring for the run: every test process and the api/worker children they start share it
       ...generateSecrets(),
       ...process.env,
@@ -76,8 +93,8 @@ async function main() {
     const serial = files.filter((f) => f.endsWith('.serial.test.ts'));
     const parallel = files.filter((f) => !f.endsWith('.serial.test.ts'));
     const runs = [];
-    if (parallel.length) runs.push(await nodeTest(parallel, 3, env));
-    if (serial.length) runs.push(await nodeTest(serial, 1, env));
+    if (parallel.length) runs.push(await nodeTest(parallel, 3, env, PARALLEL_BUDGET_MS));
+    if (serial.length) runs.push(await nodeTest(serial, 1, env, SERIAL_BUDGET_MS));
     let pass = runs.reduce((n, r) => n + r.pass, 0);
     let fail = runs.reduce((n, r) => n + r.fail, 0);
     code = runs.every((r) => r.code === 0) ? 0 : 1;
@@ -94,6 +111,8 @@ async function main() {
     // one summary for both runs, in the plain form CI reads
     console.log(`${pass} passed, ${fail} failed`);
   } finally {
+    const left = killLeftovers();
+    if (left) log(`stopped ${left} process(es) the tests left running`);
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -101,7 +120,6 @@ async function main() {
   process.exit(code);
 }
 
-/** One `node --test` run, its output passed through, its pass/fail counts read from the summary. */
 /**
  * Everything the run logged (the test runner's output: the in-process API, worker and Temporal
  * logs, and what child processes print) is scanned for phone numbers in clear: each line that
@@ -115,9 +133,53 @@ function scanForNumbers(line: string) {
   if (unmaskedPhones(line).length) unmaskedLines.push(redactPhones(line.trim()).slice(0, 200));
 }
 
-function nodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv): Promise<{ code: number; pass: number; fail: number }> {
+const RUN_MARK = `${process.pid}-${Date.now()}`;
+
+/** SIGKILL to every process started by this run (found by REDIAL_TEST_RUN in its environment; Linux /proc). */
+function killLeftovers(): number {
+  if (!fs.existsSync('/proc/self/environ')) return 0;
+  let n = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').includes(`REDIAL_TEST_RUN=${RUN_MARK}`)) continue;
+      process.kill(Number(d), 'SIGKILL');
+      n++;
+    } catch {
+      /* gone meanwhile, or not ours to read */
+    }
+  }
+  return n;
+}
+
+/** Process groups of the test runs under way (each run and everything it starts). */
+const groups = new Set<number>();
+
+function killGroup(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* the group is gone */
+  }
+}
+
+/**
+ * One `node --test` run in its own process group, its output passed through, its pass/fail counts
+ * read from the summary. Past its budget the group is stopped and the run counts as failed; when it
+ * ends, whatever it left running (a test's server, an api child) is killed with it.
+ */
+function nodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv, budgetMs: number): Promise<{ code: number; pass: number; fail: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    const group = child.pid!;
+    groups.add(group);
+    let overBudget = false;
+    const budget = setTimeout(() => {
+      overBudget = true;
+      log(`test run over its ${budgetMs / 60_000}-minute budget (${files.length} file(s)); stopping it (failed)`);
+      killGroup(group, 'SIGTERM');
+      setTimeout(() => killGroup(group, 'SIGKILL'), 10_000).unref();
+    }, budgetMs);
     let pass = 0;
     let fail = 0;
     let buffered = '';
@@ -140,7 +202,12 @@ function nodeTest(files: string[], concurrency: number, env: NodeJS.ProcessEnv):
         if (m?.[1] === 'fail') fail = Number(m[2]);
       }
     });
-    child.on('exit', (c, sig) => resolve({ code: c ?? (sig ? 1 : 0), pass, fail }));
+    child.on('exit', (c, sig) => {
+      clearTimeout(budget);
+      killGroup(group, 'SIGKILL');
+      groups.delete(group);
+      resolve({ code: overBudget ? 1 : (c ?? (sig ? 1 : 0)), pass, fail: overBudget ? fail + 1 : fail });
+    });
   });
 }
 

@@ -121,8 +121,14 @@ export async function startPostgres(opts: {
     async stop() {
       if (stopped) return;
       stopped = true;
-      const [c, a] = asOwner(pgCtl, ['-D', pgdata, '-m', 'fast', '-w', 'stop']);
-      await run(c, a).catch((e: Error) => log(`postgres stop: ${e.message}`));
+      const [c, a] = asOwner(pgCtl, ['-D', pgdata, '-m', 'fast', '-w', '-t', '30', 'stop']);
+      const clean = await run(c, a).then(
+        () => true,
+        (e: Error) => (log(`postgres stop: ${e.message}; stopping it immediately`), false),
+      );
+      if (clean) return;
+      const [ci, ai] = asOwner(pgCtl, ['-D', pgdata, '-m', 'immediate', '-w', '-t', '30', 'stop']);
+      await run(ci, ai).catch((e: Error) => log(`postgres stop: ${e.message}`));
     },
     async restart(mode = 'immediate', downMs = 0) {
       const [c, a] = asOwner(pgCtl, ['-D', pgdata, '-m', mode, '-w', 'stop']);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cadenceSearchAttributes } from '../../workflows/search-attributes';
 import { temporalCliPath } from './tools';
@@ -47,6 +48,8 @@ export async function startTemporalDevServer(opts: {
       ],
     },
   });
+  // the server's process, found by its port: a teardown that hangs must not leave it holding the terminal
+  const pids = serverPids(opts.port);
   let stopped = false;
   return {
     address: `127.0.0.1:${opts.port}`,
@@ -54,7 +57,35 @@ export async function startTemporalDevServer(opts: {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await env.teardown();
+      const done = await Promise.race([env.teardown().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 30_000).unref())]);
+      const left = pids.filter(alive);
+      if (!done || left.length) opts.log?.(`temporal dev server: teardown ${done ? 'left' : 'hung 30 s with'} pid ${left.join(', ') || '?'} running; killed`);
+      for (const pid of left) process.kill(pid, 'SIGKILL');
     },
   };
+}
+
+/** Pids of Temporal CLI processes serving on this port (Linux /proc; none elsewhere). */
+function serverPids(port: number): number[] {
+  if (!fs.existsSync('/proc/self/cmdline')) return [];
+  const found: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (args.includes('start-dev') && args.includes(String(port))) found.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
