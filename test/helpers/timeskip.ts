@@ -21,7 +21,7 @@ import { cadence } from '../../workflows/cadence';
 import { CarrierFailure } from '../../workflows/constants';
 import { workflowIdOf } from '../../services/cadences';
 import { eventSignal, optOutSignal, outcomeSignal, stateQuery } from '../../workflows/messages';
-import { initialState, type Outcome } from '../../domain/cadence-state';
+import { initialState, isFinished, type Outcome } from '../../domain/cadence-state';
 import type { StrategyInput } from '../../domain/strategy';
 import { strategySchema } from '../../domain/strategy';
 import { freshDatabase, uid, workflowBundle, testKeyring } from './env';
@@ -53,7 +53,20 @@ export async function startTimeSkipping() {
     const at = await env.currentTimeMs();
     // like the real placeCall and sendSms: the DNC list is looked at last, right before the carrier is asked
     const listed = await database.sql`select 1 from opt_outs where tenant = 'default' and phone = ${phone}`;
-    if (listed.length) throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
+    if (listed.length) {
+      // The test server wedges when a workflow cancels an activity in the very workflow task in which
+      // that activity fails (temporalio/sdk-java#2391; the real server handles it). Here that is the
+      // opt-out signal and this refusal racing, so the refusal waits until the cadence has taken the
+      // signal (and sent its cancel); the real carrier refuses at once.
+      const handle = env.client.workflow.getHandle(a!.workflowId);
+      for (let i = 0; i < 50; i++) {
+        const state = await handle.query(stateQuery).catch(() => null);
+        if (!state || isFinished(state)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
+    }
     dials.push({ attemptId, phone, channel, at });
     const outcome = channel === 'sms' ? 'sms-sent' : (script.get(phone) ?? 'no-answer');
     await database.db.update(attempts).set({ status: channel === 'sms' ? 'sent' : 'completed', outcome, providerSid: `FAKE${attemptId}` }).where(eq(attempts.id, attemptId));
