@@ -19,6 +19,7 @@ import { withRequestLog } from './request-log';
 const log = createLog('api', parseConfig(logConfigSchema, process.env));
 import { classify, warmIntents } from '../services/intents';
 import { startCrmDispatcher } from '../services/crm-deliveries';
+import { warmDryRun } from '../services/dry-run';
 
 async function main() {
   const cfg = parseConfig(apiConfigSchema, process.env);
@@ -40,6 +41,8 @@ async function main() {
   const problems = problemsTo(log);
   // trained before the first call is answered, so no turn waits for it
   warmIntents();
+  // the dry run's replay threads started and their code compiled before the first dry run asks
+  await warmDryRun().catch((err: Error) => log.warn(`dry run warm-up: ${err.message} (the first dry run starts its threads)`));
   const app = createApp({
     db,
     temporal,
