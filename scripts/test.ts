@@ -13,6 +13,7 @@ import { migrateDb } from '../db/client';
 import { generateSecrets } from '../services/keyring';
 import { redactPhones, unmaskedPhones } from '../domain/phone';
 import { freePort } from './lib/ports';
+import { environ, pidsWhere } from './lib/proc';
 import { startStack } from './lib/stack';
 import { writeWorkflowBundle } from './lib/workflow-bundle';
 import { chromiumPath, composeSchemaPath, root, temporalTestServerPath } from './lib/tools';
@@ -135,21 +136,17 @@ function scanForNumbers(line: string) {
 
 const RUN_MARK = `${process.pid}-${Date.now()}`;
 
-/** SIGKILL to every process started by this run (found by REDIAL_TEST_RUN in its environment; Linux /proc). */
+/** SIGKILL to every process started by this run (found by REDIAL_TEST_RUN in its environment). */
 function killLeftovers(): number {
-  if (!fs.existsSync('/proc/self/environ')) return 0;
-  let n = 0;
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+  const ours = pidsWhere((pid) => pid !== process.pid && environ(pid).includes(`REDIAL_TEST_RUN=${RUN_MARK}`));
+  for (const pid of ours) {
     try {
-      if (!fs.readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').includes(`REDIAL_TEST_RUN=${RUN_MARK}`)) continue;
-      process.kill(Number(d), 'SIGKILL');
-      n++;
+      process.kill(pid, 'SIGKILL');
     } catch {
-      /* gone meanwhile, or not ours to read */
+      /* gone meanwhile */
     }
   }
-  return n;
+  return ours.length;
 }
 
 /** Process groups of the test runs under way (each run and everything it starts). */

@@ -51,16 +51,27 @@ export function cmdline(pid: number): string {
   }
 }
 
+/** A process's environment as NAME=value entries; empty when it is gone or not ours to read. */
+export function environ(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** Every process for which `match` holds (Linux only; empty elsewhere). */
+export function pidsWhere(match: (pid: number) => boolean): number[] {
+  if (!hasProc()) return [];
+  return fs
+    .readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && match(pid));
+}
+
 /** The direct children of a process (Linux only; empty elsewhere). */
 export function childrenOf(ppid: number): Array<{ pid: number; cmdline: string }> {
-  if (!hasProc()) return [];
-  const out: Array<{ pid: number; cmdline: string }> = [];
-  for (const e of fs.readdirSync('/proc')) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid) || procStat(pid)?.ppid !== ppid) continue;
-    out.push({ pid, cmdline: cmdline(pid) });
-  }
-  return out;
+  return pidsWhere((pid) => procStat(pid)?.ppid === ppid).map((pid) => ({ pid, cmdline: cmdline(pid) }));
 }
 
 /**

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cadenceSearchAttributes } from '../../workflows/search-attributes';
+import { cmdline, isRunning, pidsWhere } from './proc';
 import { temporalCliPath } from './tools';
 
 export interface EmbeddedTemporal {
@@ -58,34 +58,17 @@ export async function startTemporalDevServer(opts: {
       if (stopped) return;
       stopped = true;
       const done = await Promise.race([env.teardown().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 30_000).unref())]);
-      const left = pids.filter(alive);
+      const left = pids.filter((pid) => isRunning(pid));
       if (!done || left.length) opts.log?.(`temporal dev server: teardown ${done ? 'left' : 'hung 30 s with'} pid ${left.join(', ') || '?'} running; killed`);
       for (const pid of left) process.kill(pid, 'SIGKILL');
     },
   };
 }
 
-/** Pids of Temporal CLI processes serving on this port (Linux /proc; none elsewhere). */
+/** Pids of Temporal CLI processes serving on this port. */
 function serverPids(port: number): number[] {
-  if (!fs.existsSync('/proc/self/cmdline')) return [];
-  const found: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const args = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (args.includes('start-dev') && args.includes(String(port))) found.push(Number(d));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pidsWhere((pid) => {
+    const args = cmdline(pid).split(' ');
+    return args.includes('start-dev') && args.includes(String(port));
+  });
 }
