@@ -52,6 +52,7 @@ export async function startStack(opts: {
         port: opts.temporalPort,
         uiPort: opts.temporalUiPort,
         dbFilename: temporalDbFile,
+        retryOnFreshPorts: true,
         log,
       });
       stops.push(t.stop);

@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cadenceSearchAttributes } from '../../workflows/search-attributes';
+import { freePort, isPortFree } from './ports';
 import { cmdline, isRunning, pidsWhere } from './proc';
 import { temporalCliPath } from './tools';
 
@@ -22,8 +23,39 @@ export async function startTemporalDevServer(opts: {
   serverLogLevel?: string;
   /** The Web UI decodes payloads through this codec server (the API's /codec). */
   uiCodecEndpoint?: string;
+  /**
+   * When the server does not start (seen: its port taken between choosing it and binding it; the
+   * server's own services pick free ports too), start again on fresh free ports, up to three
+   * times. Only for callers that read the address from the result, not a restart on an old address.
+   */
+  retryOnFreshPorts?: boolean;
 }): Promise<EmbeddedTemporal> {
   const cli = await temporalCliPath(opts.log);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // a port already taken makes the CLI exit before the SDK notices: the start would never settle
+      for (const port of [opts.port, opts.uiPort]) if (!(await isPortFree(port))) throw new Error(`port ${port} is taken`);
+      return await withinTime(startOnce(cli, opts), START_BUDGET_MS, `the dev server did not start within ${START_BUDGET_MS / 1000} s`);
+    } catch (err) {
+      // the clash may be with the server's own services, gone with it: any failed start is retried
+      if (!opts.retryOnFreshPorts || attempt >= 3) throw err;
+      for (const pid of serverPids(opts.port)) process.kill(pid, 'SIGKILL');
+      const ports = { port: await freePort(), uiPort: await freePort() };
+      opts.log?.(`temporal dev server did not start on ${opts.port}/${opts.uiPort} (${(err as Error).message.split('\n')[0]}); starting again on ${ports.port}/${ports.uiPort}`);
+      opts = { ...opts, ...ports };
+    }
+  }
+}
+
+const START_BUDGET_MS = 120_000;
+
+function withinTime<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+async function startOnce(cli: string | undefined, opts: Parameters<typeof startTemporalDevServer>[0]): Promise<EmbeddedTemporal> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
