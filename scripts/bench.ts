@@ -46,6 +46,8 @@ const SLEEP_MINUTES = Number(process.env.BENCH_SLEEP_MINUTES ?? 40);
 /** Cadences whose window opens at one moment (a further cohort after the sleepers; default a tenth of them), and how long the phase follows their dials. */
 const WINDOW = Number(process.env.BENCH_WINDOW ?? Math.round(SLEEPING / 10));
 const WINDOW_MINUTES = Number(process.env.BENCH_WINDOW_MINUTES ?? 30);
+/** The window campaign's jitter in seconds (unset: the strategy's default); ≥ BENCH_WINDOW ÷ the dial rate spreads the herd to what the worker keeps up with. */
+const WINDOW_JITTER = process.env.BENCH_WINDOW_JITTER ? Number(process.env.BENCH_WINDOW_JITTER) : undefined;
 /** Histories of the window's cadences read for timeouts. */
 const HISTORY_SAMPLE = Number(process.env.BENCH_HISTORY_SAMPLE ?? 1000);
 /** Worker processes on the one task queue: with 2, the bench shows how the work spread between them. */
@@ -200,7 +202,7 @@ async function main() {
       try {
         const measured = { apiPid: api.pid, postgresPid: sys.postgresPid, workerPids: sys.workers.map((w) => w.child.pid), temporalPid, temporalDbFile: sys.temporalDbFile };
         const slept = SLEEPING === 0 ? { perSecond: 50 } : await sleepPhase({ apiUrl, adminKey }, temporal, sim, measured, SLEEPING, { timeoutMs: SLEEP_MINUTES * 60_000 });
-        if (WINDOW > 0) await windowPhase({ apiUrl, adminKey }, temporal, sim, measured, WINDOW, { startsPerSecond: slept.perSecond || 20, maxMinutes: WINDOW_MINUTES, historySample: HISTORY_SAMPLE });
+        if (WINDOW > 0) await windowPhase({ apiUrl, adminKey }, temporal, sim, measured, WINDOW, { startsPerSecond: slept.perSecond || 20, maxMinutes: WINDOW_MINUTES, historySample: HISTORY_SAMPLE, jitterSeconds: WINDOW_JITTER });
       } finally {
         await temporal.connection.close();
       }

@@ -16,6 +16,16 @@ export const workerConfigSchema = baseConfigSchema.extend({
    */
   REDIAL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
   /**
+   * How long a cached cadence's workflow task may wait for this worker before the server hands it
+   * to the shared queue (Temporal's default: 10 s). When a window opens for thousands of cadences
+   * at once, a busy worker takes longer than 10 s to reach some; each such timeout then cost a task
+   * retried from the shared queue and a replay of the whole history (the bench's window phase:
+   * 289 of 300 sampled histories had one). The cost: after a worker dies, tasks already queued for
+   * it wait this long before another worker takes them (new ones move as soon as the server misses
+   * its polls, ~10 s).
+   */
+  REDIAL_WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /**
    * The heap of the workflow thread (where the cache lives), in MiB. V8's default limit follows the
    * machine's memory (about 4 GiB on 24 GiB), and up to it V8 keeps evicted cadences as garbage
    * rather than collect them: the worker's RSS grew with every cadence that fell asleep (issue 18:

@@ -14,6 +14,8 @@ export async function createWorker(opts: {
   /** A pre-built bundle (tests build once); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;
+  /** See REDIAL_WORKER_STICKY_TIMEOUT_SECONDS (worker/config.ts). */
+  stickyTimeoutSeconds?: number;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -24,5 +26,6 @@ export async function createWorker(opts: {
     // payloads are encrypted before they leave the worker (services/payload-codec.ts)
     dataConverter: dataConverterOf(opts.deps.keyring),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...(opts.stickyTimeoutSeconds !== undefined ? { stickyQueueScheduleToStartTimeout: `${opts.stickyTimeoutSeconds}s` } : {}),
   });
 }

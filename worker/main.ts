@@ -43,6 +43,7 @@ async function main() {
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     maxCachedWorkflows: cfg.REDIAL_WORKER_MAX_CACHED_WORKFLOWS,
+    stickyTimeoutSeconds: cfg.REDIAL_WORKER_STICKY_TIMEOUT_SECONDS,
     ...(cfg.REDIAL_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: cfg.REDIAL_WORKFLOW_BUNDLE } } : {}),
     deps: {
       db,

@@ -33,8 +33,9 @@ export async function startTemporalDevServer(opts: {
   const cli = await temporalCliPath(opts.log);
   for (let attempt = 1; ; attempt++) {
     try {
-      // a port already taken makes the CLI exit before the SDK notices: the start would never settle
-      for (const port of [opts.port, opts.uiPort]) if (!(await isPortFree(port))) throw new Error(`port ${port} is taken`);
+      // a port already taken makes the CLI exit before the SDK notices: the start would never settle.
+      // A server restarted on its old port may find its last process still letting go: waited for.
+      for (const port of [opts.port, opts.uiPort]) if (!(await portFreeWithin(port, 15_000))) throw new Error(`port ${port} is taken`);
       return await withinTime(startOnce(cli, opts), START_BUDGET_MS, `the dev server did not start within ${START_BUDGET_MS / 1000} s`);
     } catch (err) {
       // the clash may be with the server's own services, gone with it: any failed start is retried
@@ -48,6 +49,15 @@ export async function startTemporalDevServer(opts: {
 }
 
 const START_BUDGET_MS = 120_000;
+
+async function portFreeWithin(port: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!(await isPortFree(port))) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return true;
+}
 
 function withinTime<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

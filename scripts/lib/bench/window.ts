@@ -25,13 +25,13 @@ export async function windowPhase(
   sim: Sim,
   m: Measured,
   count: number,
-  opts: { startsPerSecond: number; maxMinutes: number; historySample: number },
+  opts: { startsPerSecond: number; maxMinutes: number; historySample: number; jitterSeconds?: number },
 ): Promise<void> {
   const campaignId = 'bench-window';
   // the window opens on a whole minute, once the cohort is surely asleep (at the start rate just measured, with a margin)
   const opensAt = Math.ceil((Date.now() + (count / opts.startsPerSecond) * 1500 + 90_000) / 60_000) * 60_000;
-  const jitter = defaultStrategy.jitterSeconds;
-  await createCampaign(api, campaignId, { quietHours: { start: hm(opensAt - 6 * 3600_000), end: hm(opensAt) } });
+  const jitter = opts.jitterSeconds ?? defaultStrategy.jitterSeconds;
+  await createCampaign(api, campaignId, { quietHours: { start: hm(opensAt - 6 * 3600_000), end: hm(opensAt) }, jitterSeconds: jitter });
   const phones = cohortPhones('212', count);
   const numbers = new Set(phones);
   const e = await importCohort(api, campaignId, phones, ZONE);
