@@ -39,18 +39,27 @@ export async function startTimeSkipping() {
   quietRuntime();
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  // Every call this environment makes on the test server's client runs under one abort signal.
+  // On a wedged server (temporalio/sdk-java#2391) a skip never answers; tear-down closes the
+  // channel, the pending call then fails as UNAVAILABLE, the client's retry fires on the closed
+  // channel and throws from a timer ("Channel has been shut down"), outside any test. Cancelling
+  // what is pending before tear-down ends those calls as CANCELLED, which is not retried.
+  const inFlight = new AbortController();
+  const guard = <T>(fn: () => Promise<T>): Promise<T> =>
+    inFlight.signal.aborted ? Promise.reject(new Error('the time-skipping environment is torn down')) : env.connection.withAbortSignal(inFlight.signal, fn);
+  const now = () => guard(() => env.currentTimeMs());
   const database = await freshDatabase();
   await bootstrap(database.db, { keyring: testKeyring(), adminKey: newKey(), lines: simulatorLines });
   const taskQueue = `ts-${uid()}`;
   const dials: Dial[] = [];
   /** The outcome the scripted carrier reports for a number; 'no-answer' unless set. */
   const script = new Map<string, Outcome>();
-  const real = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: () => env.currentTimeMs(), publicUrl: 'http://127.0.0.1:1' });
+  const real = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: now, publicUrl: 'http://127.0.0.1:1' });
 
   const finish = async (attemptId: string, channel: 'call' | 'sms', by: 'signal' | 'return' = 'signal') => {
     const [a] = await database.db.select().from(attempts).where(eq(attempts.id, attemptId));
     const phone = (await database.sql`select phone from contacts where id = ${a!.contactId}`)[0]!.phone as string;
-    const at = await env.currentTimeMs();
+    const at = await now();
     // like the real placeCall and sendSms: the DNC list is looked at last, right before the carrier is asked
     const listed = await database.sql`select 1 from opt_outs where tenant = 'default' and phone = ${phone}`;
     if (listed.length) {
@@ -60,7 +69,7 @@ export async function startTimeSkipping() {
       // signal (and sent its cancel); the real carrier refuses at once.
       const handle = env.client.workflow.getHandle(a!.workflowId);
       for (let i = 0; i < 50; i++) {
-        const state = await handle.query(stateQuery).catch(() => null);
+        const state = await guard(() => handle.query(stateQuery)).catch(() => null);
         if (!state || state.optedOut || state.status !== 'active') break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -70,7 +79,10 @@ export async function startTimeSkipping() {
     dials.push({ attemptId, phone, channel, at });
     const outcome = channel === 'sms' ? 'sms-sent' : (script.get(phone) ?? 'no-answer');
     await database.db.update(attempts).set({ status: channel === 'sms' ? 'sent' : 'completed', outcome, providerSid: `FAKE${attemptId}` }).where(eq(attempts.id, attemptId));
-    if (channel === 'call' && by === 'signal') await env.client.workflow.getHandle(a!.workflowId).signal(outcomeSignal, { attemptId, outcome, at: await env.currentTimeMs() });
+    if (channel === 'call' && by === 'signal') {
+      const at = await now();
+      await guard(() => env.client.workflow.getHandle(a!.workflowId).signal(outcomeSignal, { attemptId, outcome, at }));
+    }
     return { providerSid: `FAKE${attemptId}`, lineId: 'fake', outcome };
   };
   const activities: RedialActivities = {
@@ -102,7 +114,7 @@ export async function startTimeSkipping() {
     db: database.db,
     dials,
     script,
-    now: () => env.currentTimeMs(),
+    now,
     async campaign(id: string, strategy: StrategyInput) {
       await ensureCampaign(database.db, { id, name: id, strategy, createdBy: 'test' });
     },
@@ -111,41 +123,44 @@ export async function startTimeSkipping() {
       const tenant = 'default';
       const contact = await upsertContact(database.db, { tenant, phone: p.phone, timeZone: p.timeZone, tags: p.tags }, true);
       const workflowId = workflowIdOf(testKeyring(), { tenant, phone: p.phone });
-      const now = await env.currentTimeMs();
-      await env.client.workflow.signalWithStart(cadence, {
+      const at = await now();
+      await guard(() => env.client.workflow.signalWithStart(cadence, {
         workflowId,
         taskQueue,
         args: [{ state: initialState({ tenant, phone: p.phone, contactId: contact.id, timeZone: p.timeZone, tags: p.tags, contactStatus: contact.status }), searchAttributes: false }],
         signal: eventSignal,
         signalArgs: [
           {
-            id: p.id ?? `${p.type}-${now}-${uid()}`,
+            id: p.id ?? `${p.type}-${at}-${uid()}`,
             type: p.type,
             campaignId: p.campaignId ?? 'default',
-            occurredAt: now,
+            occurredAt: at,
             strategy: strategySchema.parse(p.strategy ?? {}),
             strategyVersion: 1,
           },
         ],
-      });
+      }));
       started.add(workflowId);
       return { workflowId, contactId: contact.id, handle: env.client.workflow.getHandle(workflowId) };
     },
     /** An operator opt-out as the API does it: the DNC row first, then the signal. */
     async optOut(phone: string) {
       await addOptOut(database.db, 'default', phone, 'operator');
-      await env.client.workflow.getHandle(workflowIdOf(testKeyring(), { tenant: 'default', phone })).signal(optOutSignal, { source: 'operator' });
+      await guard(() => env.client.workflow.getHandle(workflowIdOf(testKeyring(), { tenant: 'default', phone })).signal(optOutSignal, { source: 'operator' }));
     },
-    state: (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery),
+    state: (workflowId: string) => guard(() => env.client.workflow.getHandle(workflowId).query(stateQuery)),
     /** Moves the test server's clock forward; timers fire and activities run on the way. */
-    sleep: (ms: number) => env.sleep(ms),
+    sleep: (ms: number) => guard(() => env.sleep(ms)),
     async stop() {
       // bounded: on a wedged test server (temporalio/sdk-java#2391) the worker may never drain
       const bounded = (p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, 30_000).unref())]);
-      await bounded(recordHistories(env.client, [...started]));
+      await bounded(guard(() => recordHistories(env.client, [...started])));
       worker.shutdown();
       await bounded(running.catch(() => undefined));
       if (runFailure) console.log(`[time-skipping] the worker ended with: ${String(runFailure)}`);
+      // what is still pending (a skip on a wedged server) ends as CANCELLED before the channel closes
+      inFlight.abort();
+      await new Promise((r) => setTimeout(r, 200));
       await database.close();
       await bounded(env.teardown());
     },
