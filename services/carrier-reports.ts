@@ -40,21 +40,27 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
       .where(attemptId ? eq(attempts.id, attemptId) : eq(attempts.providerSid, r.sid))
       .for('update');
     if (!a || (a.providerSid && a.providerSid !== r.sid)) return null;
-    const wasTerminal = TERMINAL.has(a.status) || a.status === 'carrier-failed';
+    // A create recorded as a carrier failure (a 5xx, a timeout, a lost answer) that the carrier
+    // placed after all: its callback proves the call, so the report applies as to any call. (It was
+    // dropped as if terminal; the outcome then waited for the 15-minute reconciliation. Soak, 2026-12-03.)
+    const lostCreate = a.status === 'carrier-failed' && !a.providerSid;
+    const was = lostCreate ? { status: 'queued', outcome: null, sipResponseCode: null } : a;
+    const wasTerminal = TERMINAL.has(was.status) || was.status === 'carrier-failed';
     const details = {
       answeredBy: r.answeredBy ?? a.answeredBy,
       durationSec: r.durationSec ?? a.durationSec,
-      sipResponseCode: r.sipResponseCode ?? a.sipResponseCode,
+      sipResponseCode: r.sipResponseCode ?? was.sipResponseCode,
       price: r.price ?? a.price,
       lastSequence: Math.max(a.lastSequence, r.sequence),
       providerSid: r.sid,
+      ...(lostCreate ? { placedAt: sql`coalesce(${attempts.placedAt}, now())` } : {}),
     };
     if (TERMINAL.has(r.status)) {
       if (wasTerminal) {
         await tx.update(attempts).set(details).where(eq(attempts.id, a.id));
         return null;
       }
-      const outcome = outcomeOf(r.status, details.answeredBy, details.sipResponseCode, a.outcome);
+      const outcome = outcomeOf(r.status, details.answeredBy, details.sipResponseCode, was.outcome);
       await tx
         .update(attempts)
         .set({ ...details, status: r.status, outcome, endedAt: sql`now()` })
@@ -75,10 +81,10 @@ export async function applyCallReport(db: Tx, r: CallReport, attemptId?: string)
       if (outcome === 'invalid' || outcome === 'wrong-number') await tx.update(contacts).set({ status: 'invalid', updatedAt: sql`now()` }).where(eq(contacts.id, a.contactId));
       return { attemptId: a.id, workflowId: a.workflowId, outcome, lineId: a.lineId, campaignId: a.campaignId, ...callbackOf(a) };
     }
-    const forward = !wasTerminal && CALL_PROGRESS.indexOf(r.status) > CALL_PROGRESS.indexOf(a.status);
+    const forward = !wasTerminal && CALL_PROGRESS.indexOf(r.status) > CALL_PROGRESS.indexOf(was.status);
     await tx
       .update(attempts)
-      .set(forward ? { ...details, status: r.status } : details)
+      .set({ ...details, ...(lostCreate ? { status: was.status, outcome: null } : {}), ...(forward ? { status: r.status } : {}) })
       .where(eq(attempts.id, a.id));
     return null;
   });

@@ -151,6 +151,30 @@ describe('carrier: twilio client ⇄ simulator', () => {
     }
   });
 
+  test('a call the carrier placed but answered 500 (the answer lost): its callbacks apply at once, not after the 15-minute reconciliation', async () => {
+    // the create is processed and answered 500; the lookup that finds the call is slowed, so its
+    // callbacks (a short no-answer) arrive while the attempt is still recorded as a carrier failure
+    for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { loseResponseRate: 1, latencyMs: 400 });
+    const phones = numbers('917', 5, 2);
+    try {
+      await send(phones);
+      await eventually(
+        async () => {
+          const rows = await sys.sql`select a.status, a.outcome, a.provider_sid from attempts a join contacts c on c.id = a.contact_id where c.phone = any(${phones})`;
+          return phones.length === new Set(rows.map((r) => r.provider_sid)).size && rows.filter((r) => r.status === 'no-answer' && r.outcome === 'no-answer').length >= phones.length;
+        },
+        60_000,
+        "each call's outcome from its callback",
+      );
+    } finally {
+      for (const l of simulatorLines) sys.sim.setProfile(l.fromNumber, { loseResponseRate: 0, latencyMs: 0 });
+    }
+    await sys.sim.idle();
+    const calls = [...sys.sim.calls.values()].filter((c) => phones.includes(c.to));
+    const rows = await sys.sql`select a.provider_sid from attempts a join contacts c on c.id = a.contact_id where c.phone = any(${phones}) and a.provider_sid is not null`;
+    assert.equal(rows.length, calls.length, 'one attempt per carrier call: none doubled, none unknown');
+  });
+
   test('a line at 30% failures is failed over: new calls move to the next line, none lost or doubled', async () => {
     sys.sim.setProfile(standard.fromNumber, { failureRate: 0.3 });
     try {
