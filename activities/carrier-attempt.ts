@@ -7,12 +7,15 @@ import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { attemptWithStrategy } from '../db/queries/attempts';
 import { lineById } from '../db/queries/lines';
-import { attempts, contacts, optOuts } from '../db/schema';
+import { attempts, complianceLog, contacts, optOuts } from '../db/schema';
 import type { FailoverPolicy } from '../domain/failover';
+import { windowRefusal } from '../domain/gate-rules';
 import { lineTierFor } from '../domain/line-service';
 import type { Strategy } from '../domain/strategy';
+import { CarrierFailure } from '../workflows/constants';
 import { twilioErrorCode, type TwilioClient } from './carrier';
 import type { LineServiceDeps } from '../services/line-service';
+import { refusals } from '../services/metrics';
 import { selectLine } from './line-selection';
 
 export async function loadForCarrier(db: Db, attemptId: string) {
@@ -135,4 +138,49 @@ export async function optedOutSince(db: Db, contact: { id: string; tenant: strin
   if (dnc) return true;
   const [c] = await db.select({ status: contacts.status }).from(contacts).where(eq(contacts.id, contact.id));
   return c?.status === 'opted_out';
+}
+
+type LastLookContact = { id: string; tenant: string; phone: string; timeZone: string };
+type LastLookAttempt = { id: string; idempotencyKey: string; contactId: string; campaignId: string; workflowId: string; channel: string; strategyVersion: number };
+
+/**
+ * The last look before the carrier is asked, for a call and a text alike: the contact has not
+ * opted out since the grant, and the calling window is still open in the contact's zone. The gate
+ * granted for the moment of its transaction; the send can come much later (a pacing queue, a
+ * worker killed and its activity retried, Temporal or PostgreSQL down for a while).
+ */
+export async function lastLook(db: Db, contact: LastLookContact, strategy: Strategy, now = Date.now()): Promise<{ optedOut: true } | { optedOut: false; rule: string; until: number } | null> {
+  if (await optedOutSince(db, contact)) return { optedOut: true };
+  const r = windowRefusal(now, contact.timeZone, strategy);
+  return r ? { optedOut: false, rule: r.reason, until: r.retryAt! } : null;
+}
+
+/**
+ * The window closed between the grant and the send: nothing goes to the carrier. The attempt is
+ * `not-placed` (it costs the person no place in the day's budget), the refusal is in the
+ * compliance log under the attempt's key with the rule that applied, and the cadence gets a
+ * non-retryable WindowClosed: it gives the attempt back and asks the gate again once allowed.
+ */
+export async function refuseClosedWindow(db: Db, attempt: LastLookAttempt, refusal: { rule: string; until: number }, now = Date.now()): Promise<never> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(attempts)
+      .set({ status: 'not-placed', outcome: 'window-closed', endedAt: new Date(now) })
+      .where(and(eq(attempts.id, attempt.id), inArray(attempts.status, ['reserved', 'dialing'])));
+    await tx
+      .insert(complianceLog)
+      .values({
+        idempotencyKey: attempt.idempotencyKey,
+        contactId: attempt.contactId,
+        campaignId: attempt.campaignId,
+        workflowId: attempt.workflowId,
+        channel: attempt.channel,
+        strategyVersion: attempt.strategyVersion,
+        reason: refusal.rule,
+        detail: { at: new Date(now).toISOString(), lastLook: true, attemptId: attempt.id, until: new Date(refusal.until).toISOString() },
+      })
+      .onConflictDoNothing();
+  });
+  refusals.inc({ reason: refusal.rule, channel: attempt.channel });
+  throw ApplicationFailure.nonRetryable(`not sent: ${refusal.rule} began after the reservation was granted (allowed again from ${new Date(refusal.until).toISOString()})`, CarrierFailure.windowClosed);
 }

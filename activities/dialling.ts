@@ -21,7 +21,7 @@ import type { Keyring } from '../services/keyring';
 import { callsPlaced, campaignLabel, dials, pacingWait } from '../services/metrics';
 import { CarrierFailure } from '../workflows/constants';
 import type { DialingActivities, PlaceResult } from '../workflows/contracts';
-import { adoptCall, chooseLine, findReservationCall, loadForCarrier, markCarrierFailure, mayHaveHappened, optedOutSince } from './carrier-attempt';
+import { adoptCall, chooseLine, findReservationCall, lastLook, loadForCarrier, markCarrierFailure, mayHaveHappened, refuseClosedWindow } from './carrier-attempt';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
 
 
@@ -103,10 +103,13 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
     await db.update(attempts).set({ status: 'dialing', lineId: line.id, recordingRequested: strategy.recording.enabled }).where(eq(attempts.id, attemptId));
     const waitStarted = performance.now();
     await waitForCampaignSlot(attempt.campaignId, campaignCps);
-    const stillWanted = await waitForSlot(line.id, async () => !(await optedOutSince(db, contact)));
+    let look: Awaited<ReturnType<typeof lastLook>> = null;
+    const stillWanted = await waitForSlot(line.id, async () => (look = await lastLook(db, contact, strategy)) === null);
     pacingWait.observe({ line: line.id }, (performance.now() - waitStarted) / 1000);
     const labels = { line: line.id, campaign: campaignLabel(attempt.campaignId) };
     if (!stillWanted) {
+      const refused = look as Awaited<ReturnType<typeof lastLook>>;
+      if (refused && !refused.optedOut) return refuseClosedWindow(db, attempt, refused);
       await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
       throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
     }

@@ -43,3 +43,14 @@ export function ruleRefusal(p: RuleFacts): RuleRefusal | null {
   if (!r) return null;
   return { reason: r.rule, retryAt: r.until, detail: { callsToday: p.used.calls, smsToday: p.used.sms, max: policy.maxCallsPerDay, ...(p.channel === 'sms' ? { smsMax: strategy.sms?.maxPerDay ?? 1 } : {}) } };
 }
+
+/**
+ * The time-of-day rules alone (holiday, quiet hours, blocked windows) at `now`: the carrier
+ * activities' last look before the carrier is asked. A grant is made for the moment of the gate's
+ * transaction; the call or text may go out much later (a pacing queue, a worker killed and its
+ * activity retried, Temporal down for a while), and by then the window may have closed.
+ */
+export function windowRefusal(now: number, timeZone: string, strategy: Strategy): RuleRefusal | null {
+  const r = refusalAt(now, timeZone, { ...strategy, maxCallsPerDay: Number.POSITIVE_INFINITY }, {});
+  return r ? { reason: r.rule, retryAt: r.until, detail: {} } : null;
+}

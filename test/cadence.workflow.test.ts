@@ -77,6 +77,21 @@ describe('cadence workflow (time-skipping server, real gate on PostgreSQL)', () 
     assert.equal(state.followUps[0]!.attempts, mine.length);
   });
 
+  test('a send refused at the last look (the window closed after the grant) gives the attempt back: the day still gets its two calls', async () => {
+    const tz = 'America/Chicago';
+    const phone = '+13125550177';
+    await ts.sleep(nextLocal(await ts.now(), tz, '14:00') - (await ts.now()));
+    ts.closeWindowOnce.add(phone);
+    const { workflowId } = await ts.event({ phone, timeZone: tz, type: 'lead.created' });
+    await ts.sleep(5 * HOUR); // to about 19:00, same local day
+    const rows = await ts.db.select().from(attempts).where(eq(attempts.workflowId, workflowId));
+    assert.equal(rows.filter((r) => r.status === 'not-placed').length, 1, 'the refused send is recorded, not placed');
+    assert.deepEqual([...callsPerLocalDay(ts.dials, phone, tz).values()], [2], 'two calls that day: the refused send cost no place in the budget');
+    const state = await ts.state(workflowId);
+    assert.equal(state.followUps[0]!.attempts, 2, 'nor an attempt');
+    assert.equal(state.attemptsToday, 2);
+  });
+
   test('the daily cap of 2 holds across two campaigns for one person', async () => {
     const tz = 'Europe/Berlin';
     const phone = '+4930555012';

@@ -321,6 +321,9 @@ function classifyFailure(err: unknown, channel: cs.Channel): cs.Outcome {
   if (cause instanceof ApplicationFailure) {
     if (cause.type === CarrierFailure.invalidNumber) return 'invalid';
     if (cause.type === CarrierFailure.unsubscribed) return 'opted-out';
+    // nothing reached the carrier: like a carrier failure, the attempt and its place in the day's
+    // budget are given back, and the gate is asked again (it waits for the window to open)
+    if (cause.type === CarrierFailure.windowClosed) return 'carrier-failure';
   }
   return channel === 'sms' ? 'sms-failed' : 'carrier-failure';
 }

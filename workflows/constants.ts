@@ -22,6 +22,8 @@ export const dialActivityId = (attemptId: string) => `dial:${attemptId}`;
 export const CarrierFailure = {
   invalidNumber: 'InvalidNumber',
   unsubscribed: 'Unsubscribed',
+  /** The calling window closed between the gate's grant and the send: nothing went to the carrier. */
+  windowClosed: 'WindowClosed',
 } as const;
 
 /** The enrolment of one import into its campaign. */

@@ -1,18 +1,18 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import { strategyVersionOf } from './campaigns';
 import { attempts, callEvents, contacts } from '../schema';
 
 /**
- * Attempts of one channel a contact has on a local day. Carrier failures are excluded — a create
- * the carrier refused, or a call the network failed (SIP 5xx): they never reached the person.
+ * One person's calls and SMS on a local day: the daily budget's use. Carrier failures are excluded
+ * (a create the carrier refused, a call the network failed with SIP 5xx: they never reached the
+ * person), and so are attempts not placed because the window closed before the send.
  */
-/** One person's calls and SMS on a local day, carrier failures excluded (the daily budget's use). */
 export async function contactsOnDay(db: Tx, contactId: string, localDay: string): Promise<{ calls: number; sms: number }> {
   const rows = await db
     .select({ channel: attempts.channel, n: sql<number>`count(*)::int` })
     .from(attempts)
-    .where(and(eq(attempts.contactId, contactId), eq(attempts.localDay, localDay), ne(attempts.status, 'carrier-failed'), sql`${attempts.outcome} is distinct from 'carrier-failure'`))
+    .where(and(eq(attempts.contactId, contactId), eq(attempts.localDay, localDay), notInArray(attempts.status, ['carrier-failed', 'not-placed']), sql`${attempts.outcome} is distinct from 'carrier-failure'`))
     .groupBy(attempts.channel);
   const of = (c: string) => rows.find((r) => r.channel === c)?.n ?? 0;
   return { calls: of('call'), sms: of('sms') };

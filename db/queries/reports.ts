@@ -37,7 +37,8 @@ const byPerson = sql`${isCall} and ${attempts.status} = 'completed' and coalesce
  * rows hold); spread into a select with any grouping.
  */
 export const callCounts = {
-  attempted: sql<number>`count(*) filter (where ${isCall})::int`,
+  // a reservation the window closed on before the send never reached the carrier (activities/carrier-attempt.ts)
+  attempted: sql<number>`count(*) filter (where ${isCall} and ${attempts.status} <> 'not-placed')::int`,
   placed: sql<number>`count(*) filter (where ${isCall} and (${attempts.providerSid} is not null or ${attempts.status} = 'carrier-failed'))::int`,
   delivered: sql<number>`count(*) filter (where ${isCall} and ${attempts.status} in ('completed', 'busy', 'no-answer'))::int`,
   answered: sql<number>`count(*) filter (where ${byPerson})::int`,

@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { createCarrier } from '../../activities/carrier';
+import { refuseClosedWindow } from '../../activities/carrier-attempt';
 import type { RedialActivities } from '../../workflows/contracts';
 import { bootstrap } from '../../services/bootstrap';
 import { newKey } from '../../services/keys';
@@ -54,6 +55,8 @@ export async function startTimeSkipping() {
   const dials: Dial[] = [];
   /** The outcome the scripted carrier reports for a number; 'no-answer' unless set. */
   const script = new Map<string, Outcome>();
+  /** Numbers whose next send finds the window closed at the last look (it was open at the grant). */
+  const closeWindowOnce = new Set<string>();
   const real = createActivities({ keyring: testKeyring(), db: database.db, carrier: createCarrier({ keyring: testKeyring() }), clock: now, publicUrl: 'http://127.0.0.1:1' });
 
   const finish = async (attemptId: string, channel: 'call' | 'sms', by: 'signal' | 'return' = 'signal') => {
@@ -75,6 +78,10 @@ export async function startTimeSkipping() {
       }
       await new Promise((r) => setTimeout(r, 300));
       throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
+    }
+    if (closeWindowOnce.delete(phone)) {
+      // the window closed between the grant and the send: the real last look's refusal (activities/carrier-attempt.ts)
+      await refuseClosedWindow(database.db, a!, { rule: 'quiet-hours', until: at + 3_600_000 }, at);
     }
     dials.push({ attemptId, phone, channel, at });
     const outcome = channel === 'sms' ? 'sms-sent' : (script.get(phone) ?? 'no-answer');
@@ -114,6 +121,7 @@ export async function startTimeSkipping() {
     db: database.db,
     dials,
     script,
+    closeWindowOnce,
     now,
     async campaign(id: string, strategy: StrategyInput) {
       await ensureCampaign(database.db, { id, name: id, strategy, createdBy: 'test' });
