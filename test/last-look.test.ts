@@ -86,7 +86,7 @@ describe('the last look before the carrier: a window that closed after the grant
   });
 
   test('a text granted at 20:00 and sent at 23:00 local is not sent', async () => {
-    await ensureCampaign(sys.db, { id: 'last-look-texts', name: 'last-look-texts', strategy: { sms: { afterUnansweredCalls: 0, text: 'We tried to call you.', maxPerDay: 1 } }, createdBy: 'test' });
+    await ensureCampaign(sys.db, { id: 'last-look-texts', name: 'last-look-texts', strategy: { sms: { afterUnansweredCalls: 1, text: 'We tried to call you.', maxPerDay: 1 } }, createdBy: 'test' });
     const r = await reserve('sms', 'last-look-texts');
     await refusedAsWindowClosed(new MockActivityEnvironment().run(r.acts.sendSms, { attemptId: r.attemptId }));
     assert.equal(sys.sim.messages.filter((m) => m.to === r.phone).length, 0, 'the carrier was never asked');
