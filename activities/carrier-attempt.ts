@@ -152,7 +152,13 @@ type LastLookAttempt = { id: string; idempotencyKey: string; contactId: string; 
 export async function lastLook(db: Db, contact: LastLookContact, strategy: Strategy, now = Date.now()): Promise<{ optedOut: true } | { optedOut: false; rule: string; until: number } | null> {
   if (await optedOutSince(db, contact)) return { optedOut: true };
   const r = windowRefusal(now, contact.timeZone, strategy);
-  return r ? { optedOut: false, rule: r.reason, until: r.retryAt! } : null;
+  return r ? { optedOut: false, ...r } : null;
+}
+
+/** The contact opted out since the grant: nothing goes to the carrier, and the cadence ends as opted out. */
+export async function refuseOptedOut(db: Db, attemptId: string, what: 'call' | 'text'): Promise<never> {
+  await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), inArray(attempts.status, ['reserved', 'dialing'])));
+  throw ApplicationFailure.nonRetryable(`the contact opted out before the ${what} was ${what === 'call' ? 'placed' : 'sent'}`, CarrierFailure.unsubscribed);
 }
 
 /**

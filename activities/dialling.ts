@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure, CompleteAsyncError, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { slotIntervalMs, takeCampaignSlot, takeSlot } from '../db/queries/lines';
 import { attempts, contacts } from '../db/schema';
@@ -21,7 +21,7 @@ import type { Keyring } from '../services/keyring';
 import { callsPlaced, campaignLabel, dials, pacingWait } from '../services/metrics';
 import { CarrierFailure } from '../workflows/constants';
 import type { DialingActivities, PlaceResult } from '../workflows/contracts';
-import { adoptCall, chooseLine, findReservationCall, lastLook, loadForCarrier, markCarrierFailure, mayHaveHappened, refuseClosedWindow } from './carrier-attempt';
+import { adoptCall, chooseLine, findReservationCall, lastLook, loadForCarrier, markCarrierFailure, mayHaveHappened, refuseClosedWindow, refuseOptedOut } from './carrier-attempt';
 import { TwilioCode, twilioErrorCode, type Carrier } from './carrier';
 
 
@@ -110,8 +110,7 @@ export function createDialingActivities(deps: CarrierDeps): DialingActivities {
     if (!stillWanted) {
       const refused = look as Awaited<ReturnType<typeof lastLook>>;
       if (refused && !refused.optedOut) return refuseClosedWindow(db, attempt, refused);
-      await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), eq(attempts.status, 'dialing')));
-      throw ApplicationFailure.nonRetryable('the contact opted out before the call was placed', CarrierFailure.unsubscribed);
+      return refuseOptedOut(db, attemptId, 'call');
     }
     let sid: string;
     try {

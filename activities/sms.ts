@@ -4,7 +4,7 @@
  * "unsubscribed" puts the number on the DNC list.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { adoptMessage } from '../db/queries/sms';
 import { attempts } from '../db/schema';
 import type { Strategy } from '../domain/strategy';
@@ -12,7 +12,7 @@ import { sms as smsCount } from '../services/metrics';
 import { carrierSaysUnsubscribed } from '../services/opt-out-safety';
 import { CarrierFailure } from '../workflows/constants';
 import type { PlaceResult, SmsActivities } from '../workflows/contracts';
-import { chooseLine, lastLook, loadForCarrier, markCarrierFailure, refuseClosedWindow } from './carrier-attempt';
+import { chooseLine, lastLook, loadForCarrier, markCarrierFailure, refuseClosedWindow, refuseOptedOut } from './carrier-attempt';
 import { TwilioCode, twilioErrorCode } from './carrier';
 import type { CarrierDeps } from './dialling';
 
@@ -25,14 +25,11 @@ export function createSmsActivities(deps: CarrierDeps): SmsActivities {
     if (attempt.providerSid) return { providerSid: attempt.providerSid, lineId: attempt.lineId! };
     const body = text ?? strategy.sms?.text;
     if (!body) throw ApplicationFailure.nonRetryable('strategy has no SMS', 'BadAttempt');
-    const line = await lineFor(attempt, contact.tags, strategy);
     // the last look, as for a call: opted out since the grant, or the window closed meanwhile
     const look = await lastLook(db, contact, strategy);
-    if (look?.optedOut) {
-      await db.update(attempts).set({ status: 'canceled', outcome: 'opted-out', endedAt: new Date() }).where(and(eq(attempts.id, attemptId), inArray(attempts.status, ['reserved', 'dialing'])));
-      throw ApplicationFailure.nonRetryable('the contact opted out before the text was sent', CarrierFailure.unsubscribed);
-    }
+    if (look?.optedOut) return refuseOptedOut(db, attemptId, 'text');
     if (look) return refuseClosedWindow(db, attempt, look);
+    const line = await lineFor(attempt, contact.tags, strategy);
     await db.update(attempts).set({ status: 'dialing', lineId: line.id }).where(eq(attempts.id, attemptId));
     try {
       const statusCallback = `${deps.publicUrl.replace(/\/$/, '')}/twilio/sms/status/${attemptId}`;

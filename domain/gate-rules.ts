@@ -6,7 +6,7 @@
  */
 import type { Channel } from './cadence-state';
 import { budgetUsed, withCeiling, type DayContacts } from './daily-cap';
-import { refusalAt } from './next-attempt';
+import { refusalAt, type Refusal } from './next-attempt';
 import type { Strategy } from './strategy';
 
 export interface RuleRefusal {
@@ -50,7 +50,6 @@ export function ruleRefusal(p: RuleFacts): RuleRefusal | null {
  * transaction; the call or text may go out much later (a pacing queue, a worker killed and its
  * activity retried, Temporal down for a while), and by then the window may have closed.
  */
-export function windowRefusal(now: number, timeZone: string, strategy: Strategy): RuleRefusal | null {
-  const r = refusalAt(now, timeZone, { ...strategy, maxCallsPerDay: Number.POSITIVE_INFINITY }, {});
-  return r ? { reason: r.rule, retryAt: r.until, detail: {} } : null;
+export function windowRefusal(now: number, timeZone: string, strategy: Strategy): Refusal | null {
+  return refusalAt(now, timeZone, { ...strategy, maxCallsPerDay: Number.POSITIVE_INFINITY }, {});
 }
